@@ -1,10 +1,24 @@
 import pluginJson from './plugin.json';
 
-export const PLUGIN_BASE_URL = `/a/${pluginJson.id}`;
+export const PLUGIN_ID = pluginJson.id;
 
+/** Where Grafana mounts the app's pages. */
+export const PLUGIN_BASE_URL = `/a/${PLUGIN_ID}`;
+
+/** Grafana's plugin proxy for this app: it adds the sidecar token and forwards by the routes in plugin.json. */
+export const PLUGIN_PROXY_BASE = `/api/plugin-proxy/${PLUGIN_ID}`;
+export const SIDECAR_API_BASE = `${PLUGIN_PROXY_BASE}/api`;
+export const SIDECAR_HEALTH_BASE = `${PLUGIN_PROXY_BASE}/health`;
+
+/** Where the config page saves the app's settings (Grafana's own API). */
+export const PLUGIN_SETTINGS_URL = `/api/plugins/${PLUGIN_ID}/settings`;
+
+/** Page routes, relative to PLUGIN_BASE_URL. War room (`incidents/:id`), Services, SLOs and Alerts come later. */
 export enum ROUTES {
-  One = 'one',
-  Two = 'two',
-  Three = 'three',
-  Four = 'four',
+  Incidents = 'incidents',
+}
+
+/** Absolute URL of a page of this app, e.g. prefixRoute(ROUTES.Incidents) → "/a/reliability-studio-app/incidents". */
+export function prefixRoute(route: string): string {
+  return `${PLUGIN_BASE_URL}/${route}`;
 }

@@ -114,3 +114,21 @@ export interface ErrorEnvelope {
     timestamp: string;
   };
 }
+
+/** Body of the list endpoints that are not paginated (`/incidents/active`, `/timeline`, `/services`). */
+export interface ItemList<T> {
+  items: T[];
+}
+
+/** One entry of `details.issues` in a 400 VALIDATION_FAILED envelope. zod paths may come as arrays. */
+export interface ValidationIssue {
+  path: string | Array<string | number>;
+  message: string;
+}
+
+/** `details` of a 409 STATUS_TRANSITION_INVALID envelope. */
+export interface StatusTransitionDetails {
+  from: IncidentStatus;
+  to: IncidentStatus;
+  allowed: IncidentStatus[];
+}

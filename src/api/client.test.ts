@@ -1,0 +1,67 @@
+import { envelope, installFakeBackendSrv, reply, type FakeBackendSrv } from '../testUtils/fakeBackendSrv';
+import { ApiError, checkReady, createIncident, incidentQueryParams, listIncidents, listServices, updateIncident } from './client';
+
+const API = '/api/plugin-proxy/reliability-studio-app/api';
+const HEALTH = '/api/plugin-proxy/reliability-studio-app/health';
+
+describe('sidecar client', () => {
+  let backend: FakeBackendSrv;
+
+  beforeEach(() => {
+    backend = installFakeBackendSrv();
+  });
+
+  test('lists incidents through the plugin proxy with comma-joined filters and no Grafana toast', async () => {
+    backend.on('GET', `${API}/incidents`, reply(200, { items: [], nextCursor: null }));
+    await expect(
+      listIncidents({ status: ['open', 'investigating'], severity: ['high'], service: 'checkout', q: 'db', limit: 50 })
+    ).resolves.toEqual({ items: [], nextCursor: null });
+    const [request] = backend.requests;
+    expect(request.params).toEqual({ status: 'open,investigating', severity: 'high', service: 'checkout', q: 'db', limit: 50 });
+    expect(request.showErrorAlert).toBe(false);
+  });
+
+  test('leaves empty filters out of the query', () => {
+    expect(incidentQueryParams({ status: [], q: '' })).toEqual({});
+  });
+
+  test('throws ApiError with the envelope on failure', async () => {
+    backend.on('POST', `${API}/incidents`, reply(400, envelope('VALIDATION_FAILED', 'Invalid', { issues: [] }, 'req-7')));
+    const error = await createIncident({ title: '', severity: 'high' }).catch((e) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', status: 400, requestId: 'req-7' });
+  });
+
+  test('encodes the incident id in the path and sends the version', async () => {
+    backend.on('PATCH', `${API}/incidents/a%2Fb`, reply(200, { id: 'a/b' }));
+    await updateIncident('a/b', { version: 3, status: 'resolved' });
+    expect(backend.requests[0]).toMatchObject({ method: 'PATCH', data: { version: 3, status: 'resolved' } });
+  });
+
+  test('unwraps list bodies', async () => {
+    backend.on('GET', `${API}/services`, reply(200, { items: [{ id: 's1', name: 'checkout' }] }));
+    await expect(listServices()).resolves.toEqual([{ id: 's1', name: 'checkout' }]);
+  });
+
+  describe('checkReady', () => {
+    const report = (status: 'ready' | 'not_ready', db: 'up' | 'down') => ({
+      status,
+      checks: { database: { status: db, latencyMs: 4 } },
+    });
+
+    test('returns the report when ready', async () => {
+      backend.on('GET', `${HEALTH}/ready`, reply(200, report('ready', 'up')));
+      await expect(checkReady()).resolves.toEqual(report('ready', 'up'));
+    });
+
+    test('returns the report of a 503 not_ready instead of throwing', async () => {
+      backend.on('GET', `${HEALTH}/ready`, reply(503, report('not_ready', 'down')));
+      await expect(checkReady()).resolves.toEqual(report('not_ready', 'down'));
+    });
+
+    test('throws ApiError for anything else', async () => {
+      backend.on('GET', `${HEALTH}/ready`, reply(502, { message: 'Bad Gateway' }));
+      await expect(checkReady()).rejects.toMatchObject({ code: 'SIDECAR_UNREACHABLE' });
+    });
+  });
+});

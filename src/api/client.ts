@@ -1,0 +1,140 @@
+import { lastValueFrom } from 'rxjs';
+import { getBackendSrv, type BackendSrvRequest } from '@grafana/runtime';
+import { SIDECAR_API_BASE, SIDECAR_HEALTH_BASE } from '../constants';
+import { toApiError } from './errors';
+import type {
+  CreateIncidentInput,
+  Incident,
+  IncidentFilters,
+  IncidentPage,
+  ItemList,
+  ReadyStatus,
+  Service,
+  TimelineEvent,
+  UpdateIncidentInput,
+} from './types';
+
+export { ApiError, toApiError } from './errors';
+
+/** Options every call accepts. */
+export interface CallOptions {
+  /** Aborts the HTTP request (e.g. when the component that asked unmounts or the filter changes). */
+  signal?: AbortSignal;
+}
+
+type Request = Pick<BackendSrvRequest, 'url' | 'method' | 'data' | 'params'>;
+
+async function call<T>(request: Request, { signal }: CallOptions = {}): Promise<T> {
+  try {
+    const response = await lastValueFrom(
+      getBackendSrv().fetch<T>({
+        ...request,
+        // Errors are shown inline next to what failed; Grafana's toast would duplicate them.
+        showErrorAlert: false,
+        showSuccessAlert: false,
+        abortSignal: signal,
+      })
+    );
+    return response.data;
+  } catch (e) {
+    throw toApiError(e);
+  }
+}
+
+const incidentUrl = (id: string) => `${SIDECAR_API_BASE}/incidents/${encodeURIComponent(id)}`;
+
+/** Query parameters for GET /incidents. Lists are joined with commas (Grafana would repeat the key instead). */
+export function incidentQueryParams(filters: IncidentFilters): Record<string, string | number> {
+  const params: Record<string, string | number> = {};
+  if (filters.status?.length) {
+    params.status = filters.status.join(',');
+  }
+  if (filters.severity?.length) {
+    params.severity = filters.severity.join(',');
+  }
+  for (const key of ['service', 'q', 'from', 'to', 'cursor'] as const) {
+    const value = filters[key];
+    if (value) {
+      params[key] = value;
+    }
+  }
+  if (filters.limit !== undefined) {
+    params.limit = filters.limit;
+  }
+  return params;
+}
+
+/** GET /api/incidents: newest first by startedAt, one page at a time (pass `nextCursor` back as `cursor`). */
+export function listIncidents(filters: IncidentFilters = {}, options?: CallOptions): Promise<IncidentPage> {
+  return call({ url: `${SIDECAR_API_BASE}/incidents`, params: incidentQueryParams(filters) }, options);
+}
+
+/** GET /api/incidents/active: every incident that is not resolved. */
+export async function listActiveIncidents(options?: CallOptions): Promise<Incident[]> {
+  const body = await call<ItemList<Incident>>({ url: `${SIDECAR_API_BASE}/incidents/active` }, options);
+  return body.items;
+}
+
+/** GET /api/incidents/:id. */
+export function getIncident(id: string, options?: CallOptions): Promise<Incident> {
+  return call({ url: incidentUrl(id) }, options);
+}
+
+/** POST /api/incidents → the created incident. 400 VALIDATION_FAILED carries `details.issues`. */
+export function createIncident(input: CreateIncidentInput, options?: CallOptions): Promise<Incident> {
+  return call({ url: `${SIDECAR_API_BASE}/incidents`, method: 'POST', data: input }, options);
+}
+
+/**
+ * PATCH /api/incidents/:id. `input.version` must be the version the user saw: a stale one gets 409 VERSION_CONFLICT
+ * (details.current = the incident as it is now); a move the lifecycle forbids gets 409 STATUS_TRANSITION_INVALID.
+ */
+export function updateIncident(id: string, input: UpdateIncidentInput, options?: CallOptions): Promise<Incident> {
+  return call({ url: incidentUrl(id), method: 'PATCH', data: input }, options);
+}
+
+/** GET /api/incidents/:id/timeline, oldest first. */
+export async function getTimeline(id: string, options?: CallOptions): Promise<TimelineEvent[]> {
+  const body = await call<ItemList<TimelineEvent>>({ url: `${incidentUrl(id)}/timeline` }, options);
+  return body.items;
+}
+
+/** POST /api/incidents/:id/timeline: adds a note. */
+export function addNote(id: string, message: string, options?: CallOptions): Promise<TimelineEvent> {
+  return call({ url: `${incidentUrl(id)}/timeline`, method: 'POST', data: { message } }, options);
+}
+
+/** GET /api/services: the catalog (the declare form's service picker). */
+export async function listServices(options?: CallOptions): Promise<Service[]> {
+  const body = await call<ItemList<Service>>({ url: `${SIDECAR_API_BASE}/services` }, options);
+  return body.items;
+}
+
+function isReadyStatus(data: unknown): data is ReadyStatus {
+  const d = data as Partial<ReadyStatus> | null;
+  return typeof d === 'object' && d !== null && typeof d.status === 'string' && typeof d.checks === 'object';
+}
+
+/**
+ * GET /health/ready through the proxy, with the SAVED settings (Grafana's proxy reads them from its database).
+ * A 503 whose body is the readiness report (database down) resolves with `status: 'not_ready'` rather than throwing,
+ * so the caller can say which check failed.
+ */
+export async function checkReady(options: CallOptions = {}): Promise<ReadyStatus> {
+  try {
+    const response = await lastValueFrom(
+      getBackendSrv().fetch<ReadyStatus>({
+        url: `${SIDECAR_HEALTH_BASE}/ready`,
+        showErrorAlert: false,
+        abortSignal: options.signal,
+      })
+    );
+    return response.data;
+  } catch (e) {
+    const err = e as { status?: unknown; data?: unknown };
+    if (err && err.status === 503 && isReadyStatus(err.data)) {
+      return err.data;
+    }
+    throw toApiError(e);
+  }
+}

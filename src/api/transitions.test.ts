@@ -1,0 +1,22 @@
+import { ACTIVE_STATUSES, nextStatuses, STATUS_TRANSITIONS } from './transitions';
+import { INCIDENT_STATUSES } from './types';
+
+describe('status transitions', () => {
+  test('match the sidecar lifecycle', () => {
+    expect(nextStatuses('open')).toEqual(['investigating', 'identified', 'monitoring', 'resolved']);
+    expect(nextStatuses('investigating')).toEqual(['identified', 'monitoring', 'resolved']);
+    expect(nextStatuses('identified')).toEqual(['investigating', 'monitoring', 'resolved']);
+    expect(nextStatuses('monitoring')).toEqual(['investigating', 'identified', 'resolved']);
+    expect(nextStatuses('resolved')).toEqual(['open', 'investigating']);
+  });
+
+  test('never offer staying in the same status', () => {
+    for (const status of INCIDENT_STATUSES) {
+      expect(STATUS_TRANSITIONS[status]).not.toContain(status);
+    }
+  });
+
+  test('active means not resolved', () => {
+    expect(ACTIVE_STATUSES).toEqual(['open', 'investigating', 'identified', 'monitoring']);
+  });
+});
