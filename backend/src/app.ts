@@ -1,0 +1,77 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { AppError } from './domain/errors.js';
+import { requireAuth } from './http/auth.js';
+import type { AppEnv } from './http/context.js';
+import { errorResponse, toAppError } from './http/errors.js';
+import { healthRoutes } from './routes/health.js';
+import { incidentRoutes } from './routes/incidents.js';
+import { serviceRoutes } from './routes/services.js';
+import type { Sql } from './store/db.js';
+
+export interface Logger {
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface AppDeps {
+  sql: Sql;
+  adminToken: string;
+  maxBodyBytes: number;
+  version: string;
+  logger: Logger;
+  startedAt?: number;
+}
+
+/** Builds the HTTP app from its dependencies; no I/O here, so tests can build one per database. */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+
+  // Honours a caller's X-Request-Id (Grafana's proxy forwards it) when it is short and plain; else makes one.
+  app.use(requestId());
+  app.route('/health', healthRoutes({ sql: deps.sql, version: deps.version, startedAt: deps.startedAt ?? Date.now() }));
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: () => {
+        throw new AppError({
+          code: 'PAYLOAD_TOO_LARGE',
+          message: `The request body is larger than ${deps.maxBodyBytes} bytes`,
+          details: { maxBytes: deps.maxBodyBytes },
+        });
+      },
+    }),
+    requireAuth(deps.sql, deps.adminToken)
+  );
+  app.route('/api/incidents', incidentRoutes(deps.sql));
+  app.route('/api/services', serviceRoutes(deps.sql));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Reliability Studio sidecar API',
+      version: deps.version,
+      description: 'Every /api route needs Authorization: Bearer <token>. Errors share one envelope.',
+    },
+    security: [{ bearer: [] }],
+  });
+
+  app.notFound((c) =>
+    errorResponse(c, new AppError({ code: 'NOT_FOUND', message: `No route for ${c.req.method} ${c.req.path}` }))
+  );
+  app.onError((err, c) => {
+    const appError = toAppError(err);
+    if (appError.code === 'INTERNAL' || appError.code === 'DATABASE_UNAVAILABLE') {
+      // The cause goes to the log, never to the client.
+      deps.logger.error(
+        { requestId: c.get('requestId'), route: c.req.routePath, code: appError.code, err: err instanceof Error ? err.stack : String(err) },
+        'request failed'
+      );
+    }
+    return errorResponse(c, appError);
+  });
+  return app;
+}

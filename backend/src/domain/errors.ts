@@ -1,0 +1,45 @@
+/** Every failure the API reports has one of these codes (DOMAIN_THING). */
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'MALFORMED_REQUEST'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'AUTH_REQUIRED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'INCIDENT_NOT_FOUND'
+  | 'SERVICE_NOT_FOUND'
+  | 'SERVICE_ALREADY_EXISTS'
+  | 'VERSION_CONFLICT'
+  | 'STATUS_TRANSITION_INVALID'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'OVERLOADED'
+  | 'DATABASE_UNAVAILABLE'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'INTERNAL';
+
+export interface AppErrorOptions {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+  cause?: unknown;
+  /** True when the same request may succeed later (the HTTP layer adds Retry-After). */
+  isRetryable?: boolean;
+}
+
+/** The one error type domain, store and routes throw; the HTTP layer turns it into the envelope. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+  readonly isRetryable: boolean;
+
+  constructor(options: AppErrorOptions) {
+    super(options.message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = options.code;
+    this.details = options.details;
+    this.isRetryable = options.isRetryable ?? false;
+  }
+}

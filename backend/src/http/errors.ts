@@ -1,0 +1,98 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+import { AppError, type ErrorCode } from '../domain/errors.js';
+import { isDatabaseUnavailable } from '../store/db.js';
+
+const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_REQUEST: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  AUTH_REQUIRED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  INCIDENT_NOT_FOUND: 404,
+  SERVICE_NOT_FOUND: 404,
+  SERVICE_ALREADY_EXISTS: 409,
+  VERSION_CONFLICT: 409,
+  STATUS_TRANSITION_INVALID: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  OVERLOADED: 503,
+  DATABASE_UNAVAILABLE: 503,
+  UPSTREAM_UNAVAILABLE: 503,
+  UPSTREAM_TIMEOUT: 504,
+  INTERNAL: 500,
+};
+
+/** Seconds a client should wait before retrying a retryable failure. */
+const RETRY_AFTER_SECONDS = 5;
+
+/** Hono's own HTTPExceptions (body parsing, media type) mapped to our codes. */
+function fromHttpException(err: HTTPException): AppError {
+  const byStatus: Partial<Record<number, ErrorCode>> = {
+    400: 'MALFORMED_REQUEST',
+    404: 'NOT_FOUND',
+    413: 'PAYLOAD_TOO_LARGE',
+    415: 'UNSUPPORTED_MEDIA_TYPE',
+  };
+  const code = byStatus[err.status] ?? (err.status >= 500 ? 'INTERNAL' : 'MALFORMED_REQUEST');
+  // Hono's 4xx messages are written for clients ("Malformed JSON in request body"); 5xx ones are not shown.
+  const message =
+    code === 'INTERNAL'
+      ? 'Internal error'
+      : code === 'UNSUPPORTED_MEDIA_TYPE'
+        ? 'Send the body as JSON with Content-Type: application/json'
+        : err.message || 'Bad request';
+  return new AppError({ code, message, cause: err });
+}
+
+/** Normalises anything thrown into an AppError; unknown errors become INTERNAL without leaking their text. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) return fromHttpException(err);
+  if (isDatabaseUnavailable(err)) {
+    return new AppError({
+      code: 'DATABASE_UNAVAILABLE',
+      message: 'The database is unavailable; retry shortly',
+      cause: err,
+      isRetryable: true,
+    });
+  }
+  return new AppError({ code: 'INTERNAL', message: 'Internal error', cause: err });
+}
+
+/** zod issues as the envelope's details: which field and why. */
+export function validationError(error: ZodError, where: string): AppError {
+  return new AppError({
+    code: 'VALIDATION_FAILED',
+    message: `Invalid ${where}: ${error.issues.map((i) => `${i.path.join('.') || where} ${i.message}`).join('; ')}`,
+    details: {
+      issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })),
+    },
+  });
+}
+
+/** Writes the one error envelope. */
+export function errorResponse(c: Context, err: AppError): Response {
+  const status = STATUS[err.code];
+  if (err.isRetryable) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+  return c.json(
+    {
+      error: {
+        code: err.code,
+        message: err.message,
+        ...(err.details ? { details: err.details } : {}),
+        request_id: c.get('requestId') ?? '',
+        timestamp: new Date().toISOString(),
+      },
+    },
+    status
+  );
+}
+
+export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
+  return STATUS[code];
+}

@@ -1,0 +1,259 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { INCIDENT_STATUSES, SEVERITIES } from '../domain/incidents.js';
+import { requireRole } from '../http/auth.js';
+import { createRouter } from '../http/context.js';
+import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openapi.js';
+import type { Sql } from '../store/db.js';
+import * as incidents from '../store/incidents.js';
+import { addNote, listTimeline, type TimelineEvent } from '../store/timeline.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+const SeveritySchema = z.enum(SEVERITIES);
+const StatusSchema = z.enum(INCIDENT_STATUSES);
+const LabelsSchema = z.record(z.string().min(1).max(100), z.string().max(500));
+
+const IncidentSchema = z
+  .object({
+    id: z.uuid(),
+    reference: z.string().openapi({ example: 'INC-42' }),
+    number: z.number().int(),
+    title: z.string(),
+    description: z.string(),
+    severity: SeveritySchema,
+    status: StatusSchema,
+    commander: z.string().nullable(),
+    labels: z.record(z.string(), z.string()),
+    services: z.array(z.object({ id: z.uuid(), name: z.string(), impact: z.enum(['major', 'partial', 'minor']) })),
+    startedAt: z.iso.datetime(),
+    detectedAt: z.iso.datetime(),
+    acknowledgedAt: z.iso.datetime().nullable(),
+    resolvedAt: z.iso.datetime().nullable(),
+    createdBy: z.string(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    version: z.number().int().openapi({ description: 'Send back on PATCH; a stale version gets 409' }),
+  })
+  .openapi('Incident');
+
+const TimelineEventSchema = z
+  .object({
+    id: z.uuid(),
+    incidentId: z.uuid(),
+    type: z.string().openapi({ example: 'status_changed' }),
+    occurredAt: z.iso.datetime(),
+    author: z.string(),
+    source: z.enum(['user', 'system', 'api']),
+    message: z.string(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .openapi('TimelineEvent');
+
+const CreateIncidentSchema = z
+  .strictObject({
+    title: z.string().trim().min(1).max(200),
+    description: z.string().max(10_000).optional(),
+    severity: SeveritySchema,
+    commander: z.string().trim().min(1).max(200).optional(),
+    labels: LabelsSchema.optional(),
+    services: z.array(z.string().min(1).max(63)).max(50).optional(),
+    startedAt: z.iso
+      .datetime({ offset: true })
+      .refine((s) => Date.parse(s) <= Date.now() + 60_000, 'cannot be in the future')
+      .optional(),
+  })
+  .openapi('CreateIncident');
+
+const UpdateIncidentSchema = z
+  .strictObject({
+    version: z.number().int().min(1),
+    title: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(10_000).optional(),
+    severity: SeveritySchema.optional(),
+    status: StatusSchema.optional(),
+    commander: z.string().trim().min(1).max(200).nullable().optional(),
+  })
+  .openapi('UpdateIncident');
+
+// Comma-separated lists in the query string: ?status=open,investigating
+const csvOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)));
+
+const ListQuerySchema = z.strictObject({
+  status: csvOf(INCIDENT_STATUSES).optional().openapi({ example: 'open,investigating' }),
+  severity: csvOf(SEVERITIES).optional().openapi({ example: 'critical,high' }),
+  service: z.string().min(1).max(63).optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(10_000).optional(),
+  cursor: z.string().max(200).optional(),
+});
+
+const wireIncident = (i: incidents.Incident) => ({
+  ...i,
+  startedAt: iso(i.startedAt),
+  detectedAt: iso(i.detectedAt),
+  acknowledgedAt: iso(i.acknowledgedAt),
+  resolvedAt: iso(i.resolvedAt),
+  createdAt: iso(i.createdAt),
+  updatedAt: iso(i.updatedAt),
+});
+
+const wireTimelineEvent = (e: TimelineEvent) => ({ ...e, occurredAt: iso(e.occurredAt) });
+
+const tags = ['Incidents'];
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/',
+  tags,
+  summary: 'List incidents, newest first, with filters and keyset pagination',
+  request: { query: ListQuerySchema },
+  responses: {
+    200: jsonContent(z.object({ items: z.array(IncidentSchema), nextCursor: z.string().nullable() }), 'A page'),
+    ...errorResponses(400, 401, 503),
+  },
+});
+
+const activeRoute = createRoute({
+  method: 'get',
+  path: '/active',
+  tags,
+  summary: 'Every unresolved incident, most severe first',
+  responses: {
+    200: jsonContent(z.object({ items: z.array(IncidentSchema) }), 'Active incidents'),
+    ...errorResponses(401, 503),
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  tags,
+  request: { params: IdParamsSchema },
+  responses: { 200: jsonContent(IncidentSchema, 'The incident'), ...errorResponses(400, 401, 404, 503) },
+});
+
+const createIncidentRoute = createRoute({
+  method: 'post',
+  path: '/',
+  tags,
+  summary: 'Declare an incident',
+  middleware: [requireRole('editor')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: CreateIncidentSchema } } } },
+  responses: {
+    201: jsonContent(IncidentSchema, 'Declared'),
+    ...errorResponses(400, 401, 403, 413, 415, 503),
+  },
+});
+
+const updateRoute = createRoute({
+  method: 'patch',
+  path: '/{id}',
+  tags,
+  summary: 'Change an incident (optimistic concurrency on version; status moves validated)',
+  middleware: [requireRole('editor')] as const,
+  request: {
+    params: IdParamsSchema,
+    body: { required: true, content: { 'application/json': { schema: UpdateIncidentSchema } } },
+  },
+  responses: {
+    200: jsonContent(IncidentSchema, 'The updated incident'),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
+  },
+});
+
+const timelineRoute = createRoute({
+  method: 'get',
+  path: '/{id}/timeline',
+  tags,
+  request: { params: IdParamsSchema },
+  responses: {
+    200: jsonContent(z.object({ items: z.array(TimelineEventSchema) }), 'The timeline, oldest first'),
+    ...errorResponses(400, 401, 404, 503),
+  },
+});
+
+const addNoteRoute = createRoute({
+  method: 'post',
+  path: '/{id}/timeline',
+  tags,
+  summary: 'Add a note to the timeline',
+  middleware: [requireRole('editor')] as const,
+  request: {
+    params: IdParamsSchema,
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.strictObject({ message: z.string().trim().min(1).max(10_000) }) } },
+    },
+  },
+  responses: {
+    201: jsonContent(TimelineEventSchema, 'The note'),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 503),
+  },
+});
+
+export function incidentRoutes(sql: Sql) {
+  return createRouter()
+    .openapi(listRoute, async (c) => {
+      const q = c.req.valid('query');
+      const rows = await incidents.listIncidents(sql, {
+        statuses: q.status,
+        severities: q.severity,
+        service: q.service,
+        text: q.q,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        offset: q.offset,
+        after: q.cursor ? decodeCursor(q.cursor) : undefined,
+        limit: q.limit + 1, // one extra row tells whether a next page exists
+      });
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      const nextCursor = rows.length > q.limit && last ? encodeCursor(last) : null;
+      return c.json({ items: page.map(wireIncident), nextCursor }, 200);
+    })
+    .openapi(activeRoute, async (c) => {
+      const rows = await incidents.listActiveIncidents(sql);
+      return c.json({ items: rows.map(wireIncident) }, 200);
+    })
+    .openapi(getRoute, async (c) => {
+      const incident = await incidents.getIncident(sql, c.req.valid('param').id);
+      return c.json(wireIncident(incident), 200);
+    })
+    .openapi(createIncidentRoute, async (c) => {
+      const body = c.req.valid('json');
+      const incident = await incidents.createIncident(
+        sql,
+        { ...body, startedAt: body.startedAt ? new Date(body.startedAt) : undefined },
+        c.get('principal').actor
+      );
+      c.header('Location', `/api/incidents/${incident.id}`);
+      return c.json(wireIncident(incident), 201);
+    })
+    .openapi(updateRoute, async (c) => {
+      const { version, ...changes } = c.req.valid('json');
+      const incident = await incidents.updateIncident(
+        sql,
+        c.req.valid('param').id,
+        version,
+        changes,
+        c.get('principal').actor
+      );
+      return c.json(wireIncident(incident), 200);
+    })
+    .openapi(timelineRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      await incidents.assertIncidentExists(sql, id);
+      const items = await listTimeline(sql, id);
+      return c.json({ items: items.map(wireTimelineEvent) }, 200);
+    })
+    .openapi(addNoteRoute, async (c) => {
+      const note = await addNote(sql, c.req.valid('param').id, c.get('principal').actor, c.req.valid('json').message);
+      return c.json(wireTimelineEvent(note), 201);
+    });
+}

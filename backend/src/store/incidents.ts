@@ -1,0 +1,212 @@
+import type { Sql, TransactionSql } from 'postgres';
+import type { Actor } from '../domain/actor.js';
+import { AppError } from '../domain/errors.js';
+import {
+  applyChanges,
+  incidentReference,
+  type IncidentChanges,
+  type IncidentStatus,
+  type Severity,
+} from '../domain/incidents.js';
+import { appendEvent } from './events.js';
+import { serviceIdsByName } from './services.js';
+import { insertTimelineEvent } from './timeline.js';
+
+export interface ImpactedService {
+  id: string;
+  name: string;
+  impact: 'major' | 'partial' | 'minor';
+}
+
+export interface Incident {
+  id: string;
+  reference: string;
+  number: number;
+  title: string;
+  description: string;
+  severity: Severity;
+  status: IncidentStatus;
+  commander: string | null;
+  labels: Record<string, string>;
+  services: ImpactedService[];
+  startedAt: Date;
+  detectedAt: Date;
+  acknowledgedAt: Date | null;
+  resolvedAt: Date | null;
+  createdBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+export interface NewIncident {
+  title: string;
+  description?: string;
+  severity: Severity;
+  commander?: string | null;
+  labels?: Record<string, string>;
+  services?: string[];
+  startedAt?: Date;
+}
+
+export interface IncidentQuery {
+  statuses?: IncidentStatus[];
+  severities?: Severity[];
+  service?: string;
+  text?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  offset?: number;
+  /** Keyset position: return incidents strictly after this one in (startedAt desc, id desc) order. */
+  after?: { startedAt: Date; id: string };
+}
+
+type Db = Sql | TransactionSql;
+
+/** One select used everywhere, so every answer carries the same complete incident. */
+function selectIncidents(sql: Db) {
+  return sql`
+    select i.id, i.number, i.title, i.description, i.severity, i.status, i.commander, i.labels,
+           i.started_at, i.detected_at, i.acknowledged_at, i.resolved_at, i.created_by, i.created_at,
+           i.updated_at, i.version,
+           coalesce((
+             select json_agg(json_build_object('id', s.id, 'name', s.name, 'impact', x.impact) order by s.name)
+             from incident_services x join services s on s.id = x.service_id
+             where x.incident_id = i.id
+           ), '[]'::json) as services
+    from incidents i`;
+}
+
+function withReference(row: Omit<Incident, 'reference'>): Incident {
+  return { ...row, reference: incidentReference(row.number) };
+}
+
+async function findIncident(sql: Db, id: string, forUpdate = false): Promise<Incident | undefined> {
+  const [row] = await sql<Omit<Incident, 'reference'>[]>`
+    ${selectIncidents(sql)} where i.id = ${id} ${forUpdate ? sql`for update of i` : sql``}`;
+  return row && withReference(row);
+}
+
+function notFound(id: string): AppError {
+  return new AppError({ code: 'INCIDENT_NOT_FOUND', message: `No incident with id ${id}`, details: { id } });
+}
+
+export async function getIncident(sql: Sql, id: string): Promise<Incident> {
+  const incident = await findIncident(sql, id);
+  if (!incident) throw notFound(id);
+  return incident;
+}
+
+/** Throws INCIDENT_NOT_FOUND unless the incident exists. */
+export async function assertIncidentExists(sql: Db, id: string): Promise<void> {
+  const [row] = await sql`select 1 from incidents where id = ${id}`;
+  if (!row) throw notFound(id);
+}
+
+// LIKE treats % and _ as wildcards; a user searching for "50%" means the characters.
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export async function listIncidents(sql: Sql, query: IncidentQuery): Promise<Incident[]> {
+  const conditions = [
+    query.statuses?.length ? sql`i.status = any(${query.statuses})` : null,
+    query.severities?.length ? sql`i.severity = any(${query.severities})` : null,
+    query.service
+      ? sql`exists (select 1 from incident_services x join services s on s.id = x.service_id
+                    where x.incident_id = i.id and s.name = ${query.service})`
+      : null,
+    query.text
+      ? sql`(i.title ilike ${likePattern(query.text)} or i.description ilike ${likePattern(query.text)})`
+      : null,
+    query.from ? sql`i.started_at >= ${query.from}` : null,
+    query.to ? sql`i.started_at < ${query.to}` : null,
+    query.after ? sql`(i.started_at, i.id) < (${query.after.startedAt}, ${query.after.id}::uuid)` : null,
+  ].filter((c) => c !== null);
+  const where = conditions.reduce((acc, c, n) => (n === 0 ? sql`where ${c}` : sql`${acc} and ${c}`), sql``);
+  const rows = await sql<Omit<Incident, 'reference'>[]>`
+    ${selectIncidents(sql)} ${where}
+    order by i.started_at desc, i.id desc
+    limit ${query.limit} offset ${query.offset ?? 0}`;
+  return rows.map(withReference);
+}
+
+/** Every unresolved incident, the most severe and then the oldest first: what an on-call engineer triages. */
+export async function listActiveIncidents(sql: Sql): Promise<Incident[]> {
+  const rows = await sql<Omit<Incident, 'reference'>[]>`
+    ${selectIncidents(sql)} where i.status <> 'resolved'
+    order by array_position(array['critical','high','medium','low'], i.severity), i.started_at`;
+  return rows.map(withReference);
+}
+
+/** Creates the incident, its impacted services, the "created" timeline entry and the outbox event, atomically. */
+export async function createIncident(sql: Sql, input: NewIncident, actor: Actor): Promise<Incident> {
+  return sql.begin(async (tx) => {
+    const serviceIds = await serviceIdsByName(tx, input.services ?? []);
+    const [row] = await tx<{ id: string }[]>`
+      insert into incidents (title, description, severity, commander, labels, created_by, started_at, detected_at)
+      values (${input.title}, ${input.description ?? ''}, ${input.severity}, ${input.commander ?? null},
+              ${tx.json(input.labels ?? {})}, ${actor.name},
+              coalesce(${input.startedAt ?? null}::timestamptz, date_trunc('milliseconds', now())),
+              date_trunc('milliseconds', now()))
+      returning id`;
+    const id = row!.id;
+    for (const serviceId of serviceIds.values()) {
+      await tx`insert into incident_services (incident_id, service_id) values (${id}, ${serviceId})`;
+    }
+    const incident = (await findIncident(tx, id))!;
+    await insertTimelineEvent(tx, id, actor, {
+      type: 'created',
+      message: `${incident.reference} declared (${incident.severity}): ${incident.title}`,
+      data: { severity: incident.severity, services: input.services ?? [] },
+    });
+    await appendEvent(tx, { topic: 'incidents', type: 'incident.created', payload: incident, actor: actor.name });
+    return incident;
+  });
+}
+
+/**
+ * Applies changes under optimistic concurrency: the caller's version must be the stored one (else 409 with the
+ * current incident, so the UI can show what changed). Each real change becomes a timeline entry; the whole
+ * update is one outbox event. A request that changes nothing returns the incident untouched.
+ */
+export async function updateIncident(
+  sql: Sql,
+  id: string,
+  version: number,
+  changes: IncidentChanges,
+  actor: Actor
+): Promise<Incident> {
+  return sql.begin(async (tx) => {
+    const current = await findIncident(tx, id, true);
+    if (!current) throw notFound(id);
+    if (current.version !== version) {
+      throw new AppError({
+        code: 'VERSION_CONFLICT',
+        message: `${current.reference} was changed by someone else (version ${current.version}, you sent ${version})`,
+        details: { current },
+      });
+    }
+    const [now] = await tx<{ now: Date }[]>`select date_trunc('milliseconds', now()) as now`;
+    const { next, events } = applyChanges(current, changes, now!.now);
+    if (events.length === 0) return current;
+
+    await tx`
+      update incidents set
+        title = ${next.title}, description = ${next.description}, severity = ${next.severity},
+        status = ${next.status}, commander = ${next.commander},
+        acknowledged_at = ${next.acknowledgedAt}, resolved_at = ${next.resolvedAt},
+        updated_at = ${now!.now}, version = version + 1
+      where id = ${id}`;
+    for (const event of events) await insertTimelineEvent(tx, id, actor, event);
+    const updated = (await findIncident(tx, id))!;
+    await appendEvent(tx, {
+      topic: 'incidents',
+      type: 'incident.updated',
+      payload: { incident: updated, changes: events.map((e) => e.type) },
+      actor: actor.name,
+    });
+    return updated;
+  });
+}

@@ -1,0 +1,62 @@
+import type { Sql, TransactionSql } from 'postgres';
+import type { Actor } from '../domain/actor.js';
+import { AppError } from '../domain/errors.js';
+import { appendEvent } from './events.js';
+
+export interface TimelineEvent {
+  id: string;
+  incidentId: string;
+  type: string;
+  occurredAt: Date;
+  author: string;
+  source: Actor['source'];
+  message: string;
+  data: Record<string, unknown>;
+}
+
+export interface NewTimelineEvent {
+  type: string;
+  message: string;
+  data?: Record<string, unknown>;
+  occurredAt?: Date;
+}
+
+const COLUMNS = 'id, incident_id, type, occurred_at, author, source, message, data';
+
+/**
+ * Writes a timeline entry and its outbox event (topic `incident:<id>`) in the caller's transaction, so the war
+ * room sees every entry live. An unknown incident is INCIDENT_NOT_FOUND (the foreign key says so).
+ */
+export async function insertTimelineEvent(
+  tx: TransactionSql,
+  incidentId: string,
+  actor: Actor,
+  event: NewTimelineEvent
+): Promise<TimelineEvent> {
+  const [row] = await tx<TimelineEvent[]>`
+    insert into timeline_events (incident_id, type, author, source, message, data, occurred_at)
+    values (${incidentId}, ${event.type}, ${actor.name}, ${actor.source}, ${event.message},
+            ${tx.json((event.data ?? {}) as never)},
+            coalesce(${event.occurredAt ?? null}::timestamptz, date_trunc('milliseconds', now())))
+    returning ${tx.unsafe(COLUMNS)}`.catch((err: { code?: string }) => {
+    if (err.code === '23503') {
+      throw new AppError({ code: 'INCIDENT_NOT_FOUND', message: `No incident with id ${incidentId}`, details: { id: incidentId } });
+    }
+    throw err;
+  });
+  await appendEvent(tx, { topic: `incident:${incidentId}`, type: 'timeline.added', payload: row!, actor: actor.name });
+  return row!;
+}
+
+/** A note from a person or a bot, on the timeline and the live feed. */
+export async function addNote(sql: Sql, incidentId: string, actor: Actor, message: string): Promise<TimelineEvent> {
+  return sql.begin((tx) => insertTimelineEvent(tx, incidentId, actor, { type: 'note', message }));
+}
+
+/** The incident's timeline, oldest first. */
+export async function listTimeline(sql: Sql, incidentId: string): Promise<TimelineEvent[]> {
+  return sql<TimelineEvent[]>`
+    select ${sql.unsafe(COLUMNS)} from timeline_events
+    where incident_id = ${incidentId}
+    order by occurred_at, seq`;
+}

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { createSql, type Sql } from '../../src/store/db.js';
+import { migrate } from '../../src/store/migrate.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** Creates a fresh database on the run's Postgres, migrated, and returns its URL. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const server = new URL(inject('postgresUrl'));
+  const name = `studio_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(server.href, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(server.href);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    drop: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+export interface TestSidecar {
+  url: string;
+  sql: Sql;
+  /** fetch against the sidecar with the admin token unless `token` is given (null: no Authorization). */
+  call(path: string, init?: RequestInit & { token?: string | null; json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** A real sidecar on a real socket, on its own freshly migrated database. */
+export async function startSidecar(options: { maxBodyBytes?: number; databaseUrl?: string } = {}): Promise<TestSidecar> {
+  const db = options.databaseUrl ? undefined : await createTestDatabase();
+  const sql = createSql({ url: options.databaseUrl ?? db!.url, poolMax: 5, statementTimeoutMs: 5000 });
+  if (db) await migrate(sql);
+  const app = createApp({
+    sql,
+    adminToken: ADMIN_TOKEN,
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    version: 'test',
+    logger: { error: () => {} },
+  });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    sql,
+    call: (path, init = {}) => {
+      const { token = ADMIN_TOKEN, json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (token !== null) headers.set('authorization', `Bearer ${token}`);
+      if (json !== undefined) headers.set('content-type', 'application/json');
+      return fetch(url + path, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
+    },
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await sql.end({ timeout: 1 });
+      await db?.drop();
+    },
+  };
+}
+
+/** Reads a response as JSON and asserts its status, printing the body when it is not the expected one. */
+export async function expectStatus<T = any>(res: Response, status: number): Promise<T> {
+  const text = await res.text();
+  if (res.status !== status) {
+    throw new Error(`expected HTTP ${status}, got ${res.status}: ${text}`);
+  }
+  return (text ? JSON.parse(text) : undefined) as T;
+}
