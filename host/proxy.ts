@@ -33,7 +33,12 @@ HOP_BY_HOP.push('te', 'trailer', 'transfer-encoding', 'upgrade');
 export function matchRoutePath(pattern: string, proxyPath: string): string | null {
   const trim = (s: string) => s.replace(/^\//, '').replace(/\/$/, '').split('/');
   const want = trim(pattern);
-  const got = trim(proxyPath).map((s) => decodeURIComponent(s));
+  let got: string[];
+  try {
+    got = trim(proxyPath).map((s) => decodeURIComponent(s));
+  } catch {
+    return null; // url.PathUnescape failed: no match
+  }
   for (let i = 0; i < want.length; i++) {
     if (want[i] === '*' && i === want.length - 1) {
       return i < got.length ? got.slice(i).join('/') : null;
@@ -106,7 +111,11 @@ export function proxyPluginRequest(req: IncomingMessage, res: ServerResponse, p:
   try {
     // director: scheme/host/path from the templated route url (its own query string is dropped; the caller's kept).
     target = new URL(renderTemplate(route.url ?? '', p.settings));
-    target.pathname = joinURLFragments(target.pathname, rest);
+    // The capture is unescaped; Go re-escapes it as URL.EscapedPath does (keeping $&+,:;=@ as they are).
+    const escaped = rest
+      .split('/')
+      .map((seg) => encodeURIComponent(seg).replace(/%(24|26|2B|2C|3A|3B|3D|40)/g, decodeURIComponent));
+    target.pathname = joinURLFragments(target.pathname, escaped.join('/'));
     target.search = p.search;
     const named = String(req.headers.connection ?? '')
       .toLowerCase()

@@ -86,7 +86,13 @@ export async function startHost(opts: HostOptions = {}) {
           if (userOf(req).role !== 'Admin') {
             return json(403, { message: 'Access denied: plugins:write needed', title: 'Access denied' });
           }
-          settings = applyUpdate(settings, JSON.parse((await readBody(req)) || '{}'));
+          let update;
+          try {
+            update = JSON.parse((await readBody(req)) || '{}');
+          } catch {
+            return json(400, { message: 'bad request data' });
+          }
+          settings = applyUpdate(settings, update);
           return json(200, { message: 'Plugin settings updated' });
         }
         return json(200, settingsDto(readPluginJson(), settings));

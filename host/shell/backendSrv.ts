@@ -104,17 +104,12 @@ export class HostBackendSrv implements BackendSrv {
   get<T>(url: string, params?: any, requestId?: string, options?: Partial<BackendSrvRequest>) {
     return this.request<T>({ ...options, method: 'GET', url, params, requestId });
   }
-  delete<T>(url: string, data?: unknown, options?: Partial<BackendSrvRequest>) {
-    return this.request<T>({ ...options, method: 'DELETE', url, data });
-  }
-  post<T>(url: string, data?: unknown, options?: Partial<BackendSrvRequest>) {
-    return this.request<T>({ ...options, method: 'POST', url, data });
-  }
-  patch<T>(url: string, data?: unknown, options?: Partial<BackendSrvRequest>) {
-    return this.request<T>({ ...options, method: 'PATCH', url, data });
-  }
-  put<T>(url: string, data?: unknown, options?: Partial<BackendSrvRequest>) {
-    return this.request<T>({ ...options, method: 'PUT', url, data });
+  delete = <T>(url: string, data?: unknown, o?: Partial<BackendSrvRequest>) => this.send<T>('DELETE', url, data, o);
+  post = <T>(url: string, data?: unknown, o?: Partial<BackendSrvRequest>) => this.send<T>('POST', url, data, o);
+  patch = <T>(url: string, data?: unknown, o?: Partial<BackendSrvRequest>) => this.send<T>('PATCH', url, data, o);
+  put = <T>(url: string, data?: unknown, o?: Partial<BackendSrvRequest>) => this.send<T>('PUT', url, data, o);
+  private send<T>(method: string, url: string, data?: unknown, options?: Partial<BackendSrvRequest>) {
+    return this.request<T>({ ...options, method, url, data });
   }
   chunked(): Observable<FetchResponse<Uint8Array | undefined>> {
     return throwError(() => new Error('backendSrv.chunked() is not implemented by the host'));
