@@ -1,21 +1,57 @@
+/**
+ * The one list of test ids, shared by the jest tests and the Playwright tests. Every value is a plain string of the
+ * form 'data-testid <area> <thing>' (the create-plugin convention); lists of rows reuse one id per kind of row and
+ * carry the item's identity in data attributes (see `incidents.row`).
+ */
 export const testIds = {
+  app: {
+    /** The root error boundary's fallback alert (something threw while rendering a page). */
+    errorBoundary: 'data-testid app error-boundary',
+  },
   appConfig: {
-    apiKey: 'data-testid ac-api-key',
-    apiUrl: 'data-testid ac-api-url',
-    submit: 'data-testid ac-submit-form',
+    container: 'data-testid config container',
+    sidecarUrl: 'data-testid config sidecar-url',
+    sidecarToken: 'data-testid config sidecar-token',
+    save: 'data-testid config save',
+    /** Inline alert when saving the settings failed. */
+    saveError: 'data-testid config save-error',
+    testConnection: 'data-testid config test-connection',
+    /** Inline alert with the outcome of "Test connection" (success or error). */
+    testResult: 'data-testid config test-result',
   },
-  pageOne: {
-    container: 'data-testid pg-one-container',
-    navigateToFour: 'data-testid navigate-to-four',
+  incidents: {
+    container: 'data-testid incidents container',
+    /** The table of incidents (absent while loading, on error and when empty). */
+    list: 'data-testid incidents list',
+    /** One per incident; carries `data-incident-id`, `data-incident-reference` and `data-incident-status`. */
+    row: 'data-testid incidents row',
+    /** Inside a row: the button that opens the menu of valid next statuses (menu items have role "menuitem"). */
+    rowStatusSelect: 'data-testid incidents row-status',
+    /** Status filter (radio buttons: Active, All, Open, Investigating, Identified, Monitoring, Resolved). */
+    statusFilter: 'data-testid incidents status-filter',
+    /** Shown when there are no incidents for the filter. */
+    empty: 'data-testid incidents empty',
+    /** Page-level error: the list could not be loaded (sidecar down, refused, ...). */
+    pageError: 'data-testid incidents page-error',
+    /** Error of an action on a row (status change failed, version conflict). */
+    actionError: 'data-testid incidents action-error',
+    /** Confirmation after an incident was declared. */
+    declaredNotice: 'data-testid incidents declared-notice',
+    loadMore: 'data-testid incidents load-more',
+    declareButton: 'data-testid incidents declare',
   },
-  pageTwo: {
-    container: 'data-testid pg-two-container',
+  declareForm: {
+    form: 'data-testid declare form',
+    title: 'data-testid declare title',
+    /** Radio buttons: Critical, High (default), Medium, Low. */
+    severity: 'data-testid declare severity',
+    description: 'data-testid declare description',
+    /** Multi-select of services from the catalog. */
+    services: 'data-testid declare services',
+    commander: 'data-testid declare commander',
+    submit: 'data-testid declare submit',
+    cancel: 'data-testid declare cancel',
+    /** Errors that do not belong to one field (sidecar down, refused, unmapped validation issues). */
+    error: 'data-testid declare error',
   },
-  pageThree: {
-    container: 'data-testid pg-three-container',
-  },
-  pageFour: {
-    container: 'data-testid pg-four-container',
-    navigateBack: 'data-testid navigate-back',
-  },
-};
+} as const;

@@ -54,7 +54,12 @@ export class FakeBackendSrv {
             ? route.responder(request)
             : route.responder;
         if (answer.status >= 400 || answer.status <= 0) {
-          subscriber.error({ status: answer.status, statusText: answer.statusText, data: answer.data, config: request });
+          subscriber.error({
+            status: answer.status,
+            statusText: answer.statusText,
+            data: answer.data,
+            config: request,
+          });
           return;
         }
         subscriber.next({

@@ -1,18 +1,25 @@
-import React from 'react';
-import { Route, Routes } from 'react-router-dom';
-import { AppRootProps } from '@grafana/data';
+import React, { Suspense, lazy } from 'react';
+import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import type { AppRootProps } from '@grafana/data';
+import { LoadingPlaceholder } from '@grafana/ui';
 import { ROUTES } from '../../constants';
-const PageOne = React.lazy(() => import('../../pages/Placeholder'));
+import { AppErrorBoundary } from '../AppErrorBoundary/AppErrorBoundary';
 
-function App(props: AppRootProps) {
+const IncidentsPage = lazy(() => import('../../pages/Incidents/IncidentsPage'));
+
+// Grafana mounts this under /a/<plugin id>/*, so route paths are relative to the app's base URL.
+function App(_props: AppRootProps) {
+  const location = useLocation();
   return (
-    <Routes>
-
-      {/* Full-width page (this page will have no side navigation) */}
-
-      {/* Default page */}
-      <Route path="*" element={<PageOne />} />
-    </Routes>
+    <AppErrorBoundary resetKey={location.pathname}>
+      <Suspense fallback={<LoadingPlaceholder text="Loading…" />}>
+        <Routes>
+          <Route path={ROUTES.Incidents} element={<IncidentsPage />} />
+          {/* Default page: the app's landing page is the incidents list. */}
+          <Route path="*" element={<Navigate to={ROUTES.Incidents} replace />} />
+        </Routes>
+      </Suspense>
+    </AppErrorBoundary>
   );
 }
 

@@ -1,2 +1,0 @@
-import React from 'react';
-export default function Placeholder() { return <div>placeholder</div>; }
