@@ -1,5 +1,13 @@
 import { envelope, installFakeBackendSrv, reply, type FakeBackendSrv } from '../testUtils/fakeBackendSrv';
-import { ApiError, checkReady, createIncident, incidentQueryParams, listIncidents, listServices, updateIncident } from './client';
+import {
+  ApiError,
+  checkReady,
+  createIncident,
+  incidentQueryParams,
+  listIncidents,
+  listServices,
+  updateIncident,
+} from './client';
 
 const API = '/api/plugin-proxy/reliability-studio-app/api';
 const HEALTH = '/api/plugin-proxy/reliability-studio-app/health';
@@ -17,7 +25,13 @@ describe('sidecar client', () => {
       listIncidents({ status: ['open', 'investigating'], severity: ['high'], service: 'checkout', q: 'db', limit: 50 })
     ).resolves.toEqual({ items: [], nextCursor: null });
     const [request] = backend.requests;
-    expect(request.params).toEqual({ status: 'open,investigating', severity: 'high', service: 'checkout', q: 'db', limit: 50 });
+    expect(request.params).toEqual({
+      status: 'open,investigating',
+      severity: 'high',
+      service: 'checkout',
+      q: 'db',
+      limit: 50,
+    });
     expect(request.showErrorAlert).toBe(false);
   });
 
@@ -26,7 +40,11 @@ describe('sidecar client', () => {
   });
 
   test('throws ApiError with the envelope on failure', async () => {
-    backend.on('POST', `${API}/incidents`, reply(400, envelope('VALIDATION_FAILED', 'Invalid', { issues: [] }, 'req-7')));
+    backend.on(
+      'POST',
+      `${API}/incidents`,
+      reply(400, envelope('VALIDATION_FAILED', 'Invalid', { issues: [] }, 'req-7'))
+    );
     const error = await createIncident({ title: '', severity: 'high' }).catch((e) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED', status: 400, requestId: 'req-7' });

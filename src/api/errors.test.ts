@@ -86,7 +86,10 @@ describe('toApiError', () => {
   test.each([
     ['status 0 without data', fetchError(0)],
     ['status -1', fetchError(-1, { message: 'Unexpected error' })],
-    ['a TypeError from fetch', Object.assign(new TypeError('Failed to fetch'), { data: { message: 'Unexpected error' } })],
+    [
+      'a TypeError from fetch',
+      Object.assign(new TypeError('Failed to fetch'), { data: { message: 'Unexpected error' } }),
+    ],
   ])('maps %s to NETWORK_ERROR', (_, e) => {
     const err = toApiError(e);
     expect(err.code).toBe('NETWORK_ERROR');
@@ -145,7 +148,11 @@ describe('statusTransitionDetails', () => {
         },
       })
     );
-    expect(statusTransitionDetails(err)).toEqual({ from: 'resolved', to: 'monitoring', allowed: ['open', 'investigating'] });
+    expect(statusTransitionDetails(err)).toEqual({
+      from: 'resolved',
+      to: 'monitoring',
+      allowed: ['open', 'investigating'],
+    });
     expect(statusTransitionDetails(toApiError(fetchError(500)))).toBeUndefined();
   });
 });

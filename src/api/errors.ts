@@ -158,7 +158,8 @@ export function validationIssues(error: ApiError): ValidationIssue[] {
     return [];
   }
   return issues.filter(
-    (i): i is ValidationIssue => isObject(i) && typeof i.message === 'string' && (typeof i.path === 'string' || Array.isArray(i.path))
+    (i): i is ValidationIssue =>
+      isObject(i) && typeof i.message === 'string' && (typeof i.path === 'string' || Array.isArray(i.path))
   );
 }
 
