@@ -119,6 +119,24 @@ test('the config page loads the built plugin with SystemJS and renders, in both 
     await expect(page.getByText('Plugin failed to load')).toHaveCount(0);
     await page.screenshot({ path: `${SHOTS}/config-page-${theme}.png`, fullPage: true });
   }
+  // Every external the build asks for (define([...]) in module.js) is supplied, as Grafana would.
+  const moduleJs = readFileSync(join(dist, 'module.js'), 'utf8');
+  const externals: string[] = JSON.parse(/define\((\[[^\]]*\])/.exec(moduleJs)![1]).filter(
+    (n: string) => n !== 'module'
+  );
+  const missing = await page.evaluate(
+    (names) =>
+      Promise.all(
+        names.map((n) =>
+          (window as any).System.import(n).then(
+            () => '',
+            (e: Error) => `${n}: ${e}`
+          )
+        )
+      ),
+    externals
+  );
+  expect(missing.filter(Boolean)).toEqual([]);
   // module.js from the AMD define, then at least one lazy chunk found through the `module` dependency's uri.
   expect(scripts.some((u) => u.endsWith('/module.js'))).toBe(true);
   expect(scripts.some((u) => /\/\d+\.js\?_cache=/.test(u))).toBe(true);

@@ -78,7 +78,10 @@ function shareDependencies() {
   for (const [name, dep] of Object.entries(shared)) {
     const id = (imports[name] = `package:${name}`);
     if (typeof dep === 'function') {
-      System.register(id, [], (exp: (m: object) => void) => ({ execute: async () => exp(await dep()) }));
+      // esbuild's import() of a CommonJS package yields only { default }; webpack's (Grafana's) also has the
+      // named exports, which is what plugin code reads (e.g. renderToString from react-dom/server).
+      const load = async () => ((m: Record<string, any>) => ({ ...m.default, ...m }))(await dep());
+      System.register(id, [], (exp: (m: object) => void) => ({ execute: async () => exp(await load()) }));
     } else {
       System.set(id, asModule(dep as Record<string, any>));
     }
