@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     throw err;
   }
   if (config.isDefaultAdminToken) {
-    logger.info({}, 'STUDIO_ADMIN_TOKEN is not set: using the development token (refused in production)');
+    logger.info({}, 'STUDIO_ADMIN_TOKEN is unset or the development token: fine for a trial, refused in production');
   }
 
   const embedded = config.databaseUrl
