@@ -9,6 +9,8 @@ interface Props {
   error: ApiError;
   /** Title when the error is not about reaching or authenticating to the sidecar. */
   title: string;
+  /** Title to use whatever the error is. */
+  overrideTitle?: string;
   testId?: string;
   onRetry?: () => void;
   onDismiss?: () => void;
@@ -16,10 +18,10 @@ interface Props {
 }
 
 /** An inline error: what went wrong, the code and request id (to find the sidecar's log line), and what to do. */
-export function ApiErrorAlert({ error, title, testId, onRetry, onDismiss, children }: Props) {
+export function ApiErrorAlert({ error, title, overrideTitle, testId, onRetry, onDismiss, children }: Props) {
   const styles = useStyles2(getStyles);
   return (
-    <Alert severity="error" title={errorTitle(error, title)} data-testid={testId} onRemove={onDismiss}>
+    <Alert severity="error" title={overrideTitle ?? errorTitle(error, title)} data-testid={testId} onRemove={onDismiss}>
       <div>{error.message}</div>
       {isSidecarAuthError(error) && (
         <div>Check the Sidecar token in the app&apos;s configuration: the sidecar did not accept it.</div>

@@ -2,7 +2,7 @@ import React, { Suspense, lazy } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import type { AppRootProps } from '@grafana/data';
 import { LoadingPlaceholder } from '@grafana/ui';
-import { ROUTES } from '../../constants';
+import { prefixRoute, ROUTES } from '../../constants';
 import { AppErrorBoundary } from '../AppErrorBoundary/AppErrorBoundary';
 
 const IncidentsPage = lazy(() => import('../../pages/Incidents/IncidentsPage'));
@@ -15,8 +15,9 @@ function App(_props: AppRootProps) {
       <Suspense fallback={<LoadingPlaceholder text="Loading…" />}>
         <Routes>
           <Route path={ROUTES.Incidents} element={<IncidentsPage />} />
-          {/* Default page: the app's landing page is the incidents list. */}
-          <Route path="*" element={<Navigate to={ROUTES.Incidents} replace />} />
+          {/* Anything else (the app's root included) lands on the incidents list. Absolute, so it does not depend
+              on how the router resolves relative links inside splat routes. */}
+          <Route path="*" element={<Navigate to={prefixRoute(ROUTES.Incidents)} replace />} />
         </Routes>
       </Suspense>
     </AppErrorBoundary>

@@ -1,140 +1,130 @@
-import React, { ChangeEvent, useState } from 'react';
-import { lastValueFrom } from 'rxjs';
+import React, { useState, type FormEvent } from 'react';
 import { css } from '@emotion/css';
-import { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps, PluginMeta } from '@grafana/data';
-import { getBackendSrv } from '@grafana/runtime';
-import { Button, Field, FieldSet, Input, SecretInput, useStyles2 } from '@grafana/ui';
+import type { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps } from '@grafana/data';
+import { Alert, Button, Field, FieldSet, Input, SecretInput, useStyles2 } from '@grafana/ui';
 import { testIds } from '../testIds';
+import { ConnectionTest } from './ConnectionTest';
+import {
+  grafanaErrorMessage,
+  normalizeSidecarUrl,
+  page,
+  saveSettings,
+  sidecarUrlProblem,
+  type AppJsonData,
+} from './settings';
 
-type AppPluginSettings = {
-  apiUrl?: string;
-};
-
-type State = {
-  // The URL to reach our custom API.
-  apiUrl: string;
-  // Tells us if the API key secret is set.
-  isApiKeySet: boolean;
-  // A secret key for our custom API.
-  apiKey: string;
-};
-
-export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppPluginSettings>> {}
+export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppJsonData>> {}
 
 const AppConfig = ({ plugin }: AppConfigProps) => {
-  const s = useStyles2(getStyles);
+  const styles = useStyles2(getStyles);
   const { enabled, pinned, jsonData, secureJsonFields } = plugin.meta;
-  const [state, setState] = useState<State>({
-    apiUrl: jsonData?.apiUrl || '',
-    apiKey: '',
-    isApiKeySet: Boolean(secureJsonFields?.apiKey),
-  });
+  const savedUrl = jsonData?.sidecarUrl ?? '';
+  const [sidecarUrl, setSidecarUrl] = useState(savedUrl);
+  const [isUrlTouched, setIsUrlTouched] = useState(false);
+  const [token, setToken] = useState('');
+  // Grafana never sends the token back, only whether one is stored.
+  const [isTokenConfigured, setIsTokenConfigured] = useState(Boolean(secureJsonFields?.sidecarToken));
+  const [isSaving, setIsSaving] = useState(false);
+  const [saveError, setSaveError] = useState<string | null>(null);
 
-  const isSubmitDisabled = Boolean(!state.apiUrl || (!state.isApiKeySet && !state.apiKey));
+  const urlProblem = sidecarUrlProblem(sidecarUrl);
+  const isTokenMissing = !isTokenConfigured && token.trim() === '';
+  const hasUnsavedChanges =
+    normalizeSidecarUrl(sidecarUrl) !== savedUrl ||
+    token !== '' ||
+    isTokenConfigured !== Boolean(secureJsonFields?.sidecarToken);
 
-  const onResetApiKey = () =>
-    setState({
-      ...state,
-      apiKey: '',
-      isApiKeySet: false,
-    });
-
-  const onChange = (event: ChangeEvent<HTMLInputElement>) => {
-    setState({
-      ...state,
-      [event.target.name]: event.target.value.trim(),
-    });
-  };
-
-  const onSubmit = () => {
-    if (isSubmitDisabled) {
+  const onSubmit = async (event: FormEvent) => {
+    event.preventDefault();
+    setIsUrlTouched(true);
+    if (urlProblem || isTokenMissing) {
       return;
     }
-
-    updatePluginAndReload(plugin.meta.id, {
-      enabled,
-      pinned,
-      jsonData: {
-        apiUrl: state.apiUrl,
-      },
-      // This cannot be queried later by the frontend.
-      // We don't want to override it in case it was set previously and left untouched now.
-      secureJsonData: state.isApiKeySet
-        ? undefined
-        : {
-            apiKey: state.apiKey,
-          },
-    });
+    setIsSaving(true);
+    setSaveError(null);
+    try {
+      await saveSettings({
+        enabled,
+        pinned,
+        jsonData: { ...jsonData, sidecarUrl: normalizeSidecarUrl(sidecarUrl) },
+        // Sending no secureJsonData keeps the stored token; a new value replaces it.
+        secureJsonData: token.trim() ? { sidecarToken: token.trim() } : undefined,
+      });
+      page.reload();
+    } catch (e) {
+      setSaveError(grafanaErrorMessage(e));
+      setIsSaving(false);
+    }
   };
 
   return (
-    <form onSubmit={onSubmit}>
-      <FieldSet label="API Settings">
-        <Field label="API Key" description="A secret key for authenticating to our custom API">
-          <SecretInput
-            width={60}
-            id="config-api-key"
-            data-testid={testIds.appConfig.apiKey}
-            name="apiKey"
-            value={state.apiKey}
-            isConfigured={state.isApiKeySet}
-            placeholder={'Your secret API key'}
-            onChange={onChange}
-            onReset={onResetApiKey}
-          />
-        </Field>
-
-        <Field label="API Url" description="" className={s.marginTop}>
-          <Input
-            width={60}
-            name="apiUrl"
-            id="config-api-url"
-            data-testid={testIds.appConfig.apiUrl}
-            value={state.apiUrl}
-            placeholder={`E.g.: http://mywebsite.com/api/v1`}
-            onChange={onChange}
-          />
-        </Field>
-
-        <div className={s.marginTop}>
-          <Button type="submit" data-testid={testIds.appConfig.submit} disabled={isSubmitDisabled}>
-            Save API settings
+    <div data-testid={testIds.appConfig.container}>
+      <form onSubmit={onSubmit} noValidate>
+        <FieldSet label="Sidecar">
+          <Field
+            label="Sidecar URL"
+            description="Where Grafana's server reaches the Reliability Studio sidecar (not the browser: requests go through Grafana's plugin proxy)."
+            required
+            invalid={isUrlTouched && Boolean(urlProblem)}
+            error={isUrlTouched ? urlProblem : undefined}
+          >
+            <Input
+              id="config-sidecar-url"
+              width={60}
+              data-testid={testIds.appConfig.sidecarUrl}
+              value={sidecarUrl}
+              placeholder="http://reliability-sidecar:8080"
+              onChange={(e) => setSidecarUrl(e.currentTarget.value)}
+              onBlur={() => setIsUrlTouched(true)}
+            />
+          </Field>
+          <Field
+            label="Sidecar token"
+            description="Sent by Grafana's proxy as a Bearer token on every call. Stored encrypted by Grafana and never sent back to browsers; Reset to replace it."
+            required
+            invalid={isUrlTouched && isTokenMissing}
+            error={isUrlTouched && isTokenMissing ? 'Enter the token the sidecar expects.' : undefined}
+          >
+            <SecretInput
+              id="config-sidecar-token"
+              width={60}
+              data-testid={testIds.appConfig.sidecarToken}
+              value={token}
+              isConfigured={isTokenConfigured}
+              placeholder="Token from the sidecar's configuration"
+              onChange={(e) => setToken(e.currentTarget.value)}
+              onReset={() => {
+                setToken('');
+                setIsTokenConfigured(false);
+              }}
+            />
+          </Field>
+          {saveError && (
+            <Alert severity="error" title="Could not save the settings" data-testid={testIds.appConfig.saveError}>
+              {saveError}
+            </Alert>
+          )}
+          <Button
+            type="submit"
+            data-testid={testIds.appConfig.save}
+            disabled={isSaving}
+            icon={isSaving ? 'spinner' : undefined}
+          >
+            Save settings
           </Button>
-        </div>
+        </FieldSet>
+      </form>
+      <FieldSet label="Check" className={styles.check}>
+        <ConnectionTest hasSavedUrl={savedUrl !== ''} hasUnsavedChanges={hasUnsavedChanges} />
       </FieldSet>
-    </form>
+    </div>
   );
 };
 
 export default AppConfig;
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  colorWeak: css`
-    color: ${theme.colors.text.secondary};
-  `,
-  marginTop: css`
-    margin-top: ${theme.spacing(3)};
-  `,
+  check: css({
+    marginTop: theme.spacing(4),
+  }),
 });
-
-const updatePluginAndReload = async (pluginId: string, data: Partial<PluginMeta<AppPluginSettings>>) => {
-  try {
-    await updatePlugin(pluginId, data);
-
-    // Reloading the page as the changes made here wouldn't be propagated to the actual plugin otherwise.
-    // This is not ideal, however unfortunately currently there is no supported way for updating the plugin state.
-    window.location.reload();
-  } catch (e) {
-    console.error('Error while updating the plugin', e);
-  }
-};
-
-const updatePlugin = async (pluginId: string, data: Partial<PluginMeta>) => {
-  const response = await getBackendSrv().fetch({
-    url: `/api/plugins/${pluginId}/settings`,
-    method: 'POST',
-    data,
-  });
-
-  return lastValueFrom(response);
-};

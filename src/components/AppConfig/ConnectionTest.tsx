@@ -1,0 +1,114 @@
+import React, { useState } from 'react';
+import { css } from '@emotion/css';
+import type { GrafanaTheme2 } from '@grafana/data';
+import { Alert, Button, Field, useStyles2 } from '@grafana/ui';
+import { checkReady } from '../../api/client';
+import { toApiError, type ApiError } from '../../api/errors';
+import type { ReadyStatus } from '../../api/types';
+import { ApiErrorAlert } from '../ApiErrorAlert/ApiErrorAlert';
+import { isSidecarAuthError } from '../ApiErrorAlert/describeError';
+import { testIds } from '../testIds';
+
+type Result = { kind: 'report'; report: ReadyStatus } | { kind: 'error'; error: ApiError };
+
+interface Props {
+  /** False when nothing is saved yet: the proxy would have no URL to call. */
+  hasSavedUrl: boolean;
+  /** True when the form differs from what is saved (the test would not use those edits). */
+  hasUnsavedChanges: boolean;
+}
+
+const describeCheck = (name: string, check: ReadyStatus['checks'][string]) =>
+  `${name}: ${check.status}, ${Math.round(check.latencyMs)} ms${check.error ? ` (${check.error})` : ''}`;
+
+function ReportAlert({ report }: { report: ReadyStatus }) {
+  const checks = Object.entries(report.checks);
+  if (report.status === 'ready') {
+    const db = report.checks.database;
+    return (
+      <Alert severity="success" title="Connected to the sidecar" data-testid={testIds.appConfig.testResult}>
+        {db ? `The sidecar is ready. Database latency: ${Math.round(db.latencyMs)} ms.` : 'The sidecar is ready.'}
+      </Alert>
+    );
+  }
+  const failing = checks.filter(([, c]) => c.status !== 'up');
+  const isDatabaseDown = report.checks.database?.status === 'down';
+  return (
+    <Alert
+      severity="error"
+      title={isDatabaseDown ? 'The sidecar is up, but its database is down' : 'The sidecar is up, but not ready'}
+      data-testid={testIds.appConfig.testResult}
+    >
+      {(failing.length > 0 ? failing : checks).map(([name, check]) => (
+        <div key={name}>{describeCheck(name, check)}</div>
+      ))}
+    </Alert>
+  );
+}
+
+/** "Test connection": GET /health/ready through Grafana's proxy, which uses the SAVED settings. */
+export function ConnectionTest({ hasSavedUrl, hasUnsavedChanges }: Props) {
+  const styles = useStyles2(getStyles);
+  const [isTesting, setIsTesting] = useState(false);
+  const [result, setResult] = useState<Result | null>(null);
+
+  const run = async () => {
+    setIsTesting(true);
+    setResult(null);
+    try {
+      setResult({ kind: 'report', report: await checkReady() });
+    } catch (e) {
+      setResult({ kind: 'error', error: toApiError(e) });
+    } finally {
+      setIsTesting(false);
+    }
+  };
+
+  return (
+    <Field
+      label="Connection"
+      description="Asks the sidecar whether it is ready, through Grafana's proxy. Grafana's proxy uses the saved settings, so save your changes before testing them."
+    >
+      <div>
+        <Button
+          variant="secondary"
+          icon={isTesting ? 'spinner' : 'heart-rate'}
+          disabled={isTesting || !hasSavedUrl}
+          onClick={run}
+          data-testid={testIds.appConfig.testConnection}
+        >
+          Test connection
+        </Button>
+        {!hasSavedUrl && <div className={styles.note}>Save a Sidecar URL first.</div>}
+        {hasSavedUrl && hasUnsavedChanges && (
+          <div className={styles.note}>You have unsaved changes: the test uses the saved settings, not this form.</div>
+        )}
+        {result && (
+          <div className={styles.result}>
+            {result.kind === 'report' ? (
+              <ReportAlert report={result.report} />
+            ) : (
+              <ApiErrorAlert
+                error={result.error}
+                title="Connection test failed"
+                overrideTitle={isSidecarAuthError(result.error) ? 'The sidecar refused the token' : undefined}
+                testId={testIds.appConfig.testResult}
+              />
+            )}
+          </div>
+        )}
+      </div>
+    </Field>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  note: css({
+    marginTop: theme.spacing(1),
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
+  result: css({
+    marginTop: theme.spacing(2),
+  }),
+});

@@ -1,0 +1,67 @@
+import { lastValueFrom } from 'rxjs';
+import type { PluginMeta } from '@grafana/data';
+import { getBackendSrv } from '@grafana/runtime';
+import { PLUGIN_SETTINGS_URL } from '../../constants';
+import { toError } from '../../utils/toError';
+
+/** The app's jsonData (readable by every Grafana user: never put secrets here). */
+export interface AppJsonData {
+  /** Base URL of the sidecar as Grafana's server reaches it; the proxy routes append /api and /health. */
+  sidecarUrl?: string;
+}
+
+/** The app's secureJsonData (write-only from the browser; Grafana stores it encrypted). */
+export interface AppSecureJsonData {
+  /** Sent by the proxy as `Authorization: Bearer <token>`. */
+  sidecarToken?: string;
+}
+
+/**
+ * Why `value` is not a usable Sidecar URL, or undefined when it is. The proxy appends "/api" and "/health" to it,
+ * so a query string or fragment would break every call.
+ */
+export function sidecarUrlProblem(value: string): string | undefined {
+  if (value.trim() === '') {
+    return 'Enter the URL Grafana uses to reach the sidecar, e.g. http://reliability-sidecar:8080.';
+  }
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) {
+    return 'Include the scheme, e.g. http://reliability-sidecar:8080.';
+  }
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return 'Not a URL. Use the form http://host:port.';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return 'Use an http:// or https:// URL.';
+  }
+  if (url.search || url.hash) {
+    return 'Leave out the query string and fragment: Grafana appends /api and /health to this URL.';
+  }
+  return undefined;
+}
+
+/** The URL as saved: trimmed, without trailing slashes (the routes add "/api"). */
+export const normalizeSidecarUrl = (value: string): string => value.trim().replace(/\/+$/, '');
+
+/** What Grafana's own API said when it refused (not the sidecar's envelope). */
+export function grafanaErrorMessage(e: unknown): string {
+  const data = (e as { data?: { message?: unknown } } | null)?.data;
+  return typeof data?.message === 'string' && data.message ? data.message : toError(e).message;
+}
+
+/** POST /api/plugins/<id>/settings, as Grafana's own plugin config pages do. */
+export async function saveSettings(
+  data: Partial<PluginMeta<AppJsonData>> & { secureJsonData?: AppSecureJsonData }
+): Promise<void> {
+  await lastValueFrom(getBackendSrv().fetch({ url: PLUGIN_SETTINGS_URL, method: 'POST', data, showErrorAlert: false }));
+}
+
+/**
+ * Grafana caches plugin settings per page load; a reload is the supported way to make the new ones effective.
+ * An object so tests can replace it.
+ */
+export const page = {
+  reload: () => window.location.reload(),
+};
