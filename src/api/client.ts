@@ -110,6 +110,14 @@ export async function listServices(options?: CallOptions): Promise<Service[]> {
   return body.items;
 }
 
+/**
+ * Proves the saved token works: /health/ready answers without one, so "Test connection" also makes the cheapest
+ * authenticated read (GET /api/services). Rejects with the sidecar's 401/403 when the token is refused.
+ */
+export async function verifyToken(options?: CallOptions): Promise<void> {
+  await call({ url: `${SIDECAR_API_BASE}/services` }, options);
+}
+
 function isReadyStatus(data: unknown): data is ReadyStatus {
   const d = data as Partial<ReadyStatus> | null;
   return typeof d === 'object' && d !== null && typeof d.status === 'string' && typeof d.checks === 'object';

@@ -9,6 +9,8 @@ import { page } from './settings';
 const ids = testIds.appConfig;
 const SETTINGS = '/api/plugins/reliability-studio-app/settings';
 const READY = '/api/plugin-proxy/reliability-studio-app/health/ready';
+// /health/ready needs no token, so the test also makes an authenticated read.
+const AUTHENTICATED = '/api/plugin-proxy/reliability-studio-app/api/services';
 
 function renderConfig(jsonData: Record<string, unknown> = {}, secureJsonFields: Record<string, boolean> = {}) {
   const props = {
@@ -113,18 +115,27 @@ describe('AppConfig', () => {
   describe('test connection', () => {
     const saved = () => renderConfig({ sidecarUrl: 'http://sidecar:8080' }, { sidecarToken: true });
 
-    test('reports success with the database latency', async () => {
-      backend.on('GET', READY, reply(200, { status: 'ready', checks: { database: { status: 'up', latencyMs: 3.6 } } }));
+    const ready = reply(200, { status: 'ready', checks: { database: { status: 'up', latencyMs: 3.6 } } });
+
+    test('reports success with the database latency once the token is accepted', async () => {
+      backend.on('GET', READY, ready);
+      backend.on('GET', AUTHENTICATED, reply(200, { items: [] }));
       saved();
       fireEvent.click(screen.getByTestId(ids.testConnection));
 
       const result = await screen.findByTestId(ids.testResult);
       expect(result).toHaveTextContent('Connected to the sidecar');
+      expect(result).toHaveTextContent('accepted the token');
       expect(result).toHaveTextContent('Database latency: 4 ms');
+      expect(backend.requestsTo('GET', AUTHENTICATED)).toHaveLength(1);
     });
 
-    test('says the token was refused on 401', async () => {
-      backend.on('GET', READY, reply(401, envelope('AUTH_REQUIRED', 'Invalid or missing token', undefined, 'req-401')));
+    test.each([
+      ['the authenticated read', AUTHENTICATED],
+      ['the readiness check', READY],
+    ])('says the token was refused when %s answers 401', async (_, url) => {
+      backend.on('GET', READY, ready);
+      backend.on('GET', url, reply(401, envelope('AUTH_REQUIRED', 'Invalid or missing token', undefined, 'req-401')));
       saved();
       fireEvent.click(screen.getByTestId(ids.testConnection));
 

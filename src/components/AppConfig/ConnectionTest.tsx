@@ -2,14 +2,18 @@ import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, Field, useStyles2 } from '@grafana/ui';
-import { checkReady } from '../../api/client';
+import { checkReady, verifyToken } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
 import type { ReadyStatus } from '../../api/types';
 import { ApiErrorAlert } from '../ApiErrorAlert/ApiErrorAlert';
 import { isSidecarAuthError } from '../ApiErrorAlert/describeError';
 import { testIds } from '../testIds';
 
-type Result = { kind: 'report'; report: ReadyStatus } | { kind: 'error'; error: ApiError };
+type Result =
+  | { kind: 'report'; report: ReadyStatus }
+  | { kind: 'error'; error: ApiError }
+  /** Ready, but the authenticated call failed (token refused, or another API error). */
+  | { kind: 'tokenError'; report: ReadyStatus; error: ApiError };
 
 interface Props {
   /** False when nothing is saved yet: the proxy would have no URL to call. */
@@ -27,7 +31,8 @@ function ReportAlert({ report }: { report: ReadyStatus }) {
     const db = report.checks.database;
     return (
       <Alert severity="success" title="Connected to the sidecar" data-testid={testIds.appConfig.testResult}>
-        {db ? `The sidecar is ready. Database latency: ${Math.round(db.latencyMs)} ms.` : 'The sidecar is ready.'}
+        The sidecar is ready and accepted the token.
+        {db && ` Database latency: ${Math.round(db.latencyMs)} ms.`}
       </Alert>
     );
   }
@@ -46,7 +51,10 @@ function ReportAlert({ report }: { report: ReadyStatus }) {
   );
 }
 
-/** "Test connection": GET /health/ready through Grafana's proxy, which uses the SAVED settings. */
+/**
+ * "Test connection": GET /health/ready, then an authenticated read to prove the token, both through Grafana's
+ * proxy, which uses the SAVED settings.
+ */
 export function ConnectionTest({ hasSavedUrl, hasUnsavedChanges }: Props) {
   const styles = useStyles2(getStyles);
   const [isTesting, setIsTesting] = useState(false);
@@ -56,7 +64,17 @@ export function ConnectionTest({ hasSavedUrl, hasUnsavedChanges }: Props) {
     setIsTesting(true);
     setResult(null);
     try {
-      setResult({ kind: 'report', report: await checkReady() });
+      const report = await checkReady();
+      if (report.status !== 'ready') {
+        setResult({ kind: 'report', report });
+        return;
+      }
+      try {
+        await verifyToken();
+        setResult({ kind: 'report', report });
+      } catch (e) {
+        setResult({ kind: 'tokenError', report, error: toApiError(e) });
+      }
     } catch (e) {
       setResult({ kind: 'error', error: toApiError(e) });
     } finally {
@@ -90,7 +108,11 @@ export function ConnectionTest({ hasSavedUrl, hasUnsavedChanges }: Props) {
             ) : (
               <ApiErrorAlert
                 error={result.error}
-                title="Connection test failed"
+                title={
+                  result.kind === 'tokenError'
+                    ? 'The sidecar is ready, but an API call failed'
+                    : 'Connection test failed'
+                }
                 overrideTitle={isSidecarAuthError(result.error) ? 'The sidecar refused the token' : undefined}
                 testId={testIds.appConfig.testResult}
               />
