@@ -73,7 +73,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
               width={60}
               data-testid={testIds.appConfig.sidecarUrl}
               value={sidecarUrl}
-              placeholder="http://reliability-sidecar:8080"
+              placeholder="http://reliability-sidecar:9000"
               onChange={(e) => setSidecarUrl(e.currentTarget.value)}
               onBlur={() => setIsUrlTouched(true)}
             />

@@ -22,10 +22,10 @@ export interface AppSecureJsonData {
  */
 export function sidecarUrlProblem(value: string): string | undefined {
   if (value.trim() === '') {
-    return 'Enter the URL Grafana uses to reach the sidecar, e.g. http://reliability-sidecar:8080.';
+    return 'Enter the URL Grafana uses to reach the sidecar, e.g. http://reliability-sidecar:9000.';
   }
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) {
-    return 'Include the scheme, e.g. http://reliability-sidecar:8080.';
+    return 'Include the scheme, e.g. http://reliability-sidecar:9000.';
   }
   let url: URL;
   try {
