@@ -76,7 +76,13 @@ export interface IncidentFilters {
   cursor?: string;
 }
 
-export type TimelineEventType = 'created' | 'status_changed' | 'severity_changed' | 'commander_changed' | 'note';
+export type TimelineEventType =
+  | 'created'
+  | 'status_changed'
+  | 'severity_changed'
+  | 'commander_changed'
+  | 'details_changed'
+  | 'note';
 
 export interface TimelineEvent {
   id: string;

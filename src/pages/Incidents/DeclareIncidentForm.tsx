@@ -7,7 +7,7 @@ import { toApiError, type ApiError } from '../../api/errors';
 import { SEVERITIES, type CreateIncidentInput, type Incident, type Severity } from '../../api/types';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { testIds } from '../../components/testIds';
-import { declareErrorsFrom, type DeclareErrors } from './declareErrors';
+import { declareErrorsFrom, type DeclareErrors, type DeclareField } from './declareErrors';
 import { severityLabel } from './format';
 import { useServiceCatalog } from './useServiceCatalog';
 
@@ -30,6 +30,14 @@ export function DeclareIncidentForm({ onDeclared, onCancel }: Props) {
   const [errors, setErrors] = useState<DeclareErrors>(NO_ERRORS);
   const [formError, setFormError] = useState<ApiError | null>(null);
   const [isSubmitting, setIsSubmitting] = useState(false);
+
+  // Editing a field answers its error: the message goes until the next submit says otherwise.
+  const edited =
+    <T,>(field: DeclareField, set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      setErrors((e) => (e.fields[field] ? { ...e, fields: { ...e.fields, [field]: undefined } } : e));
+    };
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
@@ -89,7 +97,7 @@ export function DeclareIncidentForm({ onDeclared, onCancel }: Props) {
           data-testid={testIds.declareForm.title}
           value={title}
           placeholder="What is broken, as users see it"
-          onChange={(e) => setTitle(e.currentTarget.value)}
+          onChange={(e) => edited('title', setTitle)(e.currentTarget.value)}
           autoFocus
         />
       </Field>
@@ -99,7 +107,7 @@ export function DeclareIncidentForm({ onDeclared, onCancel }: Props) {
             id="declare-severity"
             options={SEVERITY_OPTIONS}
             value={severity}
-            onChange={setSeverity}
+            onChange={edited('severity', setSeverity)}
           />
         </Field>
       </div>
@@ -110,7 +118,7 @@ export function DeclareIncidentForm({ onDeclared, onCancel }: Props) {
           value={description}
           rows={4}
           placeholder="Impact, first symptoms, links"
-          onChange={(e) => setDescription(e.currentTarget.value)}
+          onChange={(e) => edited('description', setDescription)(e.currentTarget.value)}
         />
       </Field>
       <Field
@@ -132,7 +140,7 @@ export function DeclareIncidentForm({ onDeclared, onCancel }: Props) {
           value={services}
           loading={catalog.phase === 'loading'}
           placeholder="Pick the services users feel it on"
-          onChange={(selected) => setServices(selected.map((o) => o.value))}
+          onChange={(selected) => edited('services', setServices)(selected.map((o) => o.value))}
         />
       </Field>
       <Field
@@ -145,7 +153,7 @@ export function DeclareIncidentForm({ onDeclared, onCancel }: Props) {
           id="declare-commander"
           data-testid={testIds.declareForm.commander}
           value={commander}
-          onChange={(e) => setCommander(e.currentTarget.value)}
+          onChange={(e) => edited('commander', setCommander)(e.currentTarget.value)}
         />
       </Field>
       <Stack gap={1}>

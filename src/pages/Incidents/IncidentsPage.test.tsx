@@ -192,6 +192,10 @@ describe('IncidentsPage', () => {
     fireEvent.click(screen.getByTestId(form.submit));
     expect(await screen.findByText('Give the incident a title.')).toBeInTheDocument();
     expect(backend.requestsTo('POST', LIST)).toHaveLength(0);
+
+    // Typing a title answers the message.
+    fireEvent.change(screen.getByTestId(form.title), { target: { value: 'Checkout down' } });
+    expect(screen.queryByText('Give the incident a title.')).not.toBeInTheDocument();
   });
 
   test('declares an incident with the picked services and shows it in the refetched list', async () => {

@@ -1,0 +1,86 @@
+/**
+ * Runs the real sidecar process (backend/src/main.ts) on its own embedded PostgreSQL in a temporary folder, for
+ * browser tests that need the whole path: page → host proxy → sidecar → Postgres.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../..');
+
+export const SIDECAR_TOKEN = 'e2e-admin-token-0123456789';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningSidecar {
+  url: string;
+  /** fetch against the sidecar's API with the admin token. */
+  api(path: string, init?: RequestInit): Promise<Response>;
+  /** SIGTERM, then wait for the process (and its embedded Postgres) to stop. */
+  stop(): Promise<void>;
+}
+
+export async function startSidecar(): Promise<RunningSidecar> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'studio-e2e-'));
+  chmodSync(dataDir, 0o755); // as root, the embedded Postgres runs as the postgres user and must reach inside
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  // The e2e run always owns its database: a DATABASE_URL in the environment is not for it.
+  const { DATABASE_URL: _ignored, ...env } = process.env;
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['backend/src/main.ts'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      STUDIO_DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      STUDIO_ADMIN_TOKEN: SIDECAR_TOKEN,
+      STUDIO_DEMO_DATA: 'true',
+    },
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+
+  for (const deadline = Date.now() + 60_000; ; ) {
+    if ((await fetch(`${url}/health/ready`).catch(() => undefined))?.ok) {
+      break;
+    }
+    if (hasExited || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the sidecar did not become ready:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+
+  return {
+    url,
+    api: (path, init = {}) =>
+      fetch(url + path, {
+        ...init,
+        headers: { authorization: `Bearer ${SIDECAR_TOKEN}`, 'content-type': 'application/json', ...init.headers },
+      }),
+    stop: async () => {
+      if (!hasExited) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
