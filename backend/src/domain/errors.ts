@@ -27,6 +27,8 @@ export interface AppErrorOptions {
   cause?: unknown;
   /** True when the same request may succeed later (the HTTP layer adds Retry-After). */
   isRetryable?: boolean;
+  /** How long to wait before retrying, when known (e.g. until a circuit breaker half-opens). */
+  retryAfterSeconds?: number;
 }
 
 /** The one error type domain, store and routes throw; the HTTP layer turns it into the envelope. */
@@ -34,12 +36,14 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details?: Record<string, unknown>;
   readonly isRetryable: boolean;
+  readonly retryAfterSeconds?: number;
 
   constructor(options: AppErrorOptions) {
     super(options.message, { cause: options.cause });
     this.name = 'AppError';
     this.code = options.code;
     this.details = options.details;
-    this.isRetryable = options.isRetryable ?? false;
+    this.isRetryable = options.isRetryable ?? options.retryAfterSeconds !== undefined;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

@@ -27,8 +27,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   INTERNAL: 500,
 };
 
-/** Seconds a client should wait before retrying a retryable failure. */
-const RETRY_AFTER_SECONDS = 5;
+/** Seconds a client should wait before retrying a retryable failure whose error does not say. */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 /** Hono's own HTTPExceptions (body parsing, media type) mapped to our codes. */
 function fromHttpException(err: HTTPException): AppError {
@@ -78,7 +78,7 @@ export function validationError(error: ZodError, where: string): AppError {
 /** Writes the one error envelope. */
 export function errorResponse(c: Context, err: AppError): Response {
   const status = STATUS[err.code];
-  if (err.isRetryable) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+  if (err.isRetryable) c.header('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS))));
   return c.json(
     {
       error: {

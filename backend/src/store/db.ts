@@ -1,4 +1,7 @@
 import postgres from 'postgres';
+import { AppError } from '../domain/errors.js';
+import { DependencyFailure, DependencyPolicy, type FailureClass, type PolicyOptions } from '../resilience/policy.js';
+import type { ResilienceRegistry } from '../resilience/registry.js';
 
 export type Sql = postgres.Sql;
 
@@ -40,4 +43,61 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string') return false;
   return UNAVAILABLE_ERRNOS.has(code) || UNAVAILABLE_DRIVER_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code);
+}
+
+/** How Postgres errors are treated by its policy (see resilience/policy.ts). */
+export function classifyDatabaseError(err: unknown): FailureClass {
+  if (isDatabaseUnavailable(err)) return { retry: 'idempotent', isFailure: true };
+  const code = (err as { code?: unknown } | undefined)?.code;
+  // Serialization failure and deadlock: Postgres rolled the transaction back, so running it again is safe.
+  if (code === '40001' || code === '40P01') return { retry: 'always', isFailure: false };
+  // statement_timeout: the database is too slow to answer, which is its health, not the request's fault.
+  if (code === '57014') return { retry: 'never', isFailure: true };
+  return { retry: 'never', isFailure: false };
+}
+
+/**
+ * Postgres behind its resilience policy: routes and auth reach the store only through `read` (retried on lost
+ * connections) and `write` (retried only when Postgres rolled it back). When the policy gives up, callers get
+ * 503 DATABASE_UNAVAILABLE with a Retry-After; postgres.js reconnects by itself, so the API recovers when the
+ * database returns, without a restart.
+ */
+export class Database {
+  readonly policy: DependencyPolicy;
+
+  constructor(
+    readonly sql: Sql,
+    options: PolicyOptions,
+    registry: ResilienceRegistry
+  ) {
+    this.policy = new DependencyPolicy('postgres', options, classifyDatabaseError, registry);
+  }
+
+  read<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.run(fn, true);
+  }
+
+  write<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.run(fn, false);
+  }
+
+  private async run<T>(fn: (sql: Sql) => Promise<T>, isIdempotent: boolean): Promise<T> {
+    try {
+      return await this.policy.execute(() => fn(this.sql), { isIdempotent });
+    } catch (err) {
+      if (err instanceof DependencyFailure) {
+        throw new AppError({
+          code: 'DATABASE_UNAVAILABLE',
+          message:
+            err.reason === 'circuit_open'
+              ? 'The database is unavailable (recent calls failed); retry shortly'
+              : `The database is unavailable (${err.reason.replace('_', ' ')}); retry shortly`,
+          cause: err,
+          isRetryable: true,
+          retryAfterSeconds: err.retryAfterMs !== undefined ? err.retryAfterMs / 1000 : undefined,
+        });
+      }
+      throw err;
+    }
+  }
 }
