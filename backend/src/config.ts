@@ -1,9 +1,13 @@
 import { z } from 'zod';
+import type { PolicyOptions } from './resilience/policy.js';
 
 /** Tokens every fresh checkout knows; refused in production. */
 export const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
 
 const port = z.coerce.number().int().min(0).max(65535);
+const ms = z.coerce.number().int().min(0);
+const count = z.coerce.number().int().min(1);
+const share = z.coerce.number().gt(0).max(1);
 
 const ConfigSchema = z
   .object({
@@ -18,6 +22,22 @@ const ConfigSchema = z
     STUDIO_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     STUDIO_DEMO_DATA: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+    // Resilience (design: "Resilience policy"). Shared breaker and retry shape, per-dependency limits.
+    BREAKER_CONSECUTIVE_FAILURES: count.default(5),
+    BREAKER_FAILURE_RATE: share.default(0.5),
+    BREAKER_WINDOW: count.default(10),
+    BREAKER_CLOSE_AFTER: count.default(3),
+    RETRY_BASE_MS: ms.default(100),
+    RETRY_MAX_MS: ms.default(5000),
+    RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.25),
+    DB_TIMEOUT_MS: count.default(10_000),
+    DB_RETRIES: z.coerce.number().int().min(0).default(3),
+    // The design's 30 s half-open suits remote upstreams; Postgres is ours, and probing it every 2 s lets the API
+    // recover within seconds of the database returning.
+    DB_BREAKER_HALF_OPEN_MS: ms.default(2000),
+    DB_QUEUE_MAX: z.coerce.number().int().min(0).default(100),
+    SHUTDOWN_TIMEOUT_MS: count.default(10_000),
+    SHUTDOWN_DRAIN_DELAY_MS: ms.optional(),
   })
   .transform((env, ctx) => {
     const isProduction = env.NODE_ENV === 'production';
@@ -41,6 +61,25 @@ const ConfigSchema = z
       isDefaultAdminToken: !env.STUDIO_ADMIN_TOKEN || env.STUDIO_ADMIN_TOKEN === DEV_ADMIN_TOKEN,
       demoData: env.STUDIO_DEMO_DATA,
       maxBodyBytes: env.MAX_BODY_BYTES,
+      database: {
+        timeoutMs: env.DB_TIMEOUT_MS,
+        retries: env.DB_RETRIES,
+        backoff: { baseMs: env.RETRY_BASE_MS, maxMs: env.RETRY_MAX_MS, jitter: env.RETRY_JITTER },
+        breaker: {
+          consecutiveFailures: env.BREAKER_CONSECUTIVE_FAILURES,
+          failureRate: env.BREAKER_FAILURE_RATE,
+          windowSize: env.BREAKER_WINDOW,
+          closeAfterSuccesses: env.BREAKER_CLOSE_AFTER,
+          halfOpenAfterMs: env.DB_BREAKER_HALF_OPEN_MS,
+        },
+        // The pool is the real limit on concurrent queries; the queue bounds how many requests wait for it.
+        bulkhead: { maxConcurrent: env.DB_POOL_MAX, maxQueue: env.DB_QUEUE_MAX },
+      } satisfies PolicyOptions,
+      shutdown: {
+        timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+        // Behind a load balancer, keep serving while readiness reports 503 so it stops sending new requests.
+        drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS ?? (isProduction ? 5000 : 0),
+      },
     };
   });
 
