@@ -16,6 +16,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   INCIDENT_NOT_FOUND: 404,
   SERVICE_NOT_FOUND: 404,
   SERVICE_ALREADY_EXISTS: 409,
+  TOKEN_NOT_FOUND: 404,
+  TOKEN_ALREADY_EXISTS: 409,
   VERSION_CONFLICT: 409,
   STATUS_TRANSITION_INVALID: 409,
   PAYLOAD_TOO_LARGE: 413,
@@ -24,6 +26,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   DATABASE_UNAVAILABLE: 503,
   UPSTREAM_UNAVAILABLE: 503,
   UPSTREAM_TIMEOUT: 504,
+  REQUEST_TIMEOUT: 504,
   INTERNAL: 500,
 };
 
@@ -37,6 +40,8 @@ function fromHttpException(err: HTTPException): AppError {
     404: 'NOT_FOUND',
     413: 'PAYLOAD_TOO_LARGE',
     415: 'UNSUPPORTED_MEDIA_TYPE',
+    // Only hono/timeout throws 504 (http/timeout.ts); its message is ours and meant for the client.
+    504: 'REQUEST_TIMEOUT',
   };
   const code = byStatus[err.status] ?? (err.status >= 500 ? 'INTERNAL' : 'MALFORMED_REQUEST');
   // Hono's 4xx messages are written for clients ("Malformed JSON in request body"); 5xx ones are not shown.
