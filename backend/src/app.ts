@@ -8,14 +8,19 @@ import { errorResponse, toAppError } from './http/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { serviceRoutes } from './routes/services.js';
-import type { Sql } from './store/db.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { ResilienceRegistry } from './resilience/registry.js';
+import type { Database } from './store/db.js';
 
 export interface Logger {
   error(fields: Record<string, unknown>, message: string): void;
 }
 
 export interface AppDeps {
-  sql: Sql;
+  /** Postgres behind its resilience policy; the only way routes reach the store. */
+  db: Database;
+  resilience: ResilienceRegistry;
+  lifecycle: Lifecycle;
   adminToken: string;
   maxBodyBytes: number;
   version: string;
@@ -29,7 +34,21 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   // Honours a caller's X-Request-Id (Grafana's proxy forwards it) when it is short and plain; else makes one.
   app.use(requestId());
-  app.route('/health', healthRoutes({ sql: deps.sql, version: deps.version, startedAt: deps.startedAt ?? Date.now() }));
+  // While draining, every answer asks the client to reconnect, so keep-alive connections move to other replicas.
+  app.use(async (c, next) => {
+    await next();
+    if (deps.lifecycle.isDraining) c.header('Connection', 'close');
+  });
+  app.route(
+    '/health',
+    healthRoutes({
+      db: deps.db,
+      resilience: deps.resilience,
+      lifecycle: deps.lifecycle,
+      version: deps.version,
+      startedAt: deps.startedAt ?? Date.now(),
+    })
+  );
 
   app.use(
     '/api/*',
@@ -43,10 +62,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         });
       },
     }),
-    requireAuth(deps.sql, deps.adminToken)
+    requireAuth(deps.db, deps.adminToken)
   );
-  app.route('/api/incidents', incidentRoutes(deps.sql));
-  app.route('/api/services', serviceRoutes(deps.sql));
+  app.route('/api/incidents', incidentRoutes(deps.db));
+  app.route('/api/services', serviceRoutes(deps.db));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/api/openapi.json', {

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp, type Logger } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createSql } from './store/db.js';
+import { Lifecycle } from './lifecycle.js';
+import { ResilienceRegistry } from './resilience/registry.js';
+import { createSql, Database } from './store/db.js';
 import { seedDemoData } from './store/demo.js';
 import { startEmbeddedPostgres } from './store/embedded.js';
 import { migrate } from './store/migrate.js';
@@ -15,9 +17,6 @@ const logger: Logger & { info(fields: Record<string, unknown>, message: string):
   info: (fields, message) => console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), message, ...fields })),
   error: (fields, message) => console.error(JSON.stringify({ level: 'error', time: new Date().toISOString(), message, ...fields })),
 };
-
-// How long shutdown may take before the process exits anyway (in-flight requests, pool, embedded Postgres).
-const SHUTDOWN_BOUND_MS = 10_000;
 
 async function main(): Promise<void> {
   let config;
@@ -48,23 +47,49 @@ async function main(): Promise<void> {
   if (applied.length) logger.info({ applied }, 'migrations applied');
   if (config.demoData && (await seedDemoData(sql))) logger.info({}, 'demo data added');
 
-  const app = createApp({ sql, adminToken: config.adminToken, maxBodyBytes: config.maxBodyBytes, version, logger });
+  const resilience = new ResilienceRegistry();
+  const db = new Database(sql, config.database, resilience);
+  const lifecycle = new Lifecycle();
+  const app = createApp({
+    db,
+    resilience,
+    lifecycle,
+    adminToken: config.adminToken,
+    maxBodyBytes: config.maxBodyBytes,
+    version,
+    logger,
+  });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    lifecycle.markServing();
     logger.info(
       { port: info.port, database: embedded ? `embedded (${path.resolve(config.dataDir, 'postgres')})` : 'DATABASE_URL' },
       `sidecar listening on http://localhost:${info.port} (API description: /api/openapi.json)`
     );
   });
 
-  let isStopping = false;
+  /**
+   * Graceful shutdown: readiness turns 503 at once, requests keep being served for the drain delay (so a load
+   * balancer can stop sending), then the listener closes, idle keep-alive connections are dropped, in-flight
+   * requests finish, the pool closes. Past the bound the process exits anyway; a second signal exits at once.
+   */
   const shutdown = async (signal: string) => {
-    if (isStopping) return;
-    isStopping = true;
-    logger.info({ signal }, 'shutting down');
-    setTimeout(() => process.exit(1), SHUTDOWN_BOUND_MS).unref();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (lifecycle.isDraining) {
+      logger.info({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    lifecycle.startDraining();
+    logger.info({ signal, drainDelayMs: config.shutdown.drainDelayMs }, 'draining');
+    setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdown.timeoutMs }, 'shutdown took too long: exiting');
+      process.exit(1);
+    }, config.shutdown.timeoutMs).unref();
+    await new Promise((resolve) => setTimeout(resolve, config.shutdown.drainDelayMs));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    (server as import('node:http').Server).closeIdleConnections();
+    await closed;
     await sql.end({ timeout: 5 });
     await embedded?.stop();
+    logger.info({}, 'stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

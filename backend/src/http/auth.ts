@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { hasRole, type Role } from '../domain/actor.js';
 import { AppError } from '../domain/errors.js';
-import type { Sql } from '../store/db.js';
+import type { Database } from '../store/db.js';
 import { findApiToken } from '../store/tokens.js';
 import type { AppEnv } from './context.js';
 
@@ -15,7 +15,7 @@ const GRAFANA_USER_HEADER = 'x-grafana-user';
  * Every /api request needs `Authorization: Bearer <token>`: either the admin token Grafana's plugin proxy sends
  * (the person is then named by X-Grafana-User) or an API token from api_tokens (bots, wallboards, scripts).
  */
-export function requireAuth(sql: Sql, adminToken: string): MiddlewareHandler<AppEnv> {
+export function requireAuth(db: Database, adminToken: string): MiddlewareHandler<AppEnv> {
   const adminDigest = sha256(adminToken);
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -36,7 +36,7 @@ export function requireAuth(sql: Sql, adminToken: string): MiddlewareHandler<App
       });
       return next();
     }
-    const apiToken = await findApiToken(sql, token);
+    const apiToken = await db.read((sql) => findApiToken(sql, token));
     if (!apiToken) {
       c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw new AppError({ code: 'AUTH_REQUIRED', message: 'The API token was not recognised or has been revoked' });

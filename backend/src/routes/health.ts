@@ -1,24 +1,38 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/context.js';
-import type { Sql } from '../store/db.js';
+import type { Lifecycle } from '../lifecycle.js';
+import type { DependencySnapshot, ResilienceRegistry } from '../resilience/registry.js';
+import type { Database } from '../store/db.js';
 
 // How long readiness waits for SELECT 1: a probe must answer faster than the orchestrator's timeout.
 const READY_TIMEOUT_MS = 2000;
 
 export interface HealthDeps {
-  sql: Sql;
+  db: Database;
+  resilience: ResilienceRegistry;
+  lifecycle: Lifecycle;
   version: string;
   startedAt: number;
 }
 
-async function pingDatabase(sql: Sql): Promise<{ status: 'up' | 'down'; latencyMs: number; error?: string }> {
+interface Check {
+  status: 'up' | 'down';
+  latencyMs: number;
+  error?: string;
+}
+
+/**
+ * SELECT 1 straight on the pool, past the breaker: readiness must tell the truth about the database even while
+ * the breaker is open, so an orchestrator sees it come back.
+ */
+async function pingDatabase(db: Database): Promise<Check> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
     });
-    await Promise.race([sql`select 1`, timeout]);
+    await Promise.race([db.sql`select 1`, timeout]);
     return { status: 'up', latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
     // Name the failure class only: probes are unauthenticated, so no connection strings or hostnames.
@@ -30,14 +44,51 @@ async function pingDatabase(sql: Sql): Promise<{ status: 'up' | 'down'; latencyM
   }
 }
 
+const breakerStates = (dependencies: DependencySnapshot[]) =>
+  Object.fromEntries(dependencies.map((d) => [d.name, d.breaker]));
+
 /** Probes, unauthenticated by design: orchestrators and load balancers call them without credentials. */
-export function healthRoutes({ sql, version, startedAt }: HealthDeps) {
-  return new Hono<AppEnv>()
-    .get('/', (c) => c.json({ status: 'ok', version, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }))
-    .get('/live', (c) => c.json({ status: 'ok' }))
-    .get('/ready', async (c) => {
-      const database = await pingDatabase(sql);
-      const isReady = database.status === 'up';
-      return c.json({ status: isReady ? 'ready' : 'not_ready', checks: { database } }, isReady ? 200 : 503);
-    });
+export function healthRoutes({ db, resilience, lifecycle, version, startedAt }: HealthDeps) {
+  const uptimeSeconds = () => Math.round((Date.now() - startedAt) / 1000);
+  return (
+    new Hono<AppEnv>()
+      // Fast and I/O-free: is the process serving at all, and which build.
+      .get('/', (c) => c.json({ status: lifecycle.isDraining ? 'draining' : 'ok', version, uptimeSeconds: uptimeSeconds() }))
+      // Liveness: the event loop answers. Never the database: a database outage must not get the process killed.
+      .get('/live', (c) => c.json({ status: 'ok' }))
+      .get('/startup', (c) =>
+        lifecycle.phase === 'starting' ? c.json({ status: 'starting' }, 503) : c.json({ status: 'started' })
+      )
+      // Readiness: send traffic here? Not while draining, and not without a database.
+      .get('/ready', async (c) => {
+        const breakers = breakerStates(resilience.dependencies());
+        if (lifecycle.phase !== 'serving') {
+          return c.json({ status: lifecycle.phase, checks: {}, breakers }, 503);
+        }
+        const database = await pingDatabase(db);
+        const isReady = database.status === 'up';
+        return c.json({ status: isReady ? 'ready' : 'not_ready', checks: { database }, breakers }, isReady ? 200 : 503);
+      })
+      // Everything an operator wants at a glance. A dependency whose breaker is open is down for the product even
+      // when it answers a ping; a half-open one is degraded.
+      .get('/detailed', async (c) => {
+        const database = await pingDatabase(db);
+        const dependencies = resilience.dependencies().map((d) => {
+          const ping = d.name === 'postgres' ? database : undefined;
+          const status = ping?.status === 'down' || d.breaker === 'open' ? 'down' : d.breaker === 'closed' ? 'up' : 'degraded';
+          return { ...d, status, latencyMs: ping?.latencyMs ?? null, ...(ping?.error ? { error: ping.error } : {}) };
+        });
+        const status = dependencies.some((d) => d.status === 'down') ? 'down' : dependencies.some((d) => d.status === 'degraded') ? 'degraded' : 'ok';
+        return c.json({
+          status,
+          phase: lifecycle.phase,
+          version,
+          uptimeSeconds: uptimeSeconds(),
+          dependencies,
+          caches: resilience.caches(),
+        }, status === 'down' ? 503 : 200);
+      })
+      .get('/circuit-breakers', (c) => c.json({ items: resilience.dependencies() }))
+      .get('/cache', (c) => c.json({ items: resilience.caches() }))
+  );
 }

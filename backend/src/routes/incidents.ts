@@ -3,7 +3,7 @@ import { INCIDENT_STATUSES, SEVERITIES } from '../domain/incidents.js';
 import { requireRole } from '../http/auth.js';
 import { createRouter } from '../http/context.js';
 import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openapi.js';
-import type { Sql } from '../store/db.js';
+import type { Database } from '../store/db.js';
 import * as incidents from '../store/incidents.js';
 import { addNote, listTimeline, type TimelineEvent } from '../store/timeline.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -197,11 +197,12 @@ const addNoteRoute = createRoute({
   },
 });
 
-export function incidentRoutes(sql: Sql) {
+export function incidentRoutes(db: Database) {
   return createRouter()
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
-      const rows = await incidents.listIncidents(sql, {
+      const rows = await db.read((sql) =>
+        incidents.listIncidents(sql, {
         statuses: q.status,
         severities: q.severity,
         service: q.service,
@@ -210,50 +211,48 @@ export function incidentRoutes(sql: Sql) {
         to: q.to ? new Date(q.to) : undefined,
         offset: q.offset,
         after: q.cursor ? decodeCursor(q.cursor) : undefined,
-        limit: q.limit + 1, // one extra row tells whether a next page exists
-      });
+          limit: q.limit + 1, // one extra row tells whether a next page exists
+        })
+      );
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       const nextCursor = rows.length > q.limit && last ? encodeCursor(last) : null;
       return c.json({ items: page.map(wireIncident), nextCursor }, 200);
     })
     .openapi(activeRoute, async (c) => {
-      const rows = await incidents.listActiveIncidents(sql);
+      const rows = await db.read((sql) => incidents.listActiveIncidents(sql));
       return c.json({ items: rows.map(wireIncident) }, 200);
     })
     .openapi(getRoute, async (c) => {
-      const incident = await incidents.getIncident(sql, c.req.valid('param').id);
+      const { id } = c.req.valid('param');
+      const incident = await db.read((sql) => incidents.getIncident(sql, id));
       return c.json(wireIncident(incident), 200);
     })
     .openapi(createIncidentRoute, async (c) => {
       const body = c.req.valid('json');
-      const incident = await incidents.createIncident(
-        sql,
-        { ...body, startedAt: body.startedAt ? new Date(body.startedAt) : undefined },
-        c.get('principal').actor
-      );
+      const input = { ...body, startedAt: body.startedAt ? new Date(body.startedAt) : undefined };
+      const incident = await db.write((sql) => incidents.createIncident(sql, input, c.get('principal').actor));
       c.header('Location', `/api/incidents/${incident.id}`);
       return c.json(wireIncident(incident), 201);
     })
     .openapi(updateRoute, async (c) => {
       const { version, ...changes } = c.req.valid('json');
-      const incident = await incidents.updateIncident(
-        sql,
-        c.req.valid('param').id,
-        version,
-        changes,
-        c.get('principal').actor
-      );
+      const { id } = c.req.valid('param');
+      const incident = await db.write((sql) => incidents.updateIncident(sql, id, version, changes, c.get('principal').actor));
       return c.json(wireIncident(incident), 200);
     })
     .openapi(timelineRoute, async (c) => {
       const { id } = c.req.valid('param');
-      await incidents.assertIncidentExists(sql, id);
-      const items = await listTimeline(sql, id);
+      const items = await db.read(async (sql) => {
+        await incidents.assertIncidentExists(sql, id);
+        return listTimeline(sql, id);
+      });
       return c.json({ items: items.map(wireTimelineEvent) }, 200);
     })
     .openapi(addNoteRoute, async (c) => {
-      const note = await addNote(sql, c.req.valid('param').id, c.get('principal').actor, c.req.valid('json').message);
+      const { id } = c.req.valid('param');
+      const { message } = c.req.valid('json');
+      const note = await db.write((sql) => addNote(sql, id, c.get('principal').actor, message));
       return c.json(wireTimelineEvent(note), 201);
     });
 }

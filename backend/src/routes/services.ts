@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../http/auth.js';
 import { createRouter } from '../http/context.js';
 import { errorResponses, jsonContent } from '../http/openapi.js';
-import type { Sql } from '../store/db.js';
+import type { Database } from '../store/db.js';
 import { createService, listServices } from '../store/services.js';
 
 const ServiceSchema = z
@@ -56,8 +56,11 @@ const createServiceRoute = createRoute({
   },
 });
 
-export function serviceRoutes(sql: Sql) {
+export function serviceRoutes(db: Database) {
   return createRouter()
-    .openapi(listRoute, async (c) => c.json({ items: await listServices(sql) }, 200))
-    .openapi(createServiceRoute, async (c) => c.json(await createService(sql, c.req.valid('json')), 201));
+    .openapi(listRoute, async (c) => c.json({ items: await db.read(listServices) }, 200))
+    .openapi(createServiceRoute, async (c) => {
+      const input = c.req.valid('json');
+      return c.json(await db.write((sql) => createService(sql, input)), 201);
+    });
 }

@@ -4,7 +4,10 @@ import { serve, type ServerType } from '@hono/node-server';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { createSql, type Sql } from '../../src/store/db.js';
+import { loadConfig } from '../../src/config.js';
+import { Lifecycle } from '../../src/lifecycle.js';
+import { ResilienceRegistry } from '../../src/resilience/registry.js';
+import { createSql, Database, type Sql } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -29,18 +32,31 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 export interface TestSidecar {
   url: string;
   sql: Sql;
+  db: Database;
+  resilience: ResilienceRegistry;
+  lifecycle: Lifecycle;
   /** fetch against the sidecar with the admin token unless `token` is given (null: no Authorization). */
   call(path: string, init?: RequestInit & { token?: string | null; json?: unknown }): Promise<Response>;
   close(): Promise<void>;
 }
 
 /** A real sidecar on a real socket, on its own freshly migrated database. */
-export async function startSidecar(options: { maxBodyBytes?: number; databaseUrl?: string } = {}): Promise<TestSidecar> {
-  const db = options.databaseUrl ? undefined : await createTestDatabase();
-  const sql = createSql({ url: options.databaseUrl ?? db!.url, poolMax: 5, statementTimeoutMs: 5000 });
-  if (db) await migrate(sql);
+export async function startSidecar(
+  options: { maxBodyBytes?: number; databaseUrl?: string; env?: Record<string, string> } = {}
+): Promise<TestSidecar> {
+  const testDb = options.databaseUrl ? undefined : await createTestDatabase();
+  const sql = createSql({ url: options.databaseUrl ?? testDb!.url, poolMax: 5, statementTimeoutMs: 5000 });
+  if (testDb) await migrate(sql);
+  // The production config parser, so tests run with the real defaults unless they say otherwise.
+  const config = loadConfig({ DB_POOL_MAX: '5', ...options.env });
+  const resilience = new ResilienceRegistry();
+  const db = new Database(sql, config.database, resilience);
+  const lifecycle = new Lifecycle();
+  lifecycle.markServing();
   const app = createApp({
-    sql,
+    db,
+    resilience,
+    lifecycle,
     adminToken: ADMIN_TOKEN,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
     version: 'test',
@@ -53,6 +69,9 @@ export async function startSidecar(options: { maxBodyBytes?: number; databaseUrl
   return {
     url,
     sql,
+    db,
+    resilience,
+    lifecycle,
     call: (path, init = {}) => {
       const { token = ADMIN_TOKEN, json, ...rest } = init;
       const headers = new Headers(rest.headers);
@@ -63,7 +82,7 @@ export async function startSidecar(options: { maxBodyBytes?: number; databaseUrl
     close: async () => {
       await new Promise((resolve) => server.close(resolve));
       await sql.end({ timeout: 1 });
-      await db?.drop();
+      await testDb?.drop();
     },
   };
 }
