@@ -24,7 +24,8 @@ async function waitForReady(url: string, isAlive: () => boolean): Promise<void> 
 }
 
 async function main() {
-  const sidecar = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['backend/src/main.ts'], {
+  // One process (no tsx wrapper), so Ctrl-C and SIGTERM reach the sidecar exactly once.
+  const sidecar = spawn(process.execPath, ['--import', 'tsx', 'backend/src/main.ts'], {
     cwd: ROOT,
     stdio: 'inherit',
     env: { STUDIO_DEMO_DATA: 'true', ...process.env, PORT: String(sidecarPort), STUDIO_ADMIN_TOKEN: token },

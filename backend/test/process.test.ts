@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/net.js';
 
 const BACKEND = fileURLToPath(new URL('..', import.meta.url));
-const TSX = path.join(BACKEND, '..', 'node_modules', '.bin', 'tsx');
 const TOKEN = 'process-test-token-0123456789';
 
 interface Run {
@@ -19,7 +18,7 @@ interface Run {
 function run(env: Record<string, string>): Run {
   // DATABASE_URL from the test environment must not leak in: these tests are about the embedded default.
   const { DATABASE_URL: _ignored, ...parentEnv } = process.env;
-  const child = spawn(TSX, ['src/main.ts'], { cwd: BACKEND, env: { ...parentEnv, ...env }, stdio: 'pipe' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: BACKEND, env: { ...parentEnv, ...env }, stdio: 'pipe' });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

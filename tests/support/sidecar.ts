@@ -37,7 +37,7 @@ export async function startSidecar(): Promise<RunningSidecar> {
   const url = `http://127.0.0.1:${port}`;
   // The e2e run always owns its database: a DATABASE_URL in the environment is not for it.
   const { DATABASE_URL: _ignored, ...env } = process.env;
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['backend/src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'backend/src/main.ts'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

