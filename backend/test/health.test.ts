@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TtlCache } from '../src/resilience/cache.js';
 import { freePort } from './support/net.js';
 import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
 
@@ -16,6 +17,40 @@ describe('with the database up', () => {
     const body = await expectStatus(await sidecar.call('/health', { token: null }), 200);
     expect(body).toMatchObject({ status: 'ok', version: 'test', uptimeSeconds: expect.any(Number) });
   });
+
+  it('details every dependency with its breaker, and the caches', async () => {
+    const cache = new TtlCache<string>('prometheus-queries', { maxEntries: 10, ttlMs: 1000 }, sidecar.resilience);
+    cache.set('q', 'v');
+    cache.get('q');
+    const detailed = await expectStatus(await sidecar.call('/health/detailed', { token: null }), 200);
+    expect(detailed).toMatchObject({ status: 'ok', phase: 'serving', version: 'test' });
+    expect(detailed.dependencies).toEqual([
+      expect.objectContaining({ name: 'postgres', status: 'up', breaker: 'closed', latencyMs: expect.any(Number) }),
+    ]);
+    expect(detailed.caches).toEqual([{ name: 'prometheus-queries', size: 1, maxSize: 10, hits: 1, misses: 0, evictions: 0 }]);
+    const breakers = await expectStatus(await sidecar.call('/health/circuit-breakers', { token: null }), 200);
+    expect(breakers.items).toEqual([expect.objectContaining({ name: 'postgres', breaker: 'closed', inFlight: 0, queued: 0 })]);
+    const caches = await expectStatus(await sidecar.call('/health/cache', { token: null }), 200);
+    expect(caches.items[0]).toMatchObject({ name: 'prometheus-queries', hits: 1 });
+    expect((await expectStatus(await sidecar.call('/health/startup', { token: null }), 200)).status).toBe('started');
+  });
+});
+
+describe('lifecycle', () => {
+  let sidecar: TestSidecar;
+  beforeAll(async () => (sidecar = await startSidecar()));
+  afterAll(() => sidecar.close());
+
+  it('is not ready while draining, and asks every client to reconnect elsewhere', async () => {
+    sidecar.lifecycle.startDraining();
+    const ready = await sidecar.call('/health/ready', { token: null });
+    expect((await expectStatus(ready, 503)).status).toBe('draining');
+    // In-flight and late requests are still answered during the drain, with Connection: close.
+    const list = await sidecar.call('/api/incidents');
+    await expectStatus(list, 200);
+    expect(list.headers.get('connection')).toBe('close');
+    expect((await expectStatus(await sidecar.call('/health/live', { token: null }), 200)).status).toBe('ok');
+  });
 });
 
 describe('with the database unreachable', () => {
@@ -32,6 +67,8 @@ describe('with the database unreachable', () => {
     const text = await res.text();
     expect(res.status, text).toBe(503);
     expect(JSON.parse(text)).toMatchObject({ status: 'not_ready', checks: { database: { status: 'down' } } });
+    const detailed = await sidecar.call('/health/detailed', { token: null });
+    expect((await expectStatus(detailed, 503)).dependencies[0]).toMatchObject({ name: 'postgres', status: 'down' });
     expect(text).not.toMatch(/127\.0\.0\.1|postgres:/);
   });
 
