@@ -8,6 +8,7 @@ import { errorResponse, toAppError } from './http/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { serviceRoutes } from './routes/services.js';
+import { tokenRoutes } from './routes/tokens.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ResilienceRegistry } from './resilience/registry.js';
 import type { Database } from './store/db.js';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
   app.route('/api/incidents', incidentRoutes(deps.db));
   app.route('/api/services', serviceRoutes(deps.db));
+  app.route('/api/tokens', tokenRoutes(deps.db));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/api/openapi.json', {

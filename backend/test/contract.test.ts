@@ -99,6 +99,8 @@ describe('error contract', () => {
       '/api/incidents/{id}',
       '/api/incidents/{id}/timeline',
       '/api/services',
+      '/api/tokens',
+      '/api/tokens/{id}',
     ]);
     expect(Object.keys(doc.paths['/api/incidents/{id}']).sort()).toEqual(['get', 'patch']);
     expect(doc.components.schemas.CreateIncident.required).toEqual(['title', 'severity']);

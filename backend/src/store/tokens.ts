@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Sql } from 'postgres';
-import type { Role } from '../domain/actor.js';
+import { SYSTEM_ACTOR, type Actor, type Role } from '../domain/actor.js';
+import { AppError } from '../domain/errors.js';
+import { appendEvent } from './events.js';
 
 export interface ApiToken {
   id: string;
@@ -12,13 +14,78 @@ export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
-/** Creates a token and returns its only plaintext copy; the database keeps the hash. */
-export async function createApiToken(sql: Sql, name: string, role: Role): Promise<ApiToken & { token: string }> {
+/** A token as administrators see it: never the hash, never the token. */
+export interface ApiTokenRecord extends ApiToken {
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+const RECORD_COLUMNS = 'id, name, role, created_at, last_used_at, revoked_at';
+
+/**
+ * Creates a token and returns its only plaintext copy; the database keeps the hash. The creation is written to
+ * the outbox (audit trail) in the same transaction. A taken name (revoked tokens keep theirs) is
+ * TOKEN_ALREADY_EXISTS.
+ */
+export async function createApiToken(
+  sql: Sql,
+  name: string,
+  role: Role,
+  actor: Actor = SYSTEM_ACTOR
+): Promise<ApiTokenRecord & { token: string }> {
   const token = `rs_${randomBytes(32).toString('base64url')}`;
-  const [row] = await sql<ApiToken[]>`
-    insert into api_tokens (name, token_hash, role) values (${name}, ${hashToken(token)}, ${role})
-    returning id, name, role`;
-  return { ...row!, token };
+  try {
+    const row = await sql.begin(async (tx) => {
+      const [created] = await tx<ApiTokenRecord[]>`
+        insert into api_tokens (name, token_hash, role) values (${name}, ${hashToken(token)}, ${role})
+        returning ${tx.unsafe(RECORD_COLUMNS)}`;
+      const { id } = created!;
+      await appendEvent(tx, { topic: 'tokens', type: 'token.created', payload: { id, name, role }, actor: actor.name });
+      return created!;
+    });
+    return { ...row, token };
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') {
+      throw new AppError({
+        code: 'TOKEN_ALREADY_EXISTS',
+        message: `A token named ${name} already exists (names of revoked tokens stay taken)`,
+        details: { name },
+      });
+    }
+    throw err;
+  }
+}
+
+/** Every token, revoked ones included, oldest first. */
+export async function listApiTokens(sql: Sql): Promise<ApiTokenRecord[]> {
+  return sql<ApiTokenRecord[]>`select ${sql.unsafe(RECORD_COLUMNS)} from api_tokens order by created_at, name`;
+}
+
+/**
+ * Revokes a token by id or name: from then on auth refuses it (every request looks the token up). Revoking a
+ * revoked token keeps its first revocation time. Throws TOKEN_NOT_FOUND when there is no such token.
+ */
+export async function revokeApiToken(sql: Sql, which: { id: string } | { name: string }, actor: Actor): Promise<ApiTokenRecord> {
+  const row = await sql.begin(async (tx) => {
+    const match = 'id' in which ? tx`id = ${which.id}` : tx`name = ${which.name}`;
+    const [found] = await tx<ApiTokenRecord[]>`
+      select ${tx.unsafe(RECORD_COLUMNS)} from api_tokens where ${match} for update`;
+    if (!found || found.revokedAt) return found;
+    const [revoked] = await tx<ApiTokenRecord[]>`
+      update api_tokens set revoked_at = now() where id = ${found.id} returning ${tx.unsafe(RECORD_COLUMNS)}`;
+    const { id, name, role } = found;
+    await appendEvent(tx, { topic: 'tokens', type: 'token.revoked', payload: { id, name, role }, actor: actor.name });
+    return revoked;
+  });
+  if (!row) {
+    throw new AppError({
+      code: 'TOKEN_NOT_FOUND',
+      message: `No API token ${'id' in which ? 'with id ' + which.id : 'named ' + which.name}`,
+      details: which,
+    });
+  }
+  return row;
 }
 
 /**
