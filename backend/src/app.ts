@@ -4,7 +4,12 @@ import { requestId } from 'hono/request-id';
 import { AppError } from './domain/errors.js';
 import { requireAuth } from './http/auth.js';
 import type { AppEnv } from './http/context.js';
+import { corsFor } from './http/cors.js';
 import { errorResponse, toAppError } from './http/errors.js';
+import type { LimitsConfig } from './http/limits.js';
+import { limitCallers, limitUnauthenticated } from './http/rateLimit.js';
+import { shedLoad } from './http/shedding.js';
+import { requestTimeout } from './http/timeout.js';
 import { healthRoutes } from './routes/health.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { serviceRoutes } from './routes/services.js';
@@ -24,6 +29,10 @@ export interface AppDeps {
   lifecycle: Lifecycle;
   adminToken: string;
   maxBodyBytes: number;
+  /** Rate limits, load shedding and the request timeout (config.ts `limits`). */
+  limits: LimitsConfig;
+  /** Origins allowed to call from a browser; none (the default) keeps CORS closed. */
+  corsOrigins?: readonly string[];
   version: string;
   logger: Logger;
   startedAt?: number;
@@ -40,6 +49,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     await next();
     if (deps.lifecycle.isDraining) c.header('Connection', 'close');
   });
+  const { limits } = deps;
+  // Before shedding and auth: a preflight carries no token, and a browser can only read a 503 that has CORS headers.
+  app.use(corsFor(deps.corsOrigins ?? []));
+  // Before everything that costs something; health is shed last and /health/live never (http/limits.ts).
+  app.use(shedLoad({ maxInFlight: limits.shedMaxInFlight, maxEventLoopDelayMs: limits.shedEventLoopDelayMs }));
   app.route(
     '/health',
     healthRoutes({
@@ -53,6 +67,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.use(
     '/api/*',
+    requestTimeout(limits.requestTimeoutMs),
+    // Before auth, so a flood of bad tokens is refused without looking each one up.
+    limitUnauthenticated(limits.rateLimitUnauthenticatedPerMinute, limits.trustProxy),
     bodyLimit({
       maxSize: deps.maxBodyBytes,
       onError: () => {
@@ -63,7 +80,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
         });
       },
     }),
-    requireAuth(deps.db, deps.adminToken)
+    requireAuth(deps.db, deps.adminToken),
+    limitCallers({ perMinute: limits.rateLimitPerMinute, intakePerMinute: limits.rateLimitIntakePerMinute })
   );
   app.route('/api/incidents', incidentRoutes(deps.db));
   app.route('/api/services', serviceRoutes(deps.db));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LimitsConfig } from './http/limits.js';
 import type { PolicyOptions } from './resilience/policy.js';
 
 /** Tokens every fresh checkout knows; refused in production. */
@@ -38,6 +39,19 @@ const ConfigSchema = z
     DB_QUEUE_MAX: z.coerce.number().int().min(0).default(100),
     SHUTDOWN_TIMEOUT_MS: count.default(10_000),
     SHUTDOWN_DRAIN_DELAY_MS: ms.optional(),
+    // Request limits (http/limits.ts); 0 turns a rate limit or a shedding signal off.
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+    RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+    RATE_LIMIT_INTAKE_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+    TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    SHED_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(400),
+    SHED_EVENT_LOOP_DELAY_MS: ms.default(200),
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s*]+$/, 'must be origins like https://grafana.example.com (no path, no *)'))),
   })
   .transform((env, ctx) => {
     const isProduction = env.NODE_ENV === 'production';
@@ -80,6 +94,16 @@ const ConfigSchema = z
         // Behind a load balancer, keep serving while readiness reports 503 so it stops sending new requests.
         drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS ?? (isProduction ? 5000 : 0),
       },
+      limits: {
+        rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+        rateLimitUnauthenticatedPerMinute: env.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE,
+        rateLimitIntakePerMinute: env.RATE_LIMIT_INTAKE_PER_MINUTE,
+        trustProxy: env.TRUST_PROXY,
+        shedMaxInFlight: env.SHED_MAX_IN_FLIGHT,
+        shedEventLoopDelayMs: env.SHED_EVENT_LOOP_DELAY_MS,
+        requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      } satisfies LimitsConfig,
+      corsOrigins: env.CORS_ORIGINS,
     };
   });
 

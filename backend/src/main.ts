@@ -56,6 +56,8 @@ async function main(): Promise<void> {
     lifecycle,
     adminToken: config.adminToken,
     maxBodyBytes: config.maxBodyBytes,
+    limits: config.limits,
+    corsOrigins: config.corsOrigins,
     version,
     logger,
   });

@@ -48,7 +48,16 @@ export async function startSidecar(
   const sql = createSql({ url: options.databaseUrl ?? testDb!.url, poolMax: 5, statementTimeoutMs: 5000 });
   if (testDb) await migrate(sql);
   // The production config parser, so tests run with the real defaults unless they say otherwise.
-  const config = loadConfig({ DB_POOL_MAX: '5', ...options.env });
+  // Rate limits and load shedding are off unless a test asks: every test is one client hammering one token, and
+  // the event loop it shares with the test runner is no measure of the sidecar's load (test/limits*.test.ts).
+  const config = loadConfig({
+    DB_POOL_MAX: '5',
+    RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: '0',
+    SHED_MAX_IN_FLIGHT: '0',
+    SHED_EVENT_LOOP_DELAY_MS: '0',
+    ...options.env,
+  });
   const resilience = new ResilienceRegistry();
   const db = new Database(sql, config.database, resilience);
   const lifecycle = new Lifecycle();
@@ -59,6 +68,8 @@ export async function startSidecar(
     lifecycle,
     adminToken: ADMIN_TOKEN,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    limits: config.limits,
+    corsOrigins: config.corsOrigins,
     version: 'test',
     logger: { error: () => {} },
   });

@@ -1,0 +1,90 @@
+import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
+import type { MiddlewareHandler } from 'hono';
+import { AppError } from '../domain/errors.js';
+import type { AppEnv } from './context.js';
+import { classifyRoute, type RouteClass } from './limits.js';
+
+// The histogram's timer fires every RESOLUTION_MS; a late firing records how late it was (plus the resolution).
+const RESOLUTION_MS = 10;
+// Each window's mean becomes the current reading, so shedding reacts within about two windows.
+const WINDOW_MS = 500;
+
+/**
+ * The event loop belongs to the process, so one monitor serves every app built in it. It reports the *mean*
+ * delay of the last window, not p99: a mean rises only when most turns of the loop are late, which is what a
+ * backlog of requests looks like. A single 300 ms garbage collection or one big JSON body moves p99 (and would
+ * shed a whole window of requests) but barely moves the mean.
+ */
+class EventLoopMonitor {
+  private histogram: ELDHistogram | undefined;
+  private delayMs = 0;
+
+  /** Mean delay beyond the timer's resolution in the last complete window, in ms. */
+  current(): number {
+    if (!this.histogram) this.start();
+    return this.delayMs;
+  }
+
+  private start(): void {
+    const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+    histogram.enable();
+    this.histogram = histogram;
+    const timer = setInterval(() => {
+      // No sample at all means the loop was blocked for the whole window: keep the last reading.
+      if (histogram.count > 0) this.delayMs = Math.max(0, histogram.mean / 1e6 - RESOLUTION_MS);
+      histogram.reset();
+    }, WINDOW_MS);
+    timer.unref();
+  }
+}
+
+const eventLoop = new EventLoopMonitor();
+
+/** Share of the configured limits at which each class starts being shed: reads first, critical routes last. */
+const SHARE: Record<Exclude<RouteClass, 'exempt'>, number> = { read: 0.5, write: 0.75, critical: 1 };
+
+/** Retry-After for OVERLOADED: short, and spread over 1–3 s so refused clients do not all come back together. */
+const retryAfterSeconds = () => 1 + Math.floor(Math.random() * 3);
+
+export interface SheddingOptions {
+  /** In-flight requests at which even critical routes are refused; 0 turns this signal off. */
+  maxInFlight: number;
+  /** Mean event-loop delay (ms) at which even critical routes are refused; 0 turns this signal off. */
+  maxEventLoopDelayMs: number;
+  /** Where the delay reading comes from; the process-wide monitor unless a test supplies one. */
+  eventLoopDelayMs?: () => number;
+}
+
+/**
+ * Load shedding: answers 503 OVERLOADED with Retry-After, before any other work, when in-flight requests or
+ * the event-loop delay pass the share of their limit that the request's class allows (see classifyRoute).
+ * Refusing early and cheaply keeps the requests already admitted fast instead of making every request slow.
+ */
+export function shedLoad(options: SheddingOptions): MiddlewareHandler<AppEnv> {
+  const { maxInFlight, maxEventLoopDelayMs } = options;
+  const delayMs = options.eventLoopDelayMs ?? (() => eventLoop.current());
+  const inFlightLimit = (share: number) => Math.max(1, Math.floor(maxInFlight * share));
+  let inFlight = 0;
+  return async (c, next) => {
+    const routeClass = classifyRoute(c.req.method, c.req.path);
+    if (routeClass !== 'exempt') {
+      const share = SHARE[routeClass];
+      const isBusy = maxInFlight > 0 && inFlight >= inFlightLimit(share);
+      const isLagging = maxEventLoopDelayMs > 0 && delayMs() >= maxEventLoopDelayMs * share;
+      if (isBusy || isLagging) {
+        throw new AppError({
+          code: 'OVERLOADED',
+          message: 'The sidecar is overloaded; retry shortly',
+          details: { reason: isBusy ? 'in_flight' : 'event_loop_delay' },
+          retryAfterSeconds: retryAfterSeconds(),
+        });
+      }
+    }
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      inFlight--;
+    }
+  };
+}

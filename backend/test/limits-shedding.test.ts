@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
+import { holdRequest } from './support/slowRequest.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function expectOverloaded(res: Response, reason: string): Promise<void> {
+  const body = await expectStatus(res, 503);
+  expect(body.error).toMatchObject({ code: 'OVERLOADED', details: { reason }, request_id: expect.any(String) });
+  const retryAfter = Number(res.headers.get('retry-after'));
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(3);
+}
+
+describe('load shedding on requests in flight', () => {
+  let sidecar: TestSidecar;
+  // A cap of 4: reads are shed from 2 in flight, writes from 3, health and intake from 4.
+  beforeAll(async () => (sidecar = await startSidecar({ env: { SHED_MAX_IN_FLIGHT: '4' } })));
+  afterAll(() => sidecar.close());
+
+  it('sheds reads first, then writes, health last, and never liveness', async () => {
+    const held = [1, 2].map((n) => holdRequest(sidecar.url, '/api/incidents', ADMIN_TOKEN, { title: `Held ${n}`, severity: 'low' }));
+    await sleep(150); // both are now in flight, waiting for the rest of their bodies
+
+    await expectOverloaded(await sidecar.call('/api/incidents'), 'in_flight');
+    await expectOverloaded(await sidecar.call('/api/services'), 'in_flight');
+    const third = holdRequest(sidecar.url, '/api/incidents', ADMIN_TOKEN, { title: 'Held 3', severity: 'low' });
+    await sleep(150);
+    // Three in flight: a fourth write is refused, health still answers.
+    await expectOverloaded(await sidecar.call('/api/incidents', { method: 'POST', json: { title: 'x', severity: 'low' } }), 'in_flight');
+    await expectStatus(await sidecar.call('/health/ready', { token: null }), 200);
+    await expectStatus(await sidecar.call('/health/live', { token: null }), 200);
+
+    for (const h of [...held, third]) h.finish();
+    const answers = await Promise.all([...held, third].map((h) => h.response));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
+    // Capacity is back: nothing stays counted once the requests are answered.
+    await expectStatus(await sidecar.call('/api/incidents'), 200);
+    const { items } = await expectStatus(await sidecar.call('/api/incidents'), 200);
+    expect(items.map((i: { title: string }) => i.title).sort()).toEqual(['Held 1', 'Held 2', 'Held 3']);
+  });
+});
+
+describe('load shedding on event-loop delay', () => {
+  let sidecar: TestSidecar;
+  // 200 ms for critical routes: reads are shed from a 100 ms mean delay, writes from 150 ms.
+  beforeAll(async () => (sidecar = await startSidecar({ env: { SHED_EVENT_LOOP_DELAY_MS: '200' } })));
+  afterAll(() => sidecar.close());
+
+  /** Keeps this process's event loop busy in slices (the sidecar shares it), like a CPU-bound backlog. */
+  function hogEventLoop(sliceMs: number): () => void {
+    let isRunning = true;
+    const slice = () => {
+      const until = Date.now() + sliceMs;
+      while (Date.now() < until) {
+        // busy: nothing else runs on this thread meanwhile
+      }
+      if (isRunning) setImmediate(slice);
+    };
+    setImmediate(slice);
+    return () => (isRunning = false);
+  }
+
+  it('sheds reads while the loop lags, keeps writes and health, and recovers when it catches up', async () => {
+    await expectStatus(await sidecar.call('/api/incidents'), 200); // starts the monitor
+    // 125 ms slices: about 115 ms of delay per turn, past the reads' 100 and short of the writes' 150.
+    const stop = hogEventLoop(125);
+    try {
+      await sleep(1200); // two measurement windows
+      await expectOverloaded(await sidecar.call('/api/incidents'), 'event_loop_delay');
+      await expectStatus(await sidecar.call('/api/incidents', { method: 'POST', json: { title: 'During lag', severity: 'high' } }), 201);
+      await expectStatus(await sidecar.call('/health', { token: null }), 200);
+    } finally {
+      stop();
+    }
+    await sleep(1200);
+    await expectStatus(await sidecar.call('/api/incidents'), 200);
+  });
+});
