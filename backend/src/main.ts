@@ -5,10 +5,9 @@ import { createApp, type Logger } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { Lifecycle } from './lifecycle.js';
 import { ResilienceRegistry } from './resilience/registry.js';
-import { createSql, Database } from './store/db.js';
+import { Database } from './store/db.js';
 import { seedDemoData } from './store/demo.js';
-import { startEmbeddedPostgres } from './store/embedded.js';
-import { migrate } from './store/migrate.js';
+import { openDatabase } from './store/open.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -33,17 +32,7 @@ async function main(): Promise<void> {
     logger.info({}, 'STUDIO_ADMIN_TOKEN is unset or the development token: fine for a trial, refused in production');
   }
 
-  const embedded = config.databaseUrl
-    ? undefined
-    : await startEmbeddedPostgres({
-        dir: path.join(config.dataDir, 'postgres'),
-        port: config.embeddedPgPort,
-        log: (line) => logger.info({}, line),
-      });
-  const databaseUrl = config.databaseUrl ?? embedded!.url;
-  const sql = createSql({ url: databaseUrl, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs });
-
-  const { applied } = await migrate(sql);
+  const { sql, embedded, applied } = await openDatabase(config, (line) => logger.info({}, line));
   if (applied.length) logger.info({ applied }, 'migrations applied');
   if (config.demoData && (await seedDemoData(sql))) logger.info({}, 'demo data added');
 
