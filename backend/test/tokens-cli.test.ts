@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES } from '../src/domain/tokens.js';
 import { createSql } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { createTestDatabase, expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
@@ -85,7 +86,7 @@ describe('npm run tokens', () => {
     expect(taken).toMatchObject({ code: 1, stdout: '' });
     expect(taken.stderr).toMatch(/already exists/);
     expect(badRole).toMatchObject({ code: 2, stdout: '' });
-    expect(badRole.stderr).toMatch(/role must be one of viewer, editor, admin/);
+    expect(badRole.stderr).toContain(`role must be one of ${ROLES.join(', ')}`);
     expect(badName.code).toBe(2);
     expect(badName.stderr).toMatch(/reserved/);
     expect(nonsense.code).toBe(2);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES } from '../src/domain/tokens.js';
 import { createApiToken } from '../src/store/tokens.js';
 import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
 
@@ -137,6 +138,6 @@ describe('who may manage tokens', () => {
     const doc = await expectStatus(await sidecar.call('/api/openapi.json'), 200);
     expect(Object.keys(doc.paths['/api/tokens']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/api/tokens/{id}'])).toEqual(['delete']);
-    expect(doc.components.schemas.CreateApiToken.properties.role.enum).toEqual(['viewer', 'editor', 'admin']);
+    expect(doc.components.schemas.CreateApiToken.properties.role.enum).toEqual([...ROLES]);
   });
 });
