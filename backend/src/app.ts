@@ -11,7 +11,10 @@ import { limitCallers, limitUnauthenticated } from './http/rateLimit.js';
 import { shedLoad } from './http/shedding.js';
 import { requestTimeout } from './http/timeout.js';
 import { healthRoutes } from './routes/health.js';
+import { alertRoutes } from './routes/alerts.js';
+import { alertRuleRoutes } from './routes/alertRules.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { serviceRoutes } from './routes/services.js';
 import { tokenRoutes } from './routes/tokens.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -86,6 +89,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/incidents', incidentRoutes(deps.db));
   app.route('/api/services', serviceRoutes(deps.db));
   app.route('/api/tokens', tokenRoutes(deps.db));
+  app.route('/api/integrations', integrationRoutes(deps.db));
+  app.route('/api', alertRoutes(deps.db));
+  app.route('/api', alertRuleRoutes(deps.db));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/api/openapi.json', {

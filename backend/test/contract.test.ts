@@ -94,11 +94,20 @@ describe('error contract', () => {
     const doc = await expectStatus(await sidecar.call('/api/openapi.json'), 200);
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/alert-rules',
+      '/api/alert-rules/{id}',
+      '/api/alerts',
+      '/api/alerts/{id}',
       '/api/incidents',
       '/api/incidents/active',
       '/api/incidents/{id}',
+      '/api/incidents/{id}/alerts',
       '/api/incidents/{id}/timeline',
+      '/api/integrations/alertmanager',
+      '/api/integrations/grafana',
       '/api/services',
+      '/api/silences',
+      '/api/silences/{id}',
       '/api/tokens',
       '/api/tokens/{id}',
     ]);

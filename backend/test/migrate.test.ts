@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSql, type Sql } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
@@ -17,12 +18,14 @@ afterAll(async () => {
 
 describe('migrate', () => {
   it('applies every migration once, even when replicas start together, and is safe to run again', async () => {
+    const files = (await readdir(new URL('../src/store/migrations/', import.meta.url))).filter((f) => f.endsWith('.sql')).sort();
+    expect(files.slice(0, 2)).toEqual(['001_initial.sql', '002_alerts_slos.sql']);
     const [a, b] = await Promise.all([migrate(sql), migrate(sql)]);
-    expect([...a.applied, ...b.applied]).toEqual(['001_initial.sql']);
+    expect([...a.applied, ...b.applied]).toEqual(files);
     const again = await migrate(sql);
-    expect(again).toEqual({ applied: [], alreadyApplied: 1 });
-    const recorded = await sql`select version from schema_migrations`;
-    expect(recorded.map((r) => r.version)).toEqual(['001_initial.sql']);
+    expect(again).toEqual({ applied: [], alreadyApplied: files.length });
+    const recorded = await sql`select version from schema_migrations order by version`;
+    expect(recorded.map((r) => r.version)).toEqual(files);
   });
 
   it('creates the tables of the design', async () => {

@@ -1,6 +1,6 @@
 import { SYSTEM_ACTOR, type Role } from './actor.js';
 
-export const ROLES = ['viewer', 'editor', 'admin'] as const satisfies readonly Role[];
+export const ROLES = ['viewer', 'editor', 'admin', 'integration'] as const satisfies readonly Role[];
 
 /** Token names are recorded as the author of every change a token makes, so they stay short and plain. */
 export const TOKEN_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

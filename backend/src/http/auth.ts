@@ -5,6 +5,7 @@ import { AppError } from '../domain/errors.js';
 import type { Database } from '../store/db.js';
 import { findApiToken } from '../store/tokens.js';
 import type { AppEnv } from './context.js';
+import { INTAKE_PATH_PREFIX } from './limits.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
@@ -20,15 +21,23 @@ export function requireAuth(db: Database, adminToken: string): MiddlewareHandler
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) {
+    const isIntake = c.req.path.startsWith(INTAKE_PATH_PREFIX);
+    // Some senders can only be given a URL: intake also takes ?token=, for integration tokens only (URLs end up
+    // in proxy logs, so no token that can read or change anything may travel there).
+    const queryToken = !header && isIntake ? c.req.query('token') : undefined;
+    if (!match && !queryToken) {
       c.header('WWW-Authenticate', 'Bearer');
       throw new AppError({
         code: 'AUTH_REQUIRED',
         message: header ? 'The Authorization header must be "Bearer <token>"' : 'An API token is required',
       });
     }
-    const token = match[1]!;
-    if (timingSafeEqual(sha256(token), adminDigest)) {
+    const token = match ? match[1]! : queryToken!;
+    const isAdmin = timingSafeEqual(sha256(token), adminDigest);
+    if (isAdmin && !match) {
+      throw new AppError({ code: 'AUTH_REQUIRED', message: 'Only integration tokens may be sent as ?token=; use the Authorization header' });
+    }
+    if (isAdmin) {
       const user = c.req.header(GRAFANA_USER_HEADER)?.trim();
       c.set('principal', {
         role: 'admin',
@@ -40,6 +49,16 @@ export function requireAuth(db: Database, adminToken: string): MiddlewareHandler
     if (!apiToken) {
       c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw new AppError({ code: 'AUTH_REQUIRED', message: 'The API token was not recognised or has been revoked' });
+    }
+    if (!match && apiToken.role !== 'integration') {
+      throw new AppError({ code: 'AUTH_REQUIRED', message: 'Only integration tokens may be sent as ?token=; use the Authorization header' });
+    }
+    if (apiToken.role === 'integration' && !isIntake) {
+      throw new AppError({
+        code: 'FORBIDDEN',
+        message: `Integration tokens may only post alerts to ${INTAKE_PATH_PREFIX}*`,
+        details: { role: apiToken.role },
+      });
     }
     c.set('principal', { role: apiToken.role, actor: { name: apiToken.name, source: 'api' } });
     return next();

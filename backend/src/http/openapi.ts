@@ -21,6 +21,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflict (VERSION_CONFLICT, STATUS_TRANSITION_INVALID, ...ALREADY_EXISTS)',
   413: 'Body too large (PAYLOAD_TOO_LARGE)',
   415: 'Body is not JSON (UNSUPPORTED_MEDIA_TYPE)',
+  422: 'Understood but cannot be processed (SLO_QUERY_INVALID: Prometheus refused the query)',
   503: 'The database is unavailable (DATABASE_UNAVAILABLE); retry after Retry-After',
 };
 

@@ -142,28 +142,31 @@ export async function listActiveIncidents(sql: Sql): Promise<Incident[]> {
 
 /** Creates the incident, its impacted services, the "created" timeline entry and the outbox event, atomically. */
 export async function createIncident(sql: Sql, input: NewIncident, actor: Actor): Promise<Incident> {
-  return sql.begin(async (tx) => {
-    const serviceIds = await serviceIdsByName(tx, input.services ?? []);
-    const [row] = await tx<{ id: string }[]>`
-      insert into incidents (title, description, severity, commander, labels, created_by, started_at, detected_at)
-      values (${input.title}, ${input.description ?? ''}, ${input.severity}, ${input.commander ?? null},
-              ${tx.json(input.labels ?? {})}, ${actor.name},
-              coalesce(${input.startedAt ?? null}::timestamptz, date_trunc('milliseconds', now())),
-              date_trunc('milliseconds', now()))
-      returning id`;
-    const id = row!.id;
-    for (const serviceId of serviceIds.values()) {
-      await tx`insert into incident_services (incident_id, service_id) values (${id}, ${serviceId})`;
-    }
-    const incident = (await findIncident(tx, id))!;
-    await insertTimelineEvent(tx, id, actor, {
-      type: 'created',
-      message: `${incident.reference} declared (${incident.severity}): ${incident.title}`,
-      data: { severity: incident.severity, services: input.services ?? [] },
-    });
-    await appendEvent(tx, { topic: 'incidents', type: 'incident.created', payload: incident, actor: actor.name });
-    return incident;
+  return sql.begin((tx) => insertIncident(tx, input, actor));
+}
+
+/** createIncident inside the caller's transaction (alert promotion opens incidents in the intake's transaction). */
+export async function insertIncident(tx: TransactionSql, input: NewIncident, actor: Actor): Promise<Incident> {
+  const serviceIds = await serviceIdsByName(tx, input.services ?? []);
+  const [row] = await tx<{ id: string }[]>`
+    insert into incidents (title, description, severity, commander, labels, created_by, started_at, detected_at)
+    values (${input.title}, ${input.description ?? ''}, ${input.severity}, ${input.commander ?? null},
+            ${tx.json(input.labels ?? {})}, ${actor.name},
+            coalesce(${input.startedAt ?? null}::timestamptz, date_trunc('milliseconds', now())),
+            date_trunc('milliseconds', now()))
+    returning id`;
+  const id = row!.id;
+  for (const serviceId of serviceIds.values()) {
+    await tx`insert into incident_services (incident_id, service_id) values (${id}, ${serviceId})`;
+  }
+  const incident = (await findIncident(tx, id))!;
+  await insertTimelineEvent(tx, id, actor, {
+    type: 'created',
+    message: `${incident.reference} declared (${incident.severity}): ${incident.title}`,
+    data: { severity: incident.severity, services: input.services ?? [] },
   });
+  await appendEvent(tx, { topic: 'incidents', type: 'incident.created', payload: incident, actor: actor.name });
+  return incident;
 }
 
 /**
@@ -178,35 +181,44 @@ export async function updateIncident(
   changes: IncidentChanges,
   actor: Actor
 ): Promise<Incident> {
-  return sql.begin(async (tx) => {
-    const current = await findIncident(tx, id, true);
-    if (!current) throw notFound(id);
-    if (current.version !== version) {
-      throw new AppError({
-        code: 'VERSION_CONFLICT',
-        message: `${current.reference} was changed by someone else (version ${current.version}, you sent ${version})`,
-        details: { current },
-      });
-    }
-    const [now] = await tx<{ now: Date }[]>`select date_trunc('milliseconds', now()) as now`;
-    const { next, events } = applyChanges(current, changes, now!.now);
-    if (events.length === 0) return current;
+  return sql.begin((tx) => changeIncident(tx, id, version, changes, actor));
+}
 
-    await tx`
-      update incidents set
-        title = ${next.title}, description = ${next.description}, severity = ${next.severity},
-        status = ${next.status}, commander = ${next.commander},
-        acknowledged_at = ${next.acknowledgedAt}, resolved_at = ${next.resolvedAt},
-        updated_at = ${now!.now}, version = version + 1
-      where id = ${id}`;
-    for (const event of events) await insertTimelineEvent(tx, id, actor, event);
-    const updated = (await findIncident(tx, id))!;
-    await appendEvent(tx, {
-      topic: 'incidents',
-      type: 'incident.updated',
-      payload: { incident: updated, changes: events.map((e) => e.type) },
-      actor: actor.name,
+/** updateIncident inside the caller's transaction (alert intake resolves incidents whose rule follows alerts). */
+export async function changeIncident(
+  tx: TransactionSql,
+  id: string,
+  version: number,
+  changes: IncidentChanges,
+  actor: Actor
+): Promise<Incident> {
+  const current = await findIncident(tx, id, true);
+  if (!current) throw notFound(id);
+  if (current.version !== version) {
+    throw new AppError({
+      code: 'VERSION_CONFLICT',
+      message: `${current.reference} was changed by someone else (version ${current.version}, you sent ${version})`,
+      details: { current },
     });
-    return updated;
+  }
+  const [now] = await tx<{ now: Date }[]>`select date_trunc('milliseconds', now()) as now`;
+  const { next, events } = applyChanges(current, changes, now!.now);
+  if (events.length === 0) return current;
+
+  await tx`
+    update incidents set
+      title = ${next.title}, description = ${next.description}, severity = ${next.severity},
+      status = ${next.status}, commander = ${next.commander},
+      acknowledged_at = ${next.acknowledgedAt}, resolved_at = ${next.resolvedAt},
+      updated_at = ${now!.now}, version = version + 1
+    where id = ${id}`;
+  for (const event of events) await insertTimelineEvent(tx, id, actor, event);
+  const updated = (await findIncident(tx, id))!;
+  await appendEvent(tx, {
+    topic: 'incidents',
+    type: 'incident.updated',
+    payload: { incident: updated, changes: events.map((e) => e.type) },
+    actor: actor.name,
   });
+  return updated;
 }
