@@ -20,10 +20,13 @@ import { tokenRoutes } from './routes/tokens.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ResilienceRegistry } from './resilience/registry.js';
 import type { Database } from './store/db.js';
+import { observe } from './http/observe.js';
+import type { Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import type { Tracing } from './observability/tracing.js';
+import { metricsRoutes } from './routes/metrics.js';
 
-export interface Logger {
-  error(fields: Record<string, unknown>, message: string): void;
-}
+export type { Logger };
 
 export interface AppDeps {
   /** Postgres behind its resilience policy; the only way routes reach the store. */
@@ -38,6 +41,14 @@ export interface AppDeps {
   corsOrigins?: readonly string[];
   version: string;
   logger: Logger;
+  /** This app's Prometheus registry; when omitted one is built with the resilience and pool metrics. */
+  metrics?: Metrics;
+  /** Server spans per request; leave out (OTEL_EXPORTER_OTLP_ENDPOINT unset) and tracing costs nothing. */
+  tracing?: Tracing;
+  /** Requests slower than this are logged as warnings (SLOW_REQUEST_MS). */
+  slowRequestMs?: number;
+  /** METRICS_TOKEN: when set, /metrics needs it as a bearer token. */
+  metricsToken?: string;
   startedAt?: number;
 }
 
@@ -47,6 +58,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   // Honours a caller's X-Request-Id (Grafana's proxy forwards it) when it is short and plain; else makes one.
   app.use(requestId());
+  // Second, so every answer is logged, counted and traced once: errors, 404s, shed load, probes included.
+  const metrics =
+    deps.metrics ?? createMetrics({ resilience: deps.resilience, dbPoolMax: deps.db.sql.options.max, version: deps.version });
+  app.use(observe({ logger: deps.logger, metrics, tracing: deps.tracing, slowRequestMs: deps.slowRequestMs ?? 1000 }));
   // While draining, every answer asks the client to reconnect, so keep-alive connections move to other replicas.
   app.use(async (c, next) => {
     await next();
@@ -67,6 +82,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       startedAt: deps.startedAt ?? Date.now(),
     })
   );
+
+  app.route('/metrics', metricsRoutes({ metrics, token: deps.metricsToken }));
 
   app.use(
     '/api/*',
@@ -108,15 +125,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     errorResponse(c, new AppError({ code: 'NOT_FOUND', message: `No route for ${c.req.method} ${c.req.path}` }))
   );
   app.onError((err, c) => {
-    const appError = toAppError(err);
-    if (appError.code === 'INTERNAL' || appError.code === 'DATABASE_UNAVAILABLE') {
-      // The cause goes to the log, never to the client.
-      deps.logger.error(
-        { requestId: c.get('requestId'), route: c.req.routePath, code: appError.code, err: err instanceof Error ? err.stack : String(err) },
-        'request failed'
-      );
-    }
-    return errorResponse(c, appError);
+    // The cause goes to the log (http/observe.ts writes it with the request's line), never to the client.
+    return errorResponse(c, toAppError(err));
   });
   return app;
 }

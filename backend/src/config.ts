@@ -9,6 +9,7 @@ const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
 const count = z.coerce.number().int().min(1);
 const share = z.coerce.number().gt(0).max(1);
+const emptyAsUnset = (v: unknown) => (v === '' ? undefined : v);
 
 const ConfigSchema = z
   .object({
@@ -23,6 +24,12 @@ const ConfigSchema = z
     STUDIO_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     STUDIO_DEMO_DATA: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+    // Observability (observability/*). Compose files pass unset variables as "", which means unset here.
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SLOW_REQUEST_MS: count.default(1000),
+    METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, 'must be at least 16 characters').optional()),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).optional()),
+    OTEL_SERVICE_NAME: z.preprocess(emptyAsUnset, z.string().default('reliability-studio-sidecar')),
     // Resilience (design: "Resilience policy"). Shared breaker and retry shape, per-dependency limits.
     BREAKER_CONSECUTIVE_FAILURES: count.default(5),
     BREAKER_FAILURE_RATE: share.default(0.5),
@@ -75,6 +82,13 @@ const ConfigSchema = z
       isDefaultAdminToken: !env.STUDIO_ADMIN_TOKEN || env.STUDIO_ADMIN_TOKEN === DEV_ADMIN_TOKEN,
       demoData: env.STUDIO_DEMO_DATA,
       maxBodyBytes: env.MAX_BODY_BYTES,
+      observability: {
+        logLevel: env.LOG_LEVEL,
+        slowRequestMs: env.SLOW_REQUEST_MS,
+        metricsToken: env.METRICS_TOKEN,
+        otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+        serviceName: env.OTEL_SERVICE_NAME,
+      },
       database: {
         timeoutMs: env.DB_TIMEOUT_MS,
         retries: env.DB_RETRIES,

@@ -1,21 +1,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import { createApp, type Logger } from './app.js';
+import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { Lifecycle } from './lifecycle.js';
 import { ResilienceRegistry } from './resilience/registry.js';
 import { Database } from './store/db.js';
 import { seedDemoData } from './store/demo.js';
 import { openDatabase } from './store/open.js';
+import { createLogger, flushLogger, logResilienceEvents } from './observability/logger.js';
+import { createTracing } from './observability/tracing.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-// Structured logging with redaction arrives with the resilience work; until then, one JSON line per event.
-const logger: Logger & { info(fields: Record<string, unknown>, message: string): void } = {
-  info: (fields, message) => console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), message, ...fields })),
-  error: (fields, message) => console.error(JSON.stringify({ level: 'error', time: new Date().toISOString(), message, ...fields })),
-};
+// Created before the config is read so a failed start is logged too; LOG_LEVEL applies from then on.
+const logger = createLogger();
 
 async function main(): Promise<void> {
   let config;
@@ -28,6 +27,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  logger.level = config.observability.logLevel;
   if (config.isDefaultAdminToken) {
     logger.info({}, 'STUDIO_ADMIN_TOKEN is unset or the development token: fine for a trial, refused in production');
   }
@@ -39,6 +39,12 @@ async function main(): Promise<void> {
   const resilience = new ResilienceRegistry();
   const db = new Database(sql, config.database, resilience);
   const lifecycle = new Lifecycle();
+  logResilienceEvents(resilience, logger);
+  const tracing = createTracing({
+    endpoint: config.observability.otlpEndpoint,
+    serviceName: config.observability.serviceName,
+    version,
+  });
   const app = createApp({
     db,
     resilience,
@@ -49,6 +55,9 @@ async function main(): Promise<void> {
     corsOrigins: config.corsOrigins,
     version,
     logger,
+    tracing,
+    slowRequestMs: config.observability.slowRequestMs,
+    metricsToken: config.observability.metricsToken,
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     lifecycle.markServing();
@@ -80,7 +89,9 @@ async function main(): Promise<void> {
     await closed;
     await sql.end({ timeout: 5 });
     await embedded?.stop();
+    await tracing?.shutdown();
     logger.info({}, 'stopped');
+    await flushLogger(logger);
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -88,6 +99,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'sidecar failed to start');
+  logger.error({ err }, 'sidecar failed to start');
   process.exit(1);
 });

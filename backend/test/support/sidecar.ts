@@ -9,6 +9,8 @@ import { Lifecycle } from '../../src/lifecycle.js';
 import { ResilienceRegistry } from '../../src/resilience/registry.js';
 import { createSql, Database, type Sql } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
+import type { Tracing } from '../../src/observability/tracing.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -42,7 +44,16 @@ export interface TestSidecar {
 
 /** A real sidecar on a real socket, on its own freshly migrated database. */
 export async function startSidecar(
-  options: { maxBodyBytes?: number; databaseUrl?: string; env?: Record<string, string> } = {}
+  options: {
+    maxBodyBytes?: number;
+    databaseUrl?: string;
+    env?: Record<string, string>;
+    /** Defaults to a debug-level logger writing nowhere, so every test runs the logging and redaction path. */
+    logger?: Logger;
+    tracing?: Tracing;
+    /** Adds routes after the real ones (test/observability*: a handler that fails in a chosen way). */
+    extend?: (app: ReturnType<typeof createApp>) => void;
+  } = {}
 ): Promise<TestSidecar> {
   const testDb = options.databaseUrl ? undefined : await createTestDatabase();
   const sql = createSql({ url: options.databaseUrl ?? testDb!.url, poolMax: 5, statementTimeoutMs: 5000 });
@@ -71,8 +82,12 @@ export async function startSidecar(
     limits: config.limits,
     corsOrigins: config.corsOrigins,
     version: 'test',
-    logger: { error: () => {} },
+    logger: options.logger ?? createLogger({ level: 'debug', destination: { write: () => {} } }),
+    tracing: options.tracing,
+    slowRequestMs: config.observability.slowRequestMs,
+    metricsToken: config.observability.metricsToken,
   });
+  options.extend?.(app);
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
