@@ -232,8 +232,10 @@ export function groupKeyOf(rule: AlertRule, notification: Omit<IncomingNotificat
 
 /** What a group of not-yet-promoted, not-suppressed alerts looks like within its rule's window. */
 export interface GroupStats {
+  /** Alerts (firing or resolved) and distinct alertnames seen within the window: flapping counts. */
   alerts: number;
   alertnames: number;
+  /** Severities of the alerts still firing: a critical alert that already resolved pages nobody. */
   severities: Severity[];
 }
 

@@ -138,7 +138,7 @@ async function promoteIfDue(tx: TransactionSql, groupKey: string, rule: AlertRul
   const reason = promotionReason(rule, {
     alerts: candidates.length,
     alertnames: new Set(candidates.map((c) => c.alertname)).size,
-    severities: candidates.map((c) => c.severity),
+    severities: candidates.filter((c) => c.status === 'firing').map((c) => c.severity),
   });
   if (!reason) return null;
 
@@ -222,7 +222,8 @@ export async function ingestAlerts(sql: Sql, notification: IncomingNotification,
       if (!row.isStatusChanged) continue;
       changes.push({ kind: row.status === 'resolved' ? 'resolved' : 'fired', alertId: row.id, alert: infoOf(alert, row.status), incidentId: row.incidentId, isNew: row.isInserted });
       if (row.status === 'resolved' && row.incidentId) resolvedOn.set(row.incidentId, alert.rule);
-      if (row.isInserted && !row.incidentId && !alert.suppressedBy) toPromote.set(alert.group.key, alert.rule);
+      // Only a new firing alert can open an incident: one first seen already resolved is history, not a page.
+      if (row.isInserted && row.status === 'firing' && !row.incidentId && !alert.suppressedBy) toPromote.set(alert.group.key, alert.rule);
     }
     for (const [groupKey, rule] of toPromote) {
       const promotion = await promoteIfDue(tx, groupKey, rule);
