@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { AppError } from './domain/errors.js';
 import { requireAuth } from './http/auth.js';
 import type { AppEnv } from './http/context.js';
+import { closeUnfinishedRequests } from './http/connection.js';
 import { corsFor } from './http/cors.js';
 import { errorResponse, toAppError } from './http/errors.js';
 import type { LimitsConfig } from './http/limits.js';
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     await next();
     if (deps.lifecycle.isDraining) c.header('Connection', 'close');
   });
+  app.use(closeUnfinishedRequests());
   const { limits } = deps;
   // Before shedding and auth: a preflight carries no token, and a browser can only read a 503 that has CORS headers.
   app.use(corsFor(deps.corsOrigins ?? []));
