@@ -5,7 +5,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { Lifecycle } from './lifecycle.js';
 import { ResilienceRegistry } from './resilience/registry.js';
-import { Database } from './store/db.js';
+import { Database, isPostgresJsClosedSocketWrite } from './store/db.js';
 import { seedDemoData } from './store/demo.js';
 import { openDatabase } from './store/open.js';
 import { createLogger, flushLogger, logResilienceEvents } from './observability/logger.js';
@@ -15,6 +15,18 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 
 // Created before the config is read so a failed start is logged too; LOG_LEVEL applies from then on.
 const logger = createLogger();
+
+// Survive exactly one known driver bug during database outages (see isPostgresJsClosedSocketWrite); anything else
+// uncaught is still fatal, as Node would have it, after the log line is written.
+process.on('uncaughtException', (err) => {
+  if (isPostgresJsClosedSocketWrite(err)) {
+    logger.warn({ err }, 'postgres.js wrote to a closed connection (known driver bug); its queries were already failed');
+    return;
+  }
+  logger.fatal({ err }, 'uncaught exception');
+  setTimeout(() => process.exit(1), 1000).unref();
+  void flushLogger(logger).finally(() => process.exit(1));
+});
 
 async function main(): Promise<void> {
   let config;

@@ -234,3 +234,17 @@ describe('TtlCache', () => {
     expect(cache.get('x')).toBeUndefined();
   });
 });
+
+describe('the postgres.js closed-socket guard', () => {
+  it('recognises exactly the known driver error and nothing else', async () => {
+    const { isPostgresJsClosedSocketWrite } = await import('../src/store/db.js');
+    const bug = new TypeError("Cannot read properties of null (reading 'write')");
+    bug.stack = `${bug.message}\n    at Immediate.nextWrite (file:///app/node_modules/postgres/src/connection.js:255:22)\n    at process.processImmediate (node:internal/timers:485:21)`;
+    expect(isPostgresJsClosedSocketWrite(bug)).toBe(true);
+    const elsewhere = new TypeError("Cannot read properties of null (reading 'write')");
+    elsewhere.stack = `${elsewhere.message}\n    at nextWrite (file:///app/src/ours.js:1:1)`;
+    expect(isPostgresJsClosedSocketWrite(elsewhere)).toBe(false);
+    expect(isPostgresJsClosedSocketWrite(new Error('boom'))).toBe(false);
+    expect(isPostgresJsClosedSocketWrite(undefined)).toBe(false);
+  });
+});

@@ -45,6 +45,24 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return UNAVAILABLE_ERRNOS.has(code) || UNAVAILABLE_DRIVER_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code);
 }
 
+/**
+ * postgres.js 3.4.9 can throw "Cannot read properties of null (reading 'write')" from a setImmediate when a
+ * connection closes between scheduling a small write and running it (porsager/postgres#1066, #1154, #1208; fixes
+ * not released). Thrown from a timer, it escapes every try/catch and would kill the process during a database
+ * outage; by then the connection's queries were already rejected with CONNECTION_CLOSED, so nothing is lost by
+ * ignoring it. This recognises exactly that error and nothing else.
+ */
+export function isPostgresJsClosedSocketWrite(err: unknown): boolean {
+  // Checked by shape, not class: test runners hand over errors serialised from their workers.
+  const { message, stack } = (err ?? {}) as { message?: unknown; stack?: unknown };
+  return (
+    typeof message === 'string' &&
+    message.includes("reading 'write'") &&
+    typeof stack === 'string' &&
+    /at \S*nextWrite \(.*postgres[\\/]src[\\/]connection\.js/.test(stack)
+  );
+}
+
 /** How Postgres errors are treated by its policy (see resilience/policy.ts). */
 export function classifyDatabaseError(err: unknown): FailureClass {
   if (isDatabaseUnavailable(err)) return { retry: 'idempotent', isFailure: true };
