@@ -7,7 +7,7 @@ import type { AppEnv } from './http/context.js';
 import { closeUnfinishedRequests } from './http/connection.js';
 import { corsFor } from './http/cors.js';
 import { errorResponse, toAppError } from './http/errors.js';
-import type { LimitsConfig } from './http/limits.js';
+import { INTAKE_PATH_PREFIX, type LimitsConfig } from './http/limits.js';
 import { limitCallers, limitUnauthenticated } from './http/rateLimit.js';
 import { shedLoad } from './http/shedding.js';
 import { requestTimeout } from './http/timeout.js';
@@ -16,6 +16,8 @@ import { alertRoutes } from './routes/alerts.js';
 import { alertRuleRoutes } from './routes/alertRules.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { sloRoutes } from './routes/slos.js';
+import type { PrometheusClient } from './telemetry/prometheus.js';
 import { serviceRoutes } from './routes/services.js';
 import { tokenRoutes } from './routes/tokens.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -36,6 +38,10 @@ export interface AppDeps {
   lifecycle: Lifecycle;
   adminToken: string;
   maxBodyBytes: number;
+  /** Body limit of alert intake (/api/integrations/*); maxBodyBytes when omitted. */
+  intakeMaxBodyBytes?: number;
+  /** Prometheus for SLO status; without it those routes answer 503 UPSTREAM_UNAVAILABLE. */
+  prometheus?: PrometheusClient;
   /** Rate limits, load shedding and the request timeout (config.ts `limits`). */
   limits: LimitsConfig;
   /** Origins allowed to call from a browser; none (the default) keeps CORS closed. */
@@ -87,21 +93,26 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.route('/metrics', metricsRoutes({ metrics, token: deps.metricsToken }));
 
+  const limitBody = (maxBytes: number) =>
+    bodyLimit({
+      maxSize: maxBytes,
+      onError: () => {
+        throw new AppError({
+          code: 'PAYLOAD_TOO_LARGE',
+          message: `The request body is larger than ${maxBytes} bytes`,
+          details: { maxBytes },
+        });
+      },
+    });
+  const apiBodyLimit = limitBody(deps.maxBodyBytes);
+  const intakeBodyLimit = limitBody(deps.intakeMaxBodyBytes ?? deps.maxBodyBytes);
   app.use(
     '/api/*',
     requestTimeout(limits.requestTimeoutMs),
     // Before auth, so a flood of bad tokens is refused without looking each one up.
     limitUnauthenticated(limits.rateLimitUnauthenticatedPerMinute, limits.trustProxy),
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: () => {
-        throw new AppError({
-          code: 'PAYLOAD_TOO_LARGE',
-          message: `The request body is larger than ${deps.maxBodyBytes} bytes`,
-          details: { maxBytes: deps.maxBodyBytes },
-        });
-      },
-    }),
+    // Alert intake takes whole notification groups, so it has its own (larger) limit.
+    (c, next) => (c.req.path.startsWith(INTAKE_PATH_PREFIX) ? intakeBodyLimit : apiBodyLimit)(c, next),
     requireAuth(deps.db, deps.adminToken),
     limitCallers({ perMinute: limits.rateLimitPerMinute, intakePerMinute: limits.rateLimitIntakePerMinute })
   );
@@ -111,6 +122,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/integrations', integrationRoutes(deps.db));
   app.route('/api', alertRoutes(deps.db));
   app.route('/api', alertRuleRoutes(deps.db));
+  app.route('/api', sloRoutes(deps.db, deps.prometheus));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/api/openapi.json', {

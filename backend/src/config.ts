@@ -44,6 +44,17 @@ const ConfigSchema = z
     // recover within seconds of the database returning.
     DB_BREAKER_HALF_OPEN_MS: ms.default(2000),
     DB_QUEUE_MAX: z.coerce.number().int().min(0).default(100),
+    // Prometheus (telemetry/prometheus.ts): SLO status, and correlation later. Unset: SLO status answers 503.
+    PROMETHEUS_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).optional()),
+    PROMETHEUS_TIMEOUT_MS: count.default(5000),
+    TELEMETRY_RETRIES: z.coerce.number().int().min(0).default(3),
+    TELEMETRY_BREAKER_HALF_OPEN_MS: ms.default(30_000),
+    TELEMETRY_MAX_CONCURRENT: count.default(10),
+    TELEMETRY_QUEUE_MAX: z.coerce.number().int().min(0).default(100),
+    TELEMETRY_CACHE_TTL_MS: ms.default(15_000),
+    // Alertmanager sends a whole notification group in one body (max_alerts: 0 means all of them): a 413 there
+    // would be retried forever and the alerts lost, so intake gets its own, larger limit.
+    INTAKE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
     SHUTDOWN_TIMEOUT_MS: count.default(10_000),
     SHUTDOWN_DRAIN_DELAY_MS: ms.optional(),
     // Request limits (http/limits.ts); 0 turns a rate limit or a shedding signal off.
@@ -103,6 +114,24 @@ const ConfigSchema = z
         // The pool is the real limit on concurrent queries; the queue bounds how many requests wait for it.
         bulkhead: { maxConcurrent: env.DB_POOL_MAX, maxQueue: env.DB_QUEUE_MAX },
       } satisfies PolicyOptions,
+      prometheus: {
+        url: env.PROMETHEUS_URL,
+        cacheTtlMs: env.TELEMETRY_CACHE_TTL_MS,
+        policy: {
+          timeoutMs: env.PROMETHEUS_TIMEOUT_MS,
+          retries: env.TELEMETRY_RETRIES,
+          backoff: { baseMs: env.RETRY_BASE_MS, maxMs: env.RETRY_MAX_MS, jitter: env.RETRY_JITTER },
+          breaker: {
+            consecutiveFailures: env.BREAKER_CONSECUTIVE_FAILURES,
+            failureRate: env.BREAKER_FAILURE_RATE,
+            windowSize: env.BREAKER_WINDOW,
+            closeAfterSuccesses: env.BREAKER_CLOSE_AFTER,
+            halfOpenAfterMs: env.TELEMETRY_BREAKER_HALF_OPEN_MS,
+          },
+          bulkhead: { maxConcurrent: env.TELEMETRY_MAX_CONCURRENT, maxQueue: env.TELEMETRY_QUEUE_MAX },
+        } satisfies PolicyOptions,
+      },
+      intakeMaxBodyBytes: env.INTAKE_MAX_BODY_BYTES,
       shutdown: {
         timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
         // Behind a load balancer, keep serving while readiness reports 503 so it stops sending new requests.

@@ -8,6 +8,7 @@ import { ResilienceRegistry } from './resilience/registry.js';
 import { Database, isPostgresJsClosedSocketWrite } from './store/db.js';
 import { seedDemoData } from './store/demo.js';
 import { openDatabase } from './store/open.js';
+import { createPrometheusClient } from './telemetry/prometheus.js';
 import { createLogger, flushLogger, logResilienceEvents } from './observability/logger.js';
 import { createTracing } from './observability/tracing.js';
 
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
     lifecycle,
     adminToken: config.adminToken,
     maxBodyBytes: config.maxBodyBytes,
+    intakeMaxBodyBytes: config.intakeMaxBodyBytes,
+    prometheus: createPrometheusClient(config.prometheus, resilience),
     limits: config.limits,
     corsOrigins: config.corsOrigins,
     version,

@@ -9,6 +9,7 @@ import { Lifecycle } from '../../src/lifecycle.js';
 import { ResilienceRegistry } from '../../src/resilience/registry.js';
 import { createSql, Database, type Sql } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
+import { createPrometheusClient } from '../../src/telemetry/prometheus.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import type { Tracing } from '../../src/observability/tracing.js';
 
@@ -79,6 +80,7 @@ export async function startSidecar(
     lifecycle,
     adminToken: ADMIN_TOKEN,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    prometheus: createPrometheusClient(config.prometheus, resilience),
     limits: config.limits,
     corsOrigins: config.corsOrigins,
     version: 'test',
