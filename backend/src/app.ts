@@ -1,8 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { AppError } from './domain/errors.js';
 import { requireAuth } from './http/auth.js';
+import { limitBody } from './http/bodyLimit.js';
 import type { AppEnv } from './http/context.js';
 import { closeUnfinishedRequests } from './http/connection.js';
 import { corsFor } from './http/cors.js';
@@ -93,17 +93,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.route('/metrics', metricsRoutes({ metrics, token: deps.metricsToken }));
 
-  const limitBody = (maxBytes: number) =>
-    bodyLimit({
-      maxSize: maxBytes,
-      onError: () => {
-        throw new AppError({
-          code: 'PAYLOAD_TOO_LARGE',
-          message: `The request body is larger than ${maxBytes} bytes`,
-          details: { maxBytes },
-        });
-      },
-    });
   const apiBodyLimit = limitBody(deps.maxBodyBytes);
   const intakeBodyLimit = limitBody(deps.intakeMaxBodyBytes ?? deps.maxBodyBytes);
   app.use(
