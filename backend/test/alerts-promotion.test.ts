@@ -40,8 +40,9 @@ describe('promotion', () => {
     expect(timeline.map((e) => e.type)).toEqual(['alert_fired', 'created']); // the alert started before the incident
     expect(timeline[0]).toMatchObject({ author: 'am', message: expect.stringContaining('PaymentsDown (critical)') });
     const events = await sidecar.sql`select topic, type from events where topic in ('alerts', ${'incident:' + incident.id}) order by seq`;
+    // alert.fired when stored, alert.attached once promotion put it on the incident; two timeline entries.
     expect(events.map((e) => `${e.topic.replace(incident.id, 'X')} ${e.type}`).sort()).toEqual(
-      ['alerts alert.fired', 'incident:X timeline.added', 'incident:X timeline.added'].sort()
+      ['alerts alert.attached', 'alerts alert.fired', 'incident:X timeline.added', 'incident:X timeline.added'].sort()
     );
     const [alert] = (await expectStatus(await sidecar.call(`/api/incidents/${incident.id}/alerts`), 200)).items;
     expect(alert).toMatchObject({ alertname: 'PaymentsDown', incident: { id: incident.id, reference: incident.reference, status: 'open' } });

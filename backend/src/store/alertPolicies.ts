@@ -93,7 +93,8 @@ export async function createAlertRule(sql: Sql, input: AlertRuleInput, actor: Ac
       await appendEvent(tx, { topic: 'alert-rules', type: 'alert_rule.created', payload: row, actor: actor.name });
       return row!;
     })
-    .catch((err) => nameTaken(err, input.name));
+    .catch((err) => nameTaken(err, input.name))
+    .finally(() => invalidatePolicies(sql));
 }
 
 /** Replaces a rule whole (fields left out take their defaults). */
@@ -107,7 +108,8 @@ export async function replaceAlertRule(sql: Sql, id: string, input: AlertRuleInp
       await appendEvent(tx, { topic: 'alert-rules', type: 'alert_rule.updated', payload: row, actor: actor.name });
       return row;
     })
-    .catch((err) => nameTaken(err, input.name));
+    .catch((err) => nameTaken(err, input.name))
+    .finally(() => invalidatePolicies(sql));
 }
 
 /** Deletes a rule; alerts it grouped keep their group (their rule_id becomes null). */
@@ -116,7 +118,7 @@ export async function deleteAlertRule(sql: Sql, id: string, actor: Actor): Promi
     const [row] = await tx<{ id: string; name: string }[]>`delete from alert_rules where id = ${id} returning id, name`;
     if (!row) throw ruleNotFound(id);
     await appendEvent(tx, { topic: 'alert-rules', type: 'alert_rule.deleted', payload: row, actor: actor.name });
-  });
+  }).finally(() => invalidatePolicies(sql));
 }
 
 /** Silences and maintenance windows, newest first; `active` keeps those in force now or later. */
@@ -137,7 +139,7 @@ export async function createSilence(sql: Sql, input: SilenceInput, actor: Actor)
       returning ${tx.unsafe(SILENCE_COLUMNS)}`;
     await appendEvent(tx, { topic: 'alert-rules', type: 'silence.created', payload: row, actor: actor.name });
     return row!;
-  });
+  }).finally(() => invalidatePolicies(sql));
 }
 
 /**
@@ -153,7 +155,27 @@ export async function expireSilence(sql: Sql, id: string, actor: Actor): Promise
     if (!row) throw new AppError({ code: 'SILENCE_NOT_FOUND', message: `No silence with id ${id}`, details: { id } });
     await appendEvent(tx, { topic: 'alert-rules', type: 'silence.expired', payload: row, actor: actor.name });
     return row;
-  });
+  }).finally(() => invalidatePolicies(sql));
+}
+
+// Intake reads rules and silences on every delivery; they change rarely. Cached per pool (tests run several
+// databases in one process) for POLICY_TTL_MS, and dropped at once when this process changes them, so another
+// replica's change is seen within the TTL.
+const POLICY_TTL_MS = 2000;
+const policyCache = new WeakMap<object, { expiresAt: number; value: Promise<{ rules: AlertRule[]; silences: Silence[] }> }>();
+
+/** loadIntakePolicies, cached briefly (see POLICY_TTL_MS). */
+export function cachedIntakePolicies(sql: Sql): Promise<{ rules: AlertRule[]; silences: Silence[] }> {
+  const cached = policyCache.get(sql);
+  if (cached && cached.expiresAt > Date.now()) return cached.value;
+  const value = loadIntakePolicies(sql);
+  policyCache.set(sql, { expiresAt: Date.now() + POLICY_TTL_MS, value });
+  value.catch(() => policyCache.delete(sql));
+  return value;
+}
+
+function invalidatePolicies(sql: Sql): void {
+  policyCache.delete(sql);
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actor.js';
 import {
-  alertKey,
   commonLabels,
+  DEFAULT_RULE,
   incidentTitle,
   mostSevere,
   prepareAlerts,
@@ -13,23 +13,11 @@ import {
   type IncomingNotification,
   type PreparedAlert,
 } from '../domain/alerts.js';
-import { incidentReference } from '../domain/incidents.js';
-import { loadIntakePolicies } from './alertPolicies.js';
+import { incidentReference, type Severity } from '../domain/incidents.js';
+import { alertEventJson, alertTimelineColumns, notifyEach, recordAttached, timelineEventJson, TIMELINE_KINDS } from './alertEvents.js';
+import { cachedIntakePolicies } from './alertPolicies.js';
 import { changeIncident, insertIncident } from './incidents.js';
-import { appendAlertEvents, type AlertChange, type AlertInfo } from './alertEvents.js';
-
-const infoOf = (a: PreparedAlert, status: AlertStatus): AlertInfo => ({
-  source: a.source,
-  fingerprint: a.fingerprint,
-  alertname: a.alertname,
-  severity: a.severity,
-  status,
-  labels: a.labels,
-  annotations: a.annotations,
-  startsAt: a.startsAt,
-  endsAt: a.endsAt,
-  suppressedBy: a.suppressedBy,
-});
+import { insertTimelineEvent } from './timeline.js';
 
 /** What intake did with one delivery; the route answers it. */
 export interface IntakeSummary {
@@ -43,38 +31,30 @@ export interface IntakeSummary {
   incidents: Array<{ id: string; reference: string; opened: boolean }>;
 }
 
-interface UpsertedRow {
-  id: string;
-  fingerprint: string;
-  startsAt: string;
+interface StoredRow {
+  groupKey: string;
+  ruleId: string | null;
   status: AlertStatus;
   incidentId: string | null;
+  incidentNumber: number | null;
   isInserted: boolean;
   isStatusChanged: boolean;
+  isSuppressed: boolean;
 }
 
 // Two transactions deciding promotion for one group at once would open two incidents; each group's decision is
 // serialised by an advisory lock, taken in key order so two deliveries never wait on each other in a cycle.
-async function lockGroups(tx: TransactionSql, keys: string[]): Promise<void> {
-  await tx`select pg_advisory_xact_lock(h) from (select hashtextextended(k, 7041977) as h from unnest(${keys}::text[]) k order by k) s`;
-}
-
-/** The unresolved incident each group's alerts are attached to (the newest, should there be several). */
-async function openIncidents(tx: TransactionSql, keys: string[]): Promise<Map<string, { id: string; number: number }>> {
-  const rows = await tx<{ groupKey: string; id: string; number: number }[]>`
-    select distinct on (a.group_key) a.group_key, i.id, i.number
-    from alerts a join incidents i on i.id = a.incident_id
-    where a.group_key = any(${keys}::text[]) and i.status <> 'resolved'
-    order by a.group_key, i.started_at desc`;
-  return new Map(rows.map((r) => [r.groupKey, { id: r.id, number: r.number }]));
+function lockGroups(tx: TransactionSql, keys: string[]) {
+  return tx`select pg_advisory_xact_lock(h) from (select hashtextextended(k, 7041977) as h from unnest(${keys}::text[]) k order by k) s`;
 }
 
 /**
- * One statement for the whole delivery. A resolved alert stays resolved (a late firing copy cannot reopen it),
- * every delivery bumps count and last_seen_at, and status_xact tells which rows this transaction inserted or
- * resolved, so their timeline and outbox events are written exactly once even under concurrent deliveries.
+ * The common path in one statement: upsert every alert (a resolved alert stays resolved; every delivery bumps
+ * count and last_seen_at), attach new ones to their group's open incident, and for each alert this statement
+ * inserted or resolved (status_xact says which, even under concurrent deliveries) write its timeline entries,
+ * its outbox events and their NOTIFYs.
  */
-async function upsertAlerts(tx: TransactionSql, alerts: PreparedAlert[], incidentOf: (a: PreparedAlert) => string | null): Promise<UpsertedRow[]> {
+function upsertAlerts(tx: TransactionSql, alerts: PreparedAlert[], actor: Actor) {
   const rows = alerts.map((a) => ({
     source: a.source,
     fingerprint: a.fingerprint,
@@ -91,50 +71,67 @@ async function upsertAlerts(tx: TransactionSql, alerts: PreparedAlert[], inciden
     group_description: a.group.description,
     rule_id: a.rule.id,
     suppressed_by: a.suppressedBy,
-    incident_id: a.suppressedBy ? null : incidentOf(a),
     count: a.deliveries,
   }));
-  return tx<UpsertedRow[]>`
-    insert into alerts (source, fingerprint, starts_at, ends_at, status, alertname, severity, labels, annotations,
-                        generator_url, details, group_key, group_description, rule_id, suppressed_by, incident_id, count)
-    select * from jsonb_to_recordset(${tx.json(rows as never)}::jsonb) as x(
-      source text, fingerprint text, starts_at timestamptz, ends_at timestamptz, status text, alertname text,
-      severity text, labels jsonb, annotations jsonb, generator_url text, details jsonb, group_key text,
-      group_description text, rule_id uuid, suppressed_by uuid, incident_id uuid, count integer)
-    on conflict (source, fingerprint, starts_at) do update set
-      status = case when alerts.status = 'resolved' then 'resolved' else excluded.status end,
-      ends_at = case when alerts.status = 'resolved' then alerts.ends_at
-                     else coalesce(excluded.ends_at, alerts.ends_at) end,
-      annotations = case when alerts.status = 'resolved' then alerts.annotations else excluded.annotations end,
-      generator_url = coalesce(excluded.generator_url, alerts.generator_url),
-      details = alerts.details || excluded.details,
-      suppressed_by = excluded.suppressed_by,
-      last_seen_at = date_trunc('milliseconds', now()),
-      count = alerts.count + excluded.count,
-      status_xact = case when alerts.status = 'firing' and excluded.status = 'resolved' then pg_current_xact_id()
-                         else alerts.status_xact end
-    returning id, fingerprint, to_char(starts_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as starts_at,
-              status, incident_id, (xmax = 0) as is_inserted, (status_xact = pg_current_xact_id()) as is_status_changed`;
-}
-
-interface Promotion {
-  incident: { id: string; number: number };
-  attached: Array<{ id: string; alert: AlertInfo }>;
+  return tx<StoredRow[]>`
+    with input as (
+      select * from jsonb_to_recordset(${tx.json(rows as never)}::jsonb) as x(
+        source text, fingerprint text, starts_at timestamptz, ends_at timestamptz, status text, alertname text,
+        severity text, labels jsonb, annotations jsonb, generator_url text, details jsonb, group_key text,
+        group_description text, rule_id uuid, suppressed_by uuid, count integer)
+    ), open as (
+      select g.key, g.incident_id from alert_groups g join incidents i on i.id = g.incident_id
+      where g.key in (select group_key from input) and i.status <> 'resolved'
+    ), a as (
+      insert into alerts (source, fingerprint, starts_at, ends_at, status, alertname, severity, labels, annotations,
+                          generator_url, details, group_key, group_description, rule_id, suppressed_by, incident_id, count)
+      select input.source, fingerprint, starts_at, ends_at, status, alertname, severity, labels, annotations,
+             generator_url, details, group_key, group_description, rule_id, suppressed_by,
+             case when suppressed_by is null then open.incident_id end, count
+      from input left join open on open.key = input.group_key
+      on conflict (source, fingerprint, starts_at) do update set
+        status = case when alerts.status = 'resolved' then 'resolved' else excluded.status end,
+        ends_at = case when alerts.status = 'resolved' then alerts.ends_at else coalesce(excluded.ends_at, alerts.ends_at) end,
+        annotations = case when alerts.status = 'resolved' then alerts.annotations else excluded.annotations end,
+        generator_url = coalesce(excluded.generator_url, alerts.generator_url),
+        details = alerts.details || excluded.details,
+        suppressed_by = excluded.suppressed_by,
+        last_seen_at = date_trunc('milliseconds', now()),
+        count = alerts.count + excluded.count,
+        status_xact = case when alerts.status = 'firing' and excluded.status = 'resolved' then pg_current_xact_id()
+                           else alerts.status_xact end
+      returning alerts.*, (xmax = 0) as is_inserted, (status_xact = pg_current_xact_id()) as is_status_changed
+    ), tl as (
+      insert into timeline_events (incident_id, type, author, source, message, data, occurred_at)
+      select ${alertTimelineColumns(tx, actor)} from a cross join ${tx.unsafe(TIMELINE_KINDS)}
+      where a.is_status_changed and a.incident_id is not null and a.suppressed_by is null
+        and ((k.type = 'alert_fired' and a.is_inserted) or (k.type = 'alert_resolved' and a.status = 'resolved'))
+      returning id, incident_id, type, occurred_at, author, source, message, data
+    ), ev as (
+      insert into events (topic, type, payload, actor)
+      select 'incident:' || tl.incident_id, 'timeline.added', ${timelineEventJson(tx)}, tl.author from tl
+      union all
+      select 'alerts', 'alert.' || case a.status when 'resolved' then 'resolved' else 'fired' end, ${alertEventJson(tx)}, ${actor.name}
+      from a where a.is_status_changed
+      returning seq
+    )
+    select a.group_key, a.rule_id, a.status, a.incident_id, i.number as incident_number, a.is_inserted,
+           a.is_status_changed, a.suppressed_by is not null as is_suppressed, ${notifyEach(tx)} as notified
+    from a left join incidents i on i.id = a.incident_id`;
 }
 
 /**
  * Opens an incident for a group whose alerts meet its rule, attaching every alert of the group seen within the
- * rule's window that is neither suppressed nor already on an incident.
+ * rule's window that is neither suppressed nor already on an incident. Returns the incident's id and number.
  */
-async function promoteIfDue(tx: TransactionSql, groupKey: string, rule: AlertRule): Promise<Promotion | null> {
-  const candidates = await tx<(AlertInfo & { id: string; groupDescription: string })[]>`
-    select id, source, fingerprint, alertname, severity, status, labels, annotations, suppressed_by, group_description,
-           to_char(starts_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as starts_at,
-           to_char(ends_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ends_at
-    from alerts
+async function promoteIfDue(tx: TransactionSql, groupKey: string, rule: AlertRule, actor: Actor): Promise<{ id: string; number: number } | null> {
+  const candidates = await tx<
+    { id: string; status: AlertStatus; alertname: string; severity: Severity; labels: Record<string, string>; annotations: Record<string, string>; startsAt: Date; groupDescription: string }[]
+  >`
+    select id, status, alertname, severity, labels, annotations, starts_at, group_description from alerts
     where group_key = ${groupKey} and incident_id is null and suppressed_by is null
       and last_seen_at >= now() - make_interval(mins => ${rule.windowMinutes})
-    order by starts_at, id`;
+    order by starts_at, first_seen_at, fingerprint`;
   const reason = promotionReason(rule, {
     alerts: candidates.length,
     alertnames: new Set(candidates.map((c) => c.alertname)).size,
@@ -144,7 +141,6 @@ async function promoteIfDue(tx: TransactionSql, groupKey: string, rule: AlertRul
 
   const names = [...new Set(candidates.map((c) => serviceOf(c.labels)).filter((s): s is string => s !== null))];
   const known = names.length ? await tx<{ name: string }[]>`select name from services where name = any(${names})` : [];
-  const earliest = Math.min(Date.now(), ...candidates.map((c) => Date.parse(c.startsAt)));
   const incident = await insertIncident(
     tx,
     {
@@ -153,24 +149,25 @@ async function promoteIfDue(tx: TransactionSql, groupKey: string, rule: AlertRul
       severity: mostSevere(candidates.map((c) => c.severity)),
       labels: commonLabels(candidates.map((c) => c.labels)),
       services: known.map((k) => k.name),
-      startedAt: new Date(earliest),
+      startedAt: new Date(Math.min(Date.now(), ...candidates.map((c) => c.startsAt.getTime()))),
     },
     SYSTEM_ACTOR
   );
   const ids = candidates.map((c) => c.id);
   await tx`update alerts set incident_id = ${incident.id} where id = any(${ids}::uuid[])`;
-  return {
-    incident: { id: incident.id, number: incident.number },
-    attached: candidates.map(({ id, groupDescription: _g, ...alert }) => ({ id, alert })),
-  };
+  await tx`
+    insert into alert_groups (key, description, incident_id) values (${groupKey}, ${candidates[0]!.groupDescription}, ${incident.id})
+    on conflict (key) do update set incident_id = excluded.incident_id, updated_at = date_trunc('milliseconds', now())`;
+  // The entries say what the sender reported; the incident itself is the studio's doing (SYSTEM_ACTOR).
+  await recordAttached(tx, ids, actor);
+  return { id: incident.id, number: incident.number };
 }
 
 /**
  * After alerts resolved: an incident whose alerts are now all resolved follows them (rule `follow`) or gets a
  * timeline note saying so (`note`, the default), once, in the same transaction.
  */
-async function settleIncidents(tx: TransactionSql, incidents: Map<string, AlertRule>): Promise<AlertChange[]> {
-  const notes: AlertChange[] = [];
+async function settleIncidents(tx: TransactionSql, incidents: Map<string, AlertRule>): Promise<void> {
   for (const [incidentId, rule] of incidents) {
     const [state] = await tx<{ firing: number; total: number; status: string; version: number; number: number }[]>`
       select (select count(*) filter (where status = 'firing') from alerts where incident_id = i.id)::int as firing,
@@ -178,83 +175,56 @@ async function settleIncidents(tx: TransactionSql, incidents: Map<string, AlertR
              i.status, i.version, i.number
       from incidents i where i.id = ${incidentId} for update`;
     if (!state || state.firing > 0 || state.status === 'resolved') continue;
-    if (rule.autoResolve === 'follow') {
-      await changeIncident(tx, incidentId, state.version, { status: 'resolved' }, SYSTEM_ACTOR);
-    }
-    notes.push({
-      kind: 'note',
-      incidentId,
+    if (rule.autoResolve === 'follow') await changeIncident(tx, incidentId, state.version, { status: 'resolved' }, SYSTEM_ACTOR);
+    await insertTimelineEvent(tx, incidentId, SYSTEM_ACTOR, {
+      type: 'alerts_resolved',
       message:
         rule.autoResolve === 'follow'
           ? `All ${state.total} alerts resolved: resolved by rule ${rule.name}`
-          : `All ${state.total} alerts resolved; INC-${state.number} stays ${state.status} (rule ${rule.name} only notes this)`,
+          : `All ${state.total} alerts resolved; ${incidentReference(state.number)} stays ${state.status} (rule ${rule.name} only notes this)`,
       data: { rule: rule.name, alerts: state.total, autoResolve: rule.autoResolve },
     });
   }
-  return notes;
 }
 
 /**
  * Stores one webhook delivery in one transaction: upserts every alert (idempotent on source + fingerprint +
  * startsAt), attaches new alerts to their group's open incident, promotes groups that meet their rule, follows
  * resolutions, and writes a timeline entry per alert fired or resolved on its incident plus outbox events
- * (topic `alerts` and the incident's), all committed together or not at all.
+ * (topic `alerts` and the incident's), all committed together or not at all. The common case is one round trip
+ * (BEGIN, the group locks and the upsert statement are pipelined) plus COMMIT.
  */
 export async function ingestAlerts(sql: Sql, notification: IncomingNotification, actor: Actor): Promise<IntakeSummary> {
+  const { rules, silences } = await cachedIntakePolicies(sql);
+  const alerts = prepareAlerts(notification, rules, silences, new Date());
+  const ruleById = new Map(rules.map((r) => [r.id, r]));
+  const ruleOf = (id: string | null) => (id && ruleById.get(id)) || DEFAULT_RULE;
   return sql.begin(async (tx) => {
-    const now = new Date();
-    const { rules, silences } = await loadIntakePolicies(tx);
-    const alerts = prepareAlerts(notification, rules, silences, now);
-    const byKey = new Map(alerts.map((a) => [alertKey(a), a]));
     const groupKeys = [...new Set(alerts.map((a) => a.group.key))].sort();
-    await lockGroups(tx, groupKeys);
-    const open = await openIncidents(tx, groupKeys);
-    const rows = await upsertAlerts(tx, alerts, (a) => open.get(a.group.key)?.id ?? null);
+    // Sent together: Postgres runs them in order, so the upsert's snapshot is taken after the locks are held.
+    const [, rows] = await Promise.all([lockGroups(tx, groupKeys), upsertAlerts(tx, alerts, actor)]);
 
-    const changes: AlertChange[] = [];
+    const incidents = new Map<string, { number: number; opened: boolean }>();
     const resolvedOn = new Map<string, AlertRule>();
     const toPromote = new Map<string, AlertRule>();
-    const incidentIds = new Set<string>();
-    const opened = new Map<string, number>();
     for (const row of rows) {
-      const alert = byKey.get(alertKey(row))!;
-      if (row.incidentId) incidentIds.add(row.incidentId);
-      if (!row.isStatusChanged) continue;
-      changes.push({ kind: row.status === 'resolved' ? 'resolved' : 'fired', alertId: row.id, alert: infoOf(alert, row.status), incidentId: row.incidentId, isNew: row.isInserted });
-      if (row.status === 'resolved' && row.incidentId) resolvedOn.set(row.incidentId, alert.rule);
+      if (row.incidentId) incidents.set(row.incidentId, { number: row.incidentNumber!, opened: false });
+      if (row.isStatusChanged && row.status === 'resolved' && row.incidentId) resolvedOn.set(row.incidentId, ruleOf(row.ruleId));
       // Only a new firing alert can open an incident: one first seen already resolved is history, not a page.
-      if (row.isInserted && row.status === 'firing' && !row.incidentId && !alert.suppressedBy) toPromote.set(alert.group.key, alert.rule);
+      if (row.isInserted && row.status === 'firing' && !row.incidentId && !row.isSuppressed) toPromote.set(row.groupKey, ruleOf(row.ruleId));
     }
     for (const [groupKey, rule] of toPromote) {
-      const promotion = await promoteIfDue(tx, groupKey, rule);
-      if (!promotion) continue;
-      opened.set(promotion.incident.id, promotion.incident.number);
-      for (const { id, alert } of promotion.attached) {
-        const change = changes.find((c) => c.kind !== 'note' && c.alertId === id);
-        if (change && change.kind !== 'note') change.incidentId = promotion.incident.id;
-        else changes.push({ kind: 'attached', alertId: id, alert, incidentId: promotion.incident.id });
-      }
+      const incident = await promoteIfDue(tx, groupKey, rule, actor);
+      if (incident) incidents.set(incident.id, { number: incident.number, opened: true });
     }
-    changes.push(...(await settleIncidents(tx, resolvedOn)));
-    await appendAlertEvents(tx, changes, actor);
-    const numbers = new Map([...open.values()].map((i) => [i.id, i.number]));
-    const unknown = [...incidentIds].filter((id) => !numbers.has(id));
-    if (unknown.length) {
-      for (const r of await tx<{ id: string; number: number }[]>`select id, number from incidents where id = any(${unknown}::uuid[])`) {
-        numbers.set(r.id, r.number);
-      }
-    }
-
+    await settleIncidents(tx, resolvedOn);
     return {
       received: notification.alerts.length,
       alerts: alerts.length,
       created: rows.filter((r) => r.isInserted).length,
-      resolved: changes.filter((c) => c.kind === 'resolved').length,
-      suppressed: alerts.filter((a) => a.suppressedBy).length,
-      incidents: [
-        ...[...incidentIds].filter((id) => !opened.has(id)).map((id) => ({ id, reference: incidentReference(numbers.get(id) ?? 0), opened: false })),
-        ...[...opened].map(([id, number]) => ({ id, reference: incidentReference(number), opened: true })),
-      ],
+      resolved: rows.filter((r) => r.isStatusChanged && r.status === 'resolved').length,
+      suppressed: rows.filter((r) => r.isSuppressed).length,
+      incidents: [...incidents].map(([id, i]) => ({ id, reference: incidentReference(i.number), opened: i.opened })),
     };
   });
 }

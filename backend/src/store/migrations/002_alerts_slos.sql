@@ -67,6 +67,15 @@ create table alerts (
   unique (source, fingerprint, starts_at)
 );
 create index alerts_group on alerts (group_key, last_seen_at);
+
+-- Each group's current incident: intake looks it up per delivery, so it must not depend on how many alerts the
+-- group has accumulated. A group whose incident was resolved gets a new one on its next promotion.
+create table alert_groups (
+  key text primary key,
+  description text not null,
+  incident_id uuid references incidents (id) on delete set null,
+  updated_at timestamptz not null default date_trunc('milliseconds', now())
+);
 create index alerts_incident on alerts (incident_id) where incident_id is not null;
 -- The alerts list is newest first with a keyset cursor on (starts_at, id).
 create index alerts_starts_at_id on alerts (starts_at desc, id desc);
