@@ -3,6 +3,7 @@
  * auto-resolve (follow / note), silences and maintenance windows, and the events each step writes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS_CHANNEL } from '../src/store/events.js';
 import { createApiToken } from '../src/store/tokens.js';
 import { alertmanagerPayload, manyAlerts, type TestAlert } from './support/alerting.js';
 import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
@@ -85,6 +86,21 @@ describe('promotion', () => {
     expect(second.incidents).toHaveLength(1);
     const alerts = (await expectStatus(await sidecar.call(`/api/incidents/${second.incidents[0].id}/alerts`), 200)).items;
     expect(alerts.map((x: { ruleId: string }) => x.ruleId)).toEqual([rule.id, rule.id]);
+  });
+});
+
+describe('live feed', () => {
+  it('wakes listeners once a delivery commits, with the seq of its last outbox event', async () => {
+    const heard: string[] = [];
+    const listener = await sidecar.sql.listen(EVENTS_CHANNEL, (payload) => heard.push(payload));
+    try {
+      await send([{ labels: { alertname: 'Wake', severity: 'critical' } }], 'wake');
+      const last = (await sidecar.sql`select max(seq)::text as seq from events`)[0]!.seq;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(heard).toContain(last);
+    } finally {
+      await listener.unlisten();
+    }
   });
 });
 

@@ -42,9 +42,12 @@ export function alertEventJson(tx: TransactionSql) {
     'suppressedBy', a.suppressed_by, 'incidentId', a.incident_id)`;
 }
 
-/** One NOTIFY per outbox row of `ev`, as appendEvent does for one. */
-export function notifyEach(tx: TransactionSql) {
-  return tx`(select count(pg_notify(${EVENTS_CHANNEL}, seq::text)) from ev)`;
+/**
+ * One NOTIFY for all the outbox rows of `ev`, carrying the last seq: listeners treat a notification as a wake-up
+ * and read the outbox from their own position (live/listen.ts), so one per statement says all a hundred would.
+ */
+export function notifyOnce(tx: TransactionSql) {
+  return tx`(select count(pg_notify(${EVENTS_CHANNEL}, last::text)) from (select max(seq) as last from ev) s where last is not null)`;
 }
 
 /**
@@ -67,5 +70,5 @@ export async function recordAttached(tx: TransactionSql, alertIds: string[], act
       select 'alerts', 'alert.attached', ${alertEventJson(tx)}, ${actor.name} from a
       returning seq
     )
-    select ${notifyEach(tx)} as notified`;
+    select ${notifyOnce(tx)} as notified`;
 }

@@ -14,7 +14,7 @@ import {
   type PreparedAlert,
 } from '../domain/alerts.js';
 import { incidentReference, type Severity } from '../domain/incidents.js';
-import { alertEventJson, alertTimelineColumns, notifyEach, recordAttached, timelineEventJson, TIMELINE_KINDS } from './alertEvents.js';
+import { alertEventJson, alertTimelineColumns, notifyOnce, recordAttached, timelineEventJson, TIMELINE_KINDS } from './alertEvents.js';
 import { cachedIntakePolicies } from './alertPolicies.js';
 import { changeIncident, insertIncident } from './incidents.js';
 import { insertTimelineEvent } from './timeline.js';
@@ -116,7 +116,7 @@ function upsertAlerts(tx: TransactionSql, alerts: PreparedAlert[], actor: Actor)
       returning seq
     )
     select a.group_key, a.rule_id, a.status, a.incident_id, i.number as incident_number, a.is_inserted,
-           a.is_status_changed, a.suppressed_by is not null as is_suppressed, ${notifyEach(tx)} as notified
+           a.is_status_changed, a.suppressed_by is not null as is_suppressed, ${notifyOnce(tx)} as notified
     from a left join incidents i on i.id = a.incident_id`;
 }
 
