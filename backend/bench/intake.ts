@@ -1,0 +1,179 @@
+/**
+ * `intake`: alerts/s stored and p99 latency of POST /api/integrations/alertmanager (createApp as main.ts builds
+ * it, in its own process), with Alertmanager-shaped payloads of 100 alerts: half new, half repeats of the group's
+ * earlier alerts, one notification at a time per group as Alertmanager sends them, several groups in parallel.
+ * Baseline, same run, same rows: the alerts upserted straight into Postgres, 100 per statement, same concurrency.
+ * Target: intake keeps at least 40 % of the baseline's rows/s, with no alert lost or stored twice.
+ */
+import postgres from 'postgres';
+import { alertFingerprint } from '../src/domain/alerts.js';
+import { createSql } from '../src/store/db.js';
+import { migrate } from '../src/store/migrate.js';
+import { createApiToken } from '../src/store/tokens.js';
+import type { BenchContext } from './run.js';
+import { loadSettings, startServerProcess } from './support/load.js';
+
+const TARGET = 0.4;
+const ALERTS_PER_PAYLOAD = 100;
+const NEW_PER_PAYLOAD = 50;
+const GROUPS_PER_WORKER = 8;
+const BASE_TIME = Date.parse('2026-01-01T00:00:00Z');
+
+interface BenchAlert {
+  fingerprint: string;
+  startsAt: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** Each group's alerts so far; a payload is the group's next 50 new alerts plus its 50 latest earlier ones. */
+class Workload {
+  private readonly groups = new Map<number, BenchAlert[]>();
+  readonly distinct = new Set<string>();
+  deliveries = 0;
+
+  payload(group: number): BenchAlert[] {
+    const alerts = this.groups.get(group) ?? [];
+    this.groups.set(group, alerts);
+    const repeats = alerts.slice(-(ALERTS_PER_PAYLOAD - NEW_PER_PAYLOAD));
+    const fresh: BenchAlert[] = [];
+    for (let i = 0; fresh.length + repeats.length < ALERTS_PER_PAYLOAD; i++) {
+      const n = alerts.length + i;
+      const labels = { alertname: `BenchAlert${group % 7}`, severity: 'warning', service: `svc-${group % 20}`, job: 'bench', instance: `10.0.${group}.${n}:9100` };
+      const alert = {
+        fingerprint: alertFingerprint(labels),
+        startsAt: new Date(BASE_TIME + group * 1000 + n).toISOString(),
+        labels,
+        annotations: { summary: 'Instance is slow', description: `Latency on ${labels.instance} is above 500 ms for 5 minutes.` },
+      };
+      fresh.push(alert);
+      this.distinct.add(`${alert.fingerprint}|${alert.startsAt}`);
+    }
+    alerts.push(...fresh);
+    const batch = [...repeats, ...fresh];
+    this.deliveries += batch.length;
+    return batch;
+  }
+}
+
+const webhook = (group: number, alerts: BenchAlert[]) =>
+  JSON.stringify({
+    version: '4',
+    groupKey: `{}/{severity="warning"}:{service="svc-${group % 20}", group="${group}"}`,
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'reliability-studio',
+    groupLabels: { group: String(group) },
+    commonLabels: { severity: 'warning', job: 'bench' },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    alerts: alerts.map((a) => ({ status: 'firing', ...a, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090/graph' })),
+  });
+
+interface Phase {
+  alerts: number;
+  seconds: number;
+  latenciesMs: number[];
+}
+
+/** `workers` loops, each owning its groups, for `seconds`; waits for the calls in flight. */
+async function drive(workers: number, seconds: number, groupOffset: number, send: (group: number) => Promise<number>): Promise<Phase> {
+  const latenciesMs: number[] = [];
+  let alerts = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (let k = 0; performance.now() < deadline; k++) {
+        const group = groupOffset + w + workers * (k % GROUPS_PER_WORKER);
+        const at = performance.now();
+        const sent = await send(group); // not `alerts += await ...`: that reads `alerts` before the await
+        alerts += sent;
+        latenciesMs.push(performance.now() - at);
+      }
+    })
+  );
+  return { alerts, seconds: (performance.now() - started) / 1000, latenciesMs };
+}
+
+const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.99)] ?? NaN;
+
+const BASELINE_UPSERT = (sql: postgres.Sql, rows: unknown[]) => sql`
+  insert into alerts (source, fingerprint, starts_at, status, alertname, severity, labels, annotations, group_key)
+  select 'alertmanager', fingerprint, starts_at, 'firing', labels->>'alertname', 'medium', labels, annotations, group_key
+  from jsonb_to_recordset(${sql.json(rows as never)}::jsonb)
+    as x(fingerprint text, starts_at timestamptz, labels jsonb, annotations jsonb, group_key text)
+  on conflict (source, fingerprint, starts_at) do update
+    set count = alerts.count + 1, last_seen_at = now(), annotations = excluded.annotations`;
+
+export async function run({ database, report }: BenchContext): Promise<{ ok: boolean }> {
+  const { connections, durationS, warmupS } = loadSettings();
+  const sql = createSql({ url: database.url, poolMax: connections, statementTimeoutMs: 30_000 });
+  await migrate(sql);
+  const { token } = await createApiToken(sql, 'bench-alertmanager', 'integration');
+  report(`  ${ALERTS_PER_PAYLOAD} alerts per payload (${NEW_PER_PAYLOAD} new), ${connections} groups at a time, ${warmupS} s warm-up + ${durationS} s each`);
+
+  // Baseline: the same kind of rows, straight into the same table, one statement per payload.
+  const baselineLoad = new Workload();
+  const upsert = async (group: number) => {
+    const rows = baselineLoad.payload(group).map((a) => ({ ...a, starts_at: a.startsAt, group_key: `g${group}` }));
+    await BASELINE_UPSERT(sql, rows);
+    return rows.length;
+  };
+  await drive(connections, warmupS, 0, upsert);
+  const baseline = await drive(connections, durationS, 1_000_000, upsert);
+  await sql`truncate alerts`;
+
+  const server = await startServerProcess('bench/overhead-server.ts', ['full'], {
+    BENCH_DATABASE_URL: database.url,
+    STUDIO_ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    // Intake has its own per-token budget; a run must not reach it (the limiter still runs on every request).
+    RATE_LIMIT_INTAKE_PER_MINUTE: '1000000000',
+    DB_POOL_MAX: String(connections),
+  });
+  const load = new Workload();
+  const failures: string[] = [];
+  const post = async (group: number) => {
+    const alerts = load.payload(group);
+    const res = await fetch(`${server.url}/api/integrations/alertmanager`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: webhook(group, alerts),
+    });
+    const text = await res.text();
+    if (res.status !== 200) failures.push(`${res.status} ${text.slice(0, 200)}`);
+    return alerts.length;
+  };
+  let intake: Phase;
+  try {
+    await drive(connections, warmupS, 0, post);
+    intake = await drive(connections, durationS, 1_000_000, post);
+  } finally {
+    await server.stop();
+  }
+
+  const [stored] = await sql<{ rows: number; distinct: number; deliveries: number }[]>`
+    select count(*)::int as rows, count(distinct (fingerprint, starts_at))::int as distinct, sum(count)::int as deliveries from alerts`;
+  const [incidents] = await sql<{ n: number; timeline: number }[]>`
+    select (select count(*)::int from incidents) as n, (select count(*)::int from timeline_events where type = 'alert_fired') as timeline`;
+  await sql.end({ timeout: 1 });
+
+  const lost = load.distinct.size - stored!.distinct;
+  const duplicated = stored!.rows - stored!.distinct;
+  const alertsPerS = intake.alerts / intake.seconds;
+  const baselinePerS = baseline.alerts / baseline.seconds;
+  const ratio = alertsPerS / baselinePerS;
+  report(`  baseline  ${baselinePerS.toFixed(0).padStart(6)} rows/s    p99 ${p99(baseline.latenciesMs).toFixed(1)} ms per 100-row upsert statement`);
+  report(
+    `  intake    ${alertsPerS.toFixed(0).padStart(6)} alerts/s  p99 ${p99(intake.latenciesMs).toFixed(1)} ms per payload ` +
+      `(${(intake.alerts / ALERTS_PER_PAYLOAD / intake.seconds).toFixed(0)} payloads/s; ${(alertsPerS / 2).toFixed(0)} new alerts/s)`
+  );
+  report(
+    `  stored ${stored!.distinct} distinct alerts of ${load.distinct.size} sent, ${stored!.deliveries} deliveries of ${load.deliveries}; ` +
+      `lost ${lost}, duplicated ${duplicated}, non-2xx ${failures.length}; ${incidents!.n} incidents, ${incidents!.timeline} alert_fired entries`
+  );
+  for (const failure of failures.slice(0, 3)) report(`  failure: ${failure}`);
+  const ok = ratio >= TARGET && lost === 0 && duplicated === 0 && failures.length === 0 && stored!.deliveries === load.deliveries;
+  report(`  intake / baseline = ${(ratio * 100).toFixed(1)} % (${ratio >= TARGET ? 'meets' : 'MISSES'} the ${TARGET * 100} % target)`);
+  return { ok };
+}
