@@ -1,0 +1,87 @@
+/**
+ * The servers `overhead` compares, one per process: `bare-node` (node:http calling the store function),
+ * `bare-policy` (the same, through the Postgres resilience policy as routes call it), `bare-hono` (a one-route
+ * Hono app on @hono/node-server calling the store function) and `full` (createApp exactly as main.ts builds it).
+ * Usage: tsx bench/overhead-server.ts <variant>, with BENCH_DATABASE_URL and STUDIO_ADMIN_TOKEN set.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { pino } from 'pino';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { AppError } from '../src/domain/errors.js';
+import { Lifecycle } from '../src/lifecycle.js';
+import { createLogger } from '../src/observability/logger.js';
+import { ResilienceRegistry } from '../src/resilience/registry.js';
+import { createSql, Database } from '../src/store/db.js';
+import { getIncident } from '../src/store/incidents.js';
+
+const variant = process.argv[2] ?? '';
+// The production defaults, except a rate limit no run can reach: the limiter still does its work on every request.
+const config = loadConfig({ ...process.env, DATABASE_URL: process.env.BENCH_DATABASE_URL, RATE_LIMIT_PER_MINUTE: '1000000000' });
+const sql = createSql({ url: config.databaseUrl!, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs });
+const INCIDENT_PATH = /^\/api\/incidents\/([0-9a-f-]{36})$/;
+
+function bareNode(load: (id: string) => Promise<unknown>) {
+  return createServer((req, res) => {
+    const id = INCIDENT_PATH.exec(req.url ?? '')?.[1];
+    if (!id) {
+      res.writeHead(404).end();
+      return;
+    }
+    load(id).then(
+      (incident) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(incident)),
+      (err) => res.writeHead(err instanceof AppError ? 404 : 500).end()
+    );
+  });
+}
+
+function bareHono() {
+  const app = new Hono().get('/api/incidents/:id', async (c) => c.json(await getIncident(sql, c.req.param('id'))));
+  return serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+}
+
+function full() {
+  const resilience = new ResilienceRegistry();
+  const lifecycle = new Lifecycle();
+  lifecycle.markServing();
+  // Logs written as in production (every request at info), to /dev/null instead of a terminal.
+  const logger = createLogger({ level: config.observability.logLevel, destination: pino.destination({ dest: '/dev/null', sync: false }) });
+  const app = createApp({
+    db: new Database(sql, config.database, resilience),
+    resilience,
+    lifecycle,
+    adminToken: config.adminToken,
+    maxBodyBytes: config.maxBodyBytes,
+    limits: config.limits,
+    corsOrigins: config.corsOrigins,
+    version: 'bench',
+    logger,
+    slowRequestMs: config.observability.slowRequestMs,
+    metricsToken: config.observability.metricsToken,
+  });
+  return serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+}
+
+const servers = {
+  'bare-node': () => bareNode((id) => getIncident(sql, id)),
+  'bare-policy': () => {
+    const db = new Database(sql, config.database, new ResilienceRegistry());
+    return bareNode((id) => db.read((s) => getIncident(s, id)));
+  },
+  'bare-hono': bareHono,
+  full,
+} as const;
+const build = servers[variant as keyof typeof servers];
+if (!build) {
+  console.error(`usage: overhead-server.ts <${Object.keys(servers).join('|')}>`);
+  process.exit(2);
+}
+const server = build();
+const announce = () => console.log(`listening ${(server.address() as AddressInfo).port}`);
+if (server.listening) announce();
+else if (variant.startsWith('bare-') && variant !== 'bare-hono') server.listen(0, '127.0.0.1', announce);
+else server.once('listening', announce);
+process.on('SIGTERM', () => server.close(() => void sql.end({ timeout: 1 }).then(() => process.exit(0))));
