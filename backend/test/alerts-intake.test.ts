@@ -151,3 +151,22 @@ describe('malformed payloads: 400, nothing stored', () => {
     expect((await expectStatus(await post('alertmanager', huge), 413)).error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 });
+
+describe('limits', () => {
+  it("keeps intake out of the API's rate budget: alerts keep flowing after reads are refused", async () => {
+    const limited = await startSidecar({ env: { RATE_LIMIT_PER_MINUTE: '3', RATE_LIMIT_INTAKE_PER_MINUTE: '100' } });
+    try {
+      const am = (await createApiToken(limited.sql, 'am', 'integration')).token;
+      const reads = [];
+      for (let n = 0; n < 4; n++) reads.push((await limited.call('/api/alerts?limit=1')).status);
+      expect(reads).toEqual([200, 200, 200, 429]);
+      for (let n = 0; n < 6; n++) {
+        const body = alertmanagerPayload([{ labels: { alertname: 'Limited', instance: String(n) } }]);
+        await expectStatus(await limited.call('/api/integrations/alertmanager', { method: 'POST', token: am, json: body }), 200);
+      }
+      expect((await limited.sql`select count(*)::int as n from alerts`)[0]!.n).toBe(6);
+    } finally {
+      await limited.close();
+    }
+  });
+});

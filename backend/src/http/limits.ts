@@ -21,8 +21,8 @@ export interface LimitsConfig {
 }
 
 /**
- * Alert intake (Alertmanager, Grafana Alerting webhooks) lives under this prefix. Its routes are not built yet;
- * they already get their own rate budget and are shed last, so an alert storm is not refused by the UI's limits.
+ * Alert intake (Alertmanager, Grafana Alerting webhooks: routes/integrations.ts) lives under this prefix. It has
+ * its own rate budget and is shed last, so an alert storm is not refused by the UI's limits.
  */
 export const INTAKE_PATH_PREFIX = '/api/integrations/';
 
