@@ -51,8 +51,6 @@ export interface SheddingOptions {
   maxInFlight: number;
   /** Mean event-loop delay (ms) at which even critical routes are refused; 0 turns this signal off. */
   maxEventLoopDelayMs: number;
-  /** Where the delay reading comes from; the process-wide monitor unless a test supplies one. */
-  eventLoopDelayMs?: () => number;
 }
 
 /**
@@ -62,7 +60,6 @@ export interface SheddingOptions {
  */
 export function shedLoad(options: SheddingOptions): MiddlewareHandler<AppEnv> {
   const { maxInFlight, maxEventLoopDelayMs } = options;
-  const delayMs = options.eventLoopDelayMs ?? (() => eventLoop.current());
   const inFlightLimit = (share: number) => Math.max(1, Math.floor(maxInFlight * share));
   let inFlight = 0;
   return async (c, next) => {
@@ -70,7 +67,7 @@ export function shedLoad(options: SheddingOptions): MiddlewareHandler<AppEnv> {
     if (routeClass !== 'exempt') {
       const share = SHARE[routeClass];
       const isBusy = maxInFlight > 0 && inFlight >= inFlightLimit(share);
-      const isLagging = maxEventLoopDelayMs > 0 && delayMs() >= maxEventLoopDelayMs * share;
+      const isLagging = maxEventLoopDelayMs > 0 && eventLoop.current() >= maxEventLoopDelayMs * share;
       if (isBusy || isLagging) {
         throw new AppError({
           code: 'OVERLOADED',
