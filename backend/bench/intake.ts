@@ -39,12 +39,21 @@ class Workload {
     const fresh: BenchAlert[] = [];
     for (let i = 0; fresh.length + repeats.length < ALERTS_PER_PAYLOAD; i++) {
       const n = alerts.length + i;
-      const labels = { alertname: `BenchAlert${group % 7}`, severity: 'warning', service: `svc-${group % 20}`, job: 'bench', instance: `10.0.${group}.${n}:9100` };
+      const labels = {
+        alertname: `BenchAlert${group % 7}`,
+        severity: 'warning',
+        service: `svc-${group % 20}`,
+        job: 'bench',
+        instance: `10.0.${group}.${n}:9100`,
+      };
       const alert = {
         fingerprint: alertFingerprint(labels),
         startsAt: new Date(BASE_TIME + group * 1000 + n).toISOString(),
         labels,
-        annotations: { summary: 'Instance is slow', description: `Latency on ${labels.instance} is above 500 ms for 5 minutes.` },
+        annotations: {
+          summary: 'Instance is slow',
+          description: `Latency on ${labels.instance} is above 500 ms for 5 minutes.`,
+        },
       };
       fresh.push(alert);
       this.distinct.add(`${alert.fingerprint}|${alert.startsAt}`);
@@ -67,7 +76,12 @@ const webhook = (group: number, alerts: BenchAlert[]) =>
     commonLabels: { severity: 'warning', job: 'bench' },
     commonAnnotations: {},
     externalURL: 'http://alertmanager:9093',
-    alerts: alerts.map((a) => ({ status: 'firing', ...a, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090/graph' })),
+    alerts: alerts.map((a) => ({
+      status: 'firing',
+      ...a,
+      endsAt: '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus:9090/graph',
+    })),
   });
 
 interface Phase {
@@ -77,7 +91,12 @@ interface Phase {
 }
 
 /** `workers` loops, each owning its groups, for `seconds`; waits for the calls in flight. */
-async function drive(workers: number, seconds: number, groupOffset: number, send: (group: number) => Promise<number>): Promise<Phase> {
+async function drive(
+  workers: number,
+  seconds: number,
+  groupOffset: number,
+  send: (group: number) => Promise<number>
+): Promise<Phase> {
   const latenciesMs: number[] = [];
   let alerts = 0;
   const started = performance.now();
@@ -111,7 +130,9 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
   const sql = createSql({ url: database.url, poolMax: connections, statementTimeoutMs: 30_000 });
   await migrate(sql);
   const { token } = await createApiToken(sql, 'bench-alertmanager', 'integration');
-  report(`  ${ALERTS_PER_PAYLOAD} alerts per payload (${NEW_PER_PAYLOAD} new), ${connections} groups at a time, ${warmupS} s warm-up + ${durationS} s each`);
+  report(
+    `  ${ALERTS_PER_PAYLOAD} alerts per payload (${NEW_PER_PAYLOAD} new), ${connections} groups at a time, ${warmupS} s warm-up + ${durationS} s each`
+  );
 
   // Baseline: the same kind of rows, straight into the same table, one statement per payload.
   const baselineLoad = new Workload();
@@ -163,7 +184,9 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
   const alertsPerS = intake.alerts / intake.seconds;
   const baselinePerS = baseline.alerts / baseline.seconds;
   const ratio = alertsPerS / baselinePerS;
-  report(`  baseline  ${baselinePerS.toFixed(0).padStart(6)} rows/s    p99 ${p99(baseline.latenciesMs).toFixed(1)} ms per 100-row upsert statement`);
+  report(
+    `  baseline  ${baselinePerS.toFixed(0).padStart(6)} rows/s    p99 ${p99(baseline.latenciesMs).toFixed(1)} ms per 100-row upsert statement`
+  );
   report(
     `  intake    ${alertsPerS.toFixed(0).padStart(6)} alerts/s  p99 ${p99(intake.latenciesMs).toFixed(1)} ms per payload ` +
       `(${(intake.alerts / ALERTS_PER_PAYLOAD / intake.seconds).toFixed(0)} payloads/s; ${(alertsPerS / 2).toFixed(0)} new alerts/s)`
@@ -173,7 +196,14 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
       `lost ${lost}, duplicated ${duplicated}, non-2xx ${failures.length}; ${incidents!.n} incidents, ${incidents!.timeline} alert_fired entries`
   );
   for (const failure of failures.slice(0, 3)) report(`  failure: ${failure}`);
-  const ok = ratio >= TARGET && lost === 0 && duplicated === 0 && failures.length === 0 && stored!.deliveries === load.deliveries;
-  report(`  intake / baseline = ${(ratio * 100).toFixed(1)} % (${ratio >= TARGET ? 'meets' : 'MISSES'} the ${TARGET * 100} % target)`);
+  const ok =
+    ratio >= TARGET &&
+    lost === 0 &&
+    duplicated === 0 &&
+    failures.length === 0 &&
+    stored!.deliveries === load.deliveries;
+  report(
+    `  intake / baseline = ${(ratio * 100).toFixed(1)} % (${ratio >= TARGET ? 'meets' : 'MISSES'} the ${TARGET * 100} % target)`
+  );
   return { ok };
 }

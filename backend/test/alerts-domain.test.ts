@@ -1,21 +1,17 @@
-/** Pure intake rules (domain/alerts.ts): fingerprints, timestamps, severity, matchers, rules, grouping, promotion. */
+/** Pure intake rules (domain/alerts.ts, alertRules.ts): fingerprints, timestamps, severity, matchers, rules, grouping, promotion. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { alertFingerprint, alertStatus, incidentTitle, normaliseTimestamp, severityOf } from '../src/domain/alerts.js';
 import {
-  alertFingerprint,
-  alertStatus,
   DEFAULT_RULE,
   groupKeyOf,
-  incidentTitle,
   matchesAll,
-  normaliseTimestamp,
   prepareAlerts,
   promotionReason,
   selectRule,
-  severityOf,
   suppressionOf,
   type AlertRule,
-} from '../src/domain/alerts.js';
+} from '../src/domain/alertRules.js';
 
 /** Prometheus' labelSetToFingerprintStd: Go's hash/fnv 64a over name, 0xff, value, 0xff in sorted order. */
 function referenceFingerprint(labels: Record<string, string>): string {
@@ -38,17 +34,26 @@ describe('alertFingerprint', () => {
     const hex = (n: bigint) => n.toString(16).padStart(16, '0');
     expect(alertFingerprint({ name: 'garland, briggs', fear: 'love is not enough' })).toBe(hex(5799056148416392346n));
     expect(alertFingerprint({ 'first-label': 'first-label-value' })).toBe(hex(5146282821936882169n));
-    expect(alertFingerprint({ 'first-label': 'first-label-value', 'second-label': 'second-label-value' })).toBe(hex(3195800080984914717n));
+    expect(alertFingerprint({ 'first-label': 'first-label-value', 'second-label': 'second-label-value' })).toBe(
+      hex(3195800080984914717n)
+    );
     expect(
-      alertFingerprint({ 'first-label': 'first-label-value', 'second-label': 'second-label-value', 'third-label': 'third-label-value' })
+      alertFingerprint({
+        'first-label': 'first-label-value',
+        'second-label': 'second-label-value',
+        'third-label': 'third-label-value',
+      })
     ).toBe(hex(13843036195897128121n));
   });
 
   it('matches a BigInt FNV-1a on any label set, non-ASCII included', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 40 })), (labels) => {
-        expect(alertFingerprint(labels)).toBe(referenceFingerprint(labels));
-      }),
+      fc.property(
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 40 })),
+        (labels) => {
+          expect(alertFingerprint(labels)).toBe(referenceFingerprint(labels));
+        }
+      ),
       { numRuns: 300 }
     );
   });
@@ -63,13 +68,14 @@ describe('normaliseTimestamp', () => {
   });
 
   it('reads Go zero time, empty and garbage as no time', () => {
-    for (const text of ['0001-01-01T00:00:00Z', '', null, undefined, 'yesterday', '2026-01-01']) expect(normaliseTimestamp(text)).toBeNull();
+    for (const text of ['0001-01-01T00:00:00Z', '', null, undefined, 'yesterday', '2026-01-01'])
+      expect(normaliseTimestamp(text)).toBeNull();
   });
 });
 
 describe('alertStatus', () => {
   const now = new Date('2026-05-01T12:00:00Z');
-  it('takes the sender\'s status, else resolves once endsAt has passed (Alertmanager\'s Alert.Status)', () => {
+  it("takes the sender's status, else resolves once endsAt has passed (Alertmanager's Alert.Status)", () => {
     expect(alertStatus({ status: 'resolved', endsAt: null }, now)).toBe('resolved');
     expect(alertStatus({ endsAt: '0001-01-01T00:00:00Z' }, now)).toBe('firing');
     expect(alertStatus({ endsAt: '2026-05-01T11:59:59Z' }, now)).toBe('resolved');
@@ -95,13 +101,26 @@ describe('matchers and rules', () => {
     const labels = { team: 'storage', env: 'prod' };
     expect(matchesAll([{ name: 'team', op: '=~', value: 'db|storage' }], labels)).toBe(true);
     expect(matchesAll([{ name: 'team', op: '=~', value: 'stor' }], labels)).toBe(false);
-    expect(matchesAll([{ name: 'env', op: '!=', value: 'dev' }, { name: 'region', op: '=', value: '' }], labels)).toBe(true);
+    expect(
+      matchesAll(
+        [
+          { name: 'env', op: '!=', value: 'dev' },
+          { name: 'region', op: '=', value: '' },
+        ],
+        labels
+      )
+    ).toBe(true);
     expect(matchesAll([{ name: 'team', op: '!~', value: 'sto.*' }], labels)).toBe(false);
     expect(matchesAll([], labels)).toBe(true);
   });
 
   it('selects the first matching rule, else the default', () => {
-    const rule = (name: string, value: string): AlertRule => ({ ...DEFAULT_RULE, id: name, name, matchers: [{ name: 'team', op: '=', value }] });
+    const rule = (name: string, value: string): AlertRule => ({
+      ...DEFAULT_RULE,
+      id: name,
+      name,
+      matchers: [{ name: 'team', op: '=', value }],
+    });
     const rules = [rule('a', 'web'), rule('b', 'web'), rule('c', 'db')];
     expect(selectRule(rules, { team: 'web' }).name).toBe('a');
     expect(selectRule(rules, { team: 'db' }).name).toBe('c');
@@ -121,16 +140,24 @@ describe('groupKeyOf', () => {
     expect(groupKeyOf(DEFAULT_RULE, none, { alertname: 'X', service: 'api', instance: '2' }).key).toBe(byService.key);
     expect(byService.description).toBe('labels service="api",alertname="X"');
     const byCluster = { ...DEFAULT_RULE, groupBy: ['cluster'] };
-    expect(groupKeyOf(byCluster, notification, { cluster: 'eu', alertname: 'A' }).key).toBe(groupKeyOf(byCluster, none, { cluster: 'eu', alertname: 'B' }).key);
+    expect(groupKeyOf(byCluster, notification, { cluster: 'eu', alertname: 'A' }).key).toBe(
+      groupKeyOf(byCluster, none, { cluster: 'eu', alertname: 'B' }).key
+    );
     expect(a.key).toMatch(/^[0-9a-f]{32}$/);
   });
 });
 
 describe('promotionReason', () => {
   it('promotes on an urgent severity, on count or on distinct alertnames, never below them', () => {
-    expect(promotionReason(DEFAULT_RULE, { alerts: 1, alertnames: 1, severities: ['critical'] })).toBe('critical alert');
-    expect(promotionReason(DEFAULT_RULE, { alerts: 3, alertnames: 1, severities: ['low'] })).toBe('3 alerts within 15 min');
-    expect(promotionReason(DEFAULT_RULE, { alerts: 2, alertnames: 2, severities: [] })).toBe('2 different alerts within 15 min');
+    expect(promotionReason(DEFAULT_RULE, { alerts: 1, alertnames: 1, severities: ['critical'] })).toBe(
+      'critical alert'
+    );
+    expect(promotionReason(DEFAULT_RULE, { alerts: 3, alertnames: 1, severities: ['low'] })).toBe(
+      '3 alerts within 15 min'
+    );
+    expect(promotionReason(DEFAULT_RULE, { alerts: 2, alertnames: 2, severities: [] })).toBe(
+      '2 different alerts within 15 min'
+    );
     expect(promotionReason(DEFAULT_RULE, { alerts: 2, alertnames: 1, severities: ['high'] })).toBeNull();
     const quiet = { ...DEFAULT_RULE, promoteSeverities: [], minAlerts: null, minAlertnames: null };
     expect(promotionReason(quiet, { alerts: 100, alertnames: 9, severities: ['critical'] })).toBeNull();
@@ -139,11 +166,19 @@ describe('promotionReason', () => {
 
 describe('suppressionOf', () => {
   it('holds only between start and end, for matching labels', () => {
-    const silence = { id: 's', kind: 'maintenance' as const, matchers: [{ name: 'env', op: '=' as const, value: 'prod' }], startsAt: new Date('2026-01-01T00:00:00Z'), endsAt: new Date('2026-01-01T02:00:00Z') };
+    const silence = {
+      id: 's',
+      kind: 'maintenance' as const,
+      matchers: [{ name: 'env', op: '=' as const, value: 'prod' }],
+      startsAt: new Date('2026-01-01T00:00:00Z'),
+      endsAt: new Date('2026-01-01T02:00:00Z'),
+    };
     expect(suppressionOf([silence], { env: 'prod' }, new Date('2026-01-01T01:00:00Z'))).toBe(silence);
     expect(suppressionOf([silence], { env: 'prod' }, new Date('2026-01-01T02:00:00Z'))).toBeUndefined();
     expect(suppressionOf([silence], { env: 'dev' }, new Date('2026-01-01T01:00:00Z'))).toBeUndefined();
-    expect(suppressionOf([{ ...silence, endsAt: null }], { env: 'prod' }, new Date('2030-01-01T00:00:00Z'))).toBeDefined();
+    expect(
+      suppressionOf([{ ...silence, endsAt: null }], { env: 'prod' }, new Date('2030-01-01T00:00:00Z'))
+    ).toBeDefined();
   });
 });
 
@@ -157,7 +192,13 @@ describe('prepareAlerts', () => {
         groupKey: 'g',
         alerts: [
           { labels: { alertname: 'B' }, annotations: {}, startsAt: '2026-01-01T00:00:00Z' },
-          { labels, annotations: {}, startsAt: '2026-01-01T00:00:00Z', status: 'resolved', endsAt: '2026-01-01T00:05:00Z' },
+          {
+            labels,
+            annotations: {},
+            startsAt: '2026-01-01T00:00:00Z',
+            status: 'resolved',
+            endsAt: '2026-01-01T00:05:00Z',
+          },
           { labels, annotations: {}, startsAt: '2026-01-01T01:00:00+01:00', status: 'firing' },
         ],
       },
@@ -167,14 +208,22 @@ describe('prepareAlerts', () => {
     );
     expect(prepared).toHaveLength(2);
     const a = prepared.find((p) => p.alertname === 'A')!;
-    expect(a).toMatchObject({ fingerprint: alertFingerprint(labels), status: 'resolved', deliveries: 2, endsAt: '2026-01-01T00:05:00.000000Z' });
+    expect(a).toMatchObject({
+      fingerprint: alertFingerprint(labels),
+      status: 'resolved',
+      deliveries: 2,
+      endsAt: '2026-01-01T00:05:00.000000Z',
+    });
     expect(prepared.map((p) => p.fingerprint)).toEqual([...prepared.map((p) => p.fingerprint)].sort());
   });
 
   it('titles an incident by its first alert', () => {
     expect(incidentTitle([{ labels: { alertname: 'X', service: 'api' }, annotations: {} }])).toBe('X on api');
-    expect(incidentTitle([{ labels: { alertname: 'X' }, annotations: { summary: 'Down' } }, { labels: { alertname: 'Y' }, annotations: {} }])).toBe(
-      'X: Down (+1 more)'
-    );
+    expect(
+      incidentTitle([
+        { labels: { alertname: 'X' }, annotations: { summary: 'Down' } },
+        { labels: { alertname: 'Y' }, annotations: {} },
+      ])
+    ).toBe('X: Down (+1 more)');
   });
 });

@@ -19,7 +19,11 @@ beforeAll(async () => {
 afterAll(() => sidecar.close());
 
 const post = (source: 'alertmanager' | 'grafana', body: unknown, t: string | null = token) =>
-  sidecar.call(`/api/integrations/${source}`, { method: 'POST', token: t, ...(typeof body === 'string' ? { body, headers: { 'content-type': 'application/json' } } : { json: body }) });
+  sidecar.call(`/api/integrations/${source}`, {
+    method: 'POST',
+    token: t,
+    ...(typeof body === 'string' ? { body, headers: { 'content-type': 'application/json' } } : { json: body }),
+  });
 
 describe('the real webhook payloads (../shared/fixtures/alerting, unchanged)', () => {
   it('stores the older Alertmanager capture, computing the fingerprint Alertmanager would', async () => {
@@ -27,7 +31,9 @@ describe('the real webhook payloads (../shared/fixtures/alerting, unchanged)', (
     const summary = await expectStatus(await post('alertmanager', body), 200);
     expect(summary).toMatchObject({ received: 1, alerts: 1, created: 1, resolved: 0, suppressed: 0 });
     const labels = JSON.parse(body).alerts[0].labels;
-    const alert = (await expectStatus(await sidecar.call(`/api/alerts?source=alertmanager&alertname=high_memory_load`), 200)).items[0];
+    const alert = (
+      await expectStatus(await sidecar.call(`/api/alerts?source=alertmanager&alertname=high_memory_load`), 200)
+    ).items[0];
     expect(alert).toMatchObject({
       fingerprint: alertFingerprint(labels),
       status: 'firing', // no per-alert status, endsAt is Go's zero time: firing, as Alertmanager's Alert.Status() says
@@ -48,9 +54,15 @@ describe('the real webhook payloads (../shared/fixtures/alerting, unchanged)', (
     });
     expect(await expectStatus(res, 200)).toMatchObject({ received: 2, alerts: 2, created: 2 });
     const { items } = await expectStatus(await sidecar.call('/api/alerts?source=grafana'), 200);
-    expect(items.map((a: { fingerprint: string }) => a.fingerprint).sort()).toEqual(['bc97ff14869b13e3', 'c6eadffa33fcdf37']);
+    expect(items.map((a: { fingerprint: string }) => a.fingerprint).sort()).toEqual([
+      'bc97ff14869b13e3',
+      'c6eadffa33fcdf37',
+    ]);
     const memory = items.find((a: { alertname: string }) => a.alertname === 'High memory usage');
-    expect(memory.details).toMatchObject({ silenceURL: expect.stringContaining('silence/new'), values: { B: 44.23943737541908, C: 1 } });
+    expect(memory.details).toMatchObject({
+      silenceURL: expect.stringContaining('silence/new'),
+      values: { B: 44.23943737541908, C: 1 },
+    });
     expect(memory.details).not.toHaveProperty('dashboardURL'); // "" in the payload: nothing to link to
     expect(memory.generatorUrl).toBe('https://play.grafana.org/alerting/1afz29v7z/edit');
   });
@@ -75,7 +87,11 @@ describe('idempotency', () => {
       { labels, startsAt: '2026-02-01T12:00:00.123457+02:00' }, // the same instant
       { labels, startsAt: '2026-02-01T10:00:00.123458Z' }, // one microsecond later: another firing
     ]);
-    expect(await expectStatus(await post('alertmanager', payload), 200)).toMatchObject({ received: 3, alerts: 2, created: 2 });
+    expect(await expectStatus(await post('alertmanager', payload), 200)).toMatchObject({
+      received: 3,
+      alerts: 2,
+      created: 2,
+    });
     const rows = await sidecar.sql`select count from alerts where alertname = 'Copies' order by starts_at`;
     expect(rows.map((r) => r.count)).toEqual([2, 1]);
   });
@@ -89,16 +105,20 @@ describe('idempotency', () => {
     expect(await expectStatus(await post('alertmanager', firing), 200)).toMatchObject({ created: 0, resolved: 0 });
     const [row] = await sidecar.sql`select status, ends_at, count from alerts where alertname = 'OutOfOrder'`;
     expect(row).toMatchObject({ status: 'resolved', endsAt: new Date('2026-03-01T08:10:00Z'), count: 2 });
-    const events = await sidecar.sql`select type from events where topic = 'alerts' and payload->>'alertname' = 'OutOfOrder'`;
+    const events =
+      await sidecar.sql`select type from events where topic = 'alerts' and payload->>'alertname' = 'OutOfOrder'`;
     expect(events.map((e) => e.type)).toEqual(['alert.resolved']);
   });
 });
 
 describe('a thousand alerts in one payload', () => {
   it('stores them all in one transaction, answers fast, and opens one incident for the group', async () => {
-    const payload = alertmanagerPayload(manyAlerts(1000, { alertname: 'Storm', severity: 'warning', service: 'checkout' }), {
-      groupKey: '{}:{alertname="Storm"}',
-    });
+    const payload = alertmanagerPayload(
+      manyAlerts(1000, { alertname: 'Storm', severity: 'warning', service: 'checkout' }),
+      {
+        groupKey: '{}:{alertname="Storm"}',
+      }
+    );
     expect(JSON.stringify(payload).length).toBeGreaterThan(200_000);
     const started = performance.now();
     const summary = await expectStatus(await post('alertmanager', payload), 200);
@@ -111,8 +131,10 @@ describe('a thousand alerts in one payload', () => {
     expect(incident).toMatchObject({ severity: 'medium', services: [expect.objectContaining({ name: 'checkout' })] });
     const n = (await sidecar.sql`select count(*)::int as n from alerts where incident_id = ${incident.id}`)[0]!.n;
     expect(n).toBe(1000);
-    const fired = (await sidecar.sql`
-      select count(*)::int as fired from timeline_events where incident_id = ${incident.id} and type = 'alert_fired'`)[0]!.fired;
+    const fired = (
+      await sidecar.sql`
+      select count(*)::int as fired from timeline_events where incident_id = ${incident.id} and type = 'alert_fired'`
+    )[0]!.fired;
     expect(fired).toBe(1000);
   });
 });
@@ -125,11 +147,19 @@ describe('malformed payloads: 400, nothing stored', () => {
     ['empty alerts', { ...good(), alerts: [] }, 'VALIDATION_FAILED'],
     ['alerts not an array', { ...good(), alerts: {} }, 'VALIDATION_FAILED'],
     ['no labels', { ...good(), alerts: [{ startsAt: '2026-01-01T00:00:00Z', labels: {} }] }, 'VALIDATION_FAILED'],
-    ['label value not a string', { ...good(), alerts: [{ startsAt: '2026-01-01T00:00:00Z', labels: { a: 1 } }] }, 'VALIDATION_FAILED'],
+    [
+      'label value not a string',
+      { ...good(), alerts: [{ startsAt: '2026-01-01T00:00:00Z', labels: { a: 1 } }] },
+      'VALIDATION_FAILED',
+    ],
     ['bad startsAt', { ...good(), alerts: [{ startsAt: 'yesterday', labels: { a: 'b' } }] }, 'VALIDATION_FAILED'],
     ['missing startsAt', { ...good(), alerts: [{ labels: { a: 'b' } }] }, 'VALIDATION_FAILED'],
     ['bad status', { ...good(), alerts: [{ ...good().alerts[0], status: 'pending' }] }, 'VALIDATION_FAILED'],
-    ['one bad alert among good ones', { ...good(), alerts: [...good().alerts, { labels: { a: 'b' }, startsAt: 7 }] }, 'VALIDATION_FAILED'],
+    [
+      'one bad alert among good ones',
+      { ...good(), alerts: [...good().alerts, { labels: { a: 'b' }, startsAt: 7 }] },
+      'VALIDATION_FAILED',
+    ],
     ['array body', [], 'VALIDATION_FAILED'],
   ];
   it.each(cases)('%s', async (_name, body, code) => {
@@ -144,9 +174,16 @@ describe('malformed payloads: 400, nothing stored', () => {
   });
 
   it('refuses a body that is not JSON by content type (415) and one over the size limit (413)', async () => {
-    const res = await sidecar.call('/api/integrations/alertmanager', { method: 'POST', token, body: 'x', headers: { 'content-type': 'text/plain' } });
+    const res = await sidecar.call('/api/integrations/alertmanager', {
+      method: 'POST',
+      token,
+      body: 'x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect((await expectStatus(res, 415)).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    const huge = alertmanagerPayload([{ labels: { alertname: 'Huge' }, annotations: { description: 'x'.repeat(60_000) } }]);
+    const huge = alertmanagerPayload([
+      { labels: { alertname: 'Huge' }, annotations: { description: 'x'.repeat(60_000) } },
+    ]);
     huge.alerts = Array.from({ length: 40 }, () => huge.alerts[0]!);
     expect((await expectStatus(await post('alertmanager', huge), 413)).error.code).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -162,7 +199,10 @@ describe('limits', () => {
       expect(reads).toEqual([200, 200, 200, 429]);
       for (let n = 0; n < 6; n++) {
         const body = alertmanagerPayload([{ labels: { alertname: 'Limited', instance: String(n) } }]);
-        await expectStatus(await limited.call('/api/integrations/alertmanager', { method: 'POST', token: am, json: body }), 200);
+        await expectStatus(
+          await limited.call('/api/integrations/alertmanager', { method: 'POST', token: am, json: body }),
+          200
+        );
       }
       expect((await limited.sql`select count(*)::int as n from alerts`)[0]!.n).toBe(6);
     } finally {

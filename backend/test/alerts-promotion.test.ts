@@ -19,15 +19,36 @@ beforeAll(async () => {
 afterAll(() => sidecar.close());
 
 const send = async (alerts: TestAlert[], groupKey: string) =>
-  expectStatus(await sidecar.call('/api/integrations/alertmanager', { method: 'POST', token, json: alertmanagerPayload(alerts, { groupKey }) }), 200);
+  expectStatus(
+    await sidecar.call('/api/integrations/alertmanager', {
+      method: 'POST',
+      token,
+      json: alertmanagerPayload(alerts, { groupKey }),
+    }),
+    200
+  );
 
 const timelineOf = async (incidentId: string) =>
-  (await expectStatus(await sidecar.call(`/api/incidents/${incidentId}/timeline`), 200)).items as Array<{ type: string; author: string; message: string }>;
+  (await expectStatus(await sidecar.call(`/api/incidents/${incidentId}/timeline`), 200)).items as Array<{
+    type: string;
+    author: string;
+    message: string;
+  }>;
 
 describe('promotion', () => {
   it('opens an incident at once for a critical alert, with its timeline and outbox events in the same transaction', async () => {
-    const summary = await send([{ labels: { alertname: 'PaymentsDown', severity: 'critical', service: 'payments' }, annotations: { summary: 'No payments for 5 min' } }], 'crit');
-    expect(summary.incidents).toEqual([{ id: expect.any(String), reference: expect.stringMatching(/^INC-\d+$/), opened: true }]);
+    const summary = await send(
+      [
+        {
+          labels: { alertname: 'PaymentsDown', severity: 'critical', service: 'payments' },
+          annotations: { summary: 'No payments for 5 min' },
+        },
+      ],
+      'crit'
+    );
+    expect(summary.incidents).toEqual([
+      { id: expect.any(String), reference: expect.stringMatching(/^INC-\d+$/), opened: true },
+    ]);
     const incident = await expectStatus(await sidecar.call(`/api/incidents/${summary.incidents[0].id}`), 200);
     expect(incident).toMatchObject({
       title: 'PaymentsDown: No payments for 5 min',
@@ -40,13 +61,17 @@ describe('promotion', () => {
     const timeline = await timelineOf(incident.id);
     expect(timeline.map((e) => e.type)).toEqual(['alert_fired', 'created']); // the alert started before the incident
     expect(timeline[0]).toMatchObject({ author: 'am', message: expect.stringContaining('PaymentsDown (critical)') });
-    const events = await sidecar.sql`select topic, type from events where topic in ('alerts', ${'incident:' + incident.id}) order by seq`;
+    const events =
+      await sidecar.sql`select topic, type from events where topic in ('alerts', ${'incident:' + incident.id}) order by seq`;
     // alert.fired when stored, alert.attached once promotion put it on the incident; two timeline entries.
     expect(events.map((e) => `${e.topic.replace(incident.id, 'X')} ${e.type}`).sort()).toEqual(
       ['alerts alert.attached', 'alerts alert.fired', 'incident:X timeline.added', 'incident:X timeline.added'].sort()
     );
     const [alert] = (await expectStatus(await sidecar.call(`/api/incidents/${incident.id}/alerts`), 200)).items;
-    expect(alert).toMatchObject({ alertname: 'PaymentsDown', incident: { id: incident.id, reference: incident.reference, status: 'open' } });
+    expect(alert).toMatchObject({
+      alertname: 'PaymentsDown',
+      incident: { id: incident.id, reference: incident.reference, status: 'open' },
+    });
   });
 
   it('waits for the third alert of a group (default rule), then attaches the earlier ones and later ones', async () => {
@@ -62,7 +87,7 @@ describe('promotion', () => {
     expect((await timelineOf(incidentId)).filter((e) => e.type === 'alert_fired')).toHaveLength(4);
   });
 
-  it('promotes on two different alertnames, and keeps two senders\' groups apart', async () => {
+  it("promotes on two different alertnames, and keeps two senders' groups apart", async () => {
     const a = await send([{ labels: { alertname: 'A', severity: 'info' } }], 'group-1');
     const b = await send([{ labels: { alertname: 'B', severity: 'info' } }], 'group-2'); // another group: no promotion
     expect([a.incidents, b.incidents]).toEqual([[], []]);
@@ -76,7 +101,14 @@ describe('promotion', () => {
     const rule = await expectStatus(
       await sidecar.call('/api/alert-rules', {
         method: 'POST',
-        json: { name: 'db', matchers: [{ name: 'team', op: '=~', value: 'db|storage' }], groupBy: ['cluster'], promoteSeverities: [], minAlerts: 2, minAlertnames: null },
+        json: {
+          name: 'db',
+          matchers: [{ name: 'team', op: '=~', value: 'db|storage' }],
+          groupBy: ['cluster'],
+          promoteSeverities: [],
+          minAlerts: 2,
+          minAlertnames: null,
+        },
       }),
       201
     );
@@ -84,7 +116,8 @@ describe('promotion', () => {
     await send([{ labels: { alertname: 'Disk', team: 'db', cluster: 'eu', severity: 'critical' } }], 'x');
     const second = await send([{ labels: { alertname: 'Replication', team: 'storage', cluster: 'eu' } }], 'y');
     expect(second.incidents).toHaveLength(1);
-    const alerts = (await expectStatus(await sidecar.call(`/api/incidents/${second.incidents[0].id}/alerts`), 200)).items;
+    const alerts = (await expectStatus(await sidecar.call(`/api/incidents/${second.incidents[0].id}/alerts`), 200))
+      .items;
     expect(alerts.map((x: { ruleId: string }) => x.ruleId)).toEqual([rule.id, rule.id]);
   });
 });
@@ -119,7 +152,10 @@ describe('auto-resolve', () => {
 
   it('resolves the incident when its rule follows the alerts, once the last one resolves', async () => {
     await expectStatus(
-      await sidecar.call('/api/alert-rules', { method: 'POST', json: { name: 'follow', position: 1, matchers: [{ name: 'policy', value: 'follow' }], autoResolve: 'follow' } }),
+      await sidecar.call('/api/alert-rules', {
+        method: 'POST',
+        json: { name: 'follow', position: 1, matchers: [{ name: 'policy', value: 'follow' }], autoResolve: 'follow' },
+      }),
       201
     );
     const alerts = [
@@ -129,7 +165,10 @@ describe('auto-resolve', () => {
     const id = (await send(alerts, 'follow')).incidents[0].id;
     await send([alerts[0]!, { ...alerts[1]!, status: 'resolved' }], 'follow');
     expect((await expectStatus(await sidecar.call(`/api/incidents/${id}`), 200)).status).toBe('open');
-    await send(alerts.map((a) => ({ ...a, status: 'resolved' as const })), 'follow');
+    await send(
+      alerts.map((a) => ({ ...a, status: 'resolved' as const })),
+      'follow'
+    );
     const incident = await expectStatus(await sidecar.call(`/api/incidents/${id}`), 200);
     expect(incident).toMatchObject({ status: 'resolved', resolvedAt: expect.any(String), version: 2 });
     const types = (await timelineOf(id)).map((e) => e.type);
@@ -145,13 +184,17 @@ describe('auto-resolve', () => {
 describe('silences and maintenance windows', () => {
   it('records matching alerts without promoting or attaching them, until the silence ends', async () => {
     const silence = await expectStatus(
-      await sidecar.call('/api/silences', { method: 'POST', json: { kind: 'maintenance', matchers: [{ name: 'cluster', value: 'blue' }], comment: 'upgrade' } }),
+      await sidecar.call('/api/silences', {
+        method: 'POST',
+        json: { kind: 'maintenance', matchers: [{ name: 'cluster', value: 'blue' }], comment: 'upgrade' },
+      }),
       201
     );
     const labels = { alertname: 'NodeDown', severity: 'critical', cluster: 'blue' };
     const summary = await send([{ labels }], 'maint');
     expect(summary).toMatchObject({ created: 1, suppressed: 1, incidents: [] });
-    const [alert] = (await expectStatus(await sidecar.call('/api/alerts?alertname=NodeDown&suppressed=true'), 200)).items;
+    const [alert] = (await expectStatus(await sidecar.call('/api/alerts?alertname=NodeDown&suppressed=true'), 200))
+      .items;
     expect(alert).toMatchObject({ suppressedBy: silence.id, incident: null });
 
     await expectStatus(await sidecar.call(`/api/silences/${silence.id}`, { method: 'DELETE' }), 200);
@@ -189,7 +232,12 @@ describe('auth', () => {
   });
 
   it('keeps integration tokens off every other route, and ?token= off every other route', async () => {
-    for (const [method, path] of [['GET', '/api/incidents'], ['GET', '/api/alerts'], ['POST', '/api/silences'], ['GET', '/api/openapi.json']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/incidents'],
+      ['GET', '/api/alerts'],
+      ['POST', '/api/silences'],
+      ['GET', '/api/openapi.json'],
+    ] as const) {
       const res = await sidecar.call(path, { method, token, json: method === 'POST' ? {} : undefined });
       expect((await expectStatus(res, 403)).error.code, path).toBe('FORBIDDEN');
       const viaQuery = await sidecar.call(`${path}?token=${encodeURIComponent(token)}`, { method, token: null });

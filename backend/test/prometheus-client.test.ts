@@ -17,13 +17,26 @@ import {
   toUpstreamError,
   type QueryResponse,
 } from '../src/telemetry/prometheus.js';
-import { shouldRunPrometheusTests, startExporter, startPrometheus, eventually, type Exporter, type TestPrometheus } from './support/prometheusServer.js';
+import {
+  shouldRunPrometheusTests,
+  startExporter,
+  startPrometheus,
+  eventually,
+  type Exporter,
+  type TestPrometheus,
+} from './support/prometheusServer.js';
 
 const POLICY: PolicyOptions = {
   timeoutMs: 300,
   retries: 3,
   backoff: { baseMs: 5, maxMs: 50, jitter: 0 },
-  breaker: { consecutiveFailures: 5, failureRate: 0.5, windowSize: 10, closeAfterSuccesses: 3, halfOpenAfterMs: 60_000 },
+  breaker: {
+    consecutiveFailures: 5,
+    failureRate: 0.5,
+    windowSize: 10,
+    closeAfterSuccesses: 3,
+    halfOpenAfterMs: 60_000,
+  },
   bulkhead: { maxConcurrent: 10, maxQueue: 100 },
 };
 
@@ -48,21 +61,37 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 afterEach(() => void (seen.length = 0));
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (_req: IncomingMessage, _b: string, res: ServerResponse) =>
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  (_req: IncomingMessage, _b: string, res: ServerResponse) =>
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 
 function client(options: { cache?: boolean; policy?: Partial<PolicyOptions> } = {}) {
   const registry = new ResilienceRegistry();
   const policy = createPrometheusPolicy({ ...POLICY, ...options.policy }, registry);
-  const cache = options.cache ? new TtlCache<QueryResponse>('prometheus', { maxEntries: 10, ttlMs: 60_000 }, registry) : undefined;
-  return { registry, policy, prom: new PrometheusClient({ baseUrl, policy, cache, headers: { authorization: 'Bearer t' } }) };
+  const cache = options.cache
+    ? new TtlCache<QueryResponse>('prometheus', { maxEntries: 10, ttlMs: 60_000 }, registry)
+    : undefined;
+  return {
+    registry,
+    policy,
+    prom: new PrometheusClient({ baseUrl, policy, cache, headers: { authorization: 'Bearer t' } }),
+  };
 }
 
 describe('answers', () => {
   it('reads vectors with NaN and ±Inf, scalars, matrices, strings and warnings; POSTs the query as a form', async () => {
     handler = json(200, {
       status: 'success',
-      data: { resultType: 'vector', result: [{ metric: { a: '1' }, value: [1700000000.5, 'NaN'] }, { metric: {}, value: [1700000000.5, '+Inf'] }, { metric: {}, value: [1, '-Inf'] }, { metric: {}, value: [1, '0.25'] }] },
+      data: {
+        resultType: 'vector',
+        result: [
+          { metric: { a: '1' }, value: [1700000000.5, 'NaN'] },
+          { metric: {}, value: [1700000000.5, '+Inf'] },
+          { metric: {}, value: [1, '-Inf'] },
+          { metric: {}, value: [1, '0.25'] },
+        ],
+      },
       warnings: ['partial response'],
       infos: ['info'],
     });
@@ -80,20 +109,51 @@ describe('answers', () => {
     expect(answer.warnings).toEqual(['partial response', 'info']);
     expect(seen[0]).toEqual({ path: '/prom/api/v1/query', body: 'query=up&time=1700000000.500', auth: 'Bearer t' });
 
-    handler = json(200, { status: 'success', data: { resultType: 'matrix', result: [{ metric: { job: 'x' }, values: [[1, '1'], [2, 'NaN']] }] } });
+    handler = json(200, {
+      status: 'success',
+      data: {
+        resultType: 'matrix',
+        result: [
+          {
+            metric: { job: 'x' },
+            values: [
+              [1, '1'],
+              [2, 'NaN'],
+            ],
+          },
+        ],
+      },
+    });
     const range = await prom.queryRange('rate(x[5m])', { start: new Date(1000), end: new Date(2000), stepSeconds: 1 });
-    expect(range.data).toEqual({ resultType: 'matrix', result: [{ metric: { job: 'x' }, values: [{ timestamp: 1, value: 1 }, { timestamp: 2, value: NaN }] }] });
+    expect(range.data).toEqual({
+      resultType: 'matrix',
+      result: [
+        {
+          metric: { job: 'x' },
+          values: [
+            { timestamp: 1, value: 1 },
+            { timestamp: 2, value: NaN },
+          ],
+        },
+      ],
+    });
     expect(seen[1]!.body).toBe('query=rate%28x%5B5m%5D%29&start=1.000&end=2.000&step=1');
 
     handler = json(200, { status: 'success', data: { resultType: 'scalar', result: [1, '2.5'] } });
     expect(singleValue(await prom.query('2.5'))).toBe(2.5);
     handler = json(200, { status: 'success', data: { resultType: 'string', result: [1, 'hello'] } });
-    expect((await prom.query('"hello"')).data).toEqual({ resultType: 'string', result: { timestamp: 1, value: 'hello' } });
+    expect((await prom.query('"hello"')).data).toEqual({
+      resultType: 'string',
+      result: { timestamp: 1, value: 'hello' },
+    });
   });
 
   it('reads one value: empty and NaN are "no data", several series are refused', () => {
     const vector = (...values: string[]): QueryResponse => ({
-      data: { resultType: 'vector', result: values.map((v) => ({ metric: {}, timestamp: 1, value: parseSampleValue(v) })) },
+      data: {
+        resultType: 'vector',
+        result: values.map((v) => ({ metric: {}, timestamp: 1, value: parseSampleValue(v) })),
+      },
       warnings: [],
     });
     expect(singleValue(vector())).toBeNull();
@@ -106,7 +166,10 @@ describe('answers', () => {
 describe('failures', () => {
   it('passes bad_data (400) and execution errors (422) through at once: no retry, no breaker', async () => {
     const { prom, policy } = client();
-    for (const [status, errorType] of [[400, 'bad_data'], [422, 'execution']] as const) {
+    for (const [status, errorType] of [
+      [400, 'bad_data'],
+      [422, 'execution'],
+    ] as const) {
       seen.length = 0;
       handler = json(status, { status: 'error', errorType, error: 'parse error at char 3' });
       const err = await prom.query('sum(').catch((e) => e);
@@ -130,7 +193,10 @@ describe('failures', () => {
     seen.length = 0;
     let calls = 0;
     const fresh = client().prom; // four failures in a row already: one more would open the first one's breaker
-    handler = (req, body, res) => (++calls === 1 ? res.writeHead(200).end('<html>proxy error</html>') : json(200, { status: 'success', data: { resultType: 'scalar', result: [1, '1'] } })(req, body, res));
+    handler = (req, body, res) =>
+      ++calls === 1
+        ? res.writeHead(200).end('<html>proxy error</html>')
+        : json(200, { status: 'success', data: { resultType: 'scalar', result: [1, '1'] } })(req, body, res);
     expect(singleValue(await fresh.query('1'))).toBe(1);
     expect(seen).toHaveLength(2);
   });
@@ -139,7 +205,9 @@ describe('failures', () => {
     const { prom } = client();
     let calls = 0;
     handler = (req, body, res) =>
-      ++calls === 1 ? json(429, { status: 'error', errorType: 'too_many' }, { 'retry-after': '0.02' })(req, body, res) : json(200, { status: 'success', data: { resultType: 'scalar', result: [1, '3'] } })(req, body, res);
+      ++calls === 1
+        ? json(429, { status: 'error', errorType: 'too_many' }, { 'retry-after': '0.02' })(req, body, res)
+        : json(200, { status: 'success', data: { resultType: 'scalar', result: [1, '3'] } })(req, body, res);
     expect(singleValue(await prom.query('3'))).toBe(3);
     expect(calls).toBe(2);
     seen.length = 0;
@@ -152,7 +220,11 @@ describe('failures', () => {
 
   it('times out a slow Prometheus per attempt, opens the breaker after repeated failures, then fails fast', async () => {
     const { prom, policy } = client({ policy: { retries: 0, timeoutMs: 100 } });
-    handler = (req, body, res) => setTimeout(() => json(200, { status: 'success', data: { resultType: 'scalar', result: [1, '1'] } })(req, body, res), 500);
+    handler = (req, body, res) =>
+      setTimeout(
+        () => json(200, { status: 'success', data: { resultType: 'scalar', result: [1, '1'] } })(req, body, res),
+        500
+      );
     const started = Date.now();
     const err = await prom.query('slow').catch((e) => e);
     expect(err).toMatchObject({ reason: 'timeout' });
@@ -164,7 +236,10 @@ describe('failures', () => {
     const open = await prom.query('x').catch((e) => e);
     expect(open).toMatchObject({ reason: 'circuit_open' });
     expect(seen).toHaveLength(0);
-    expect(toUpstreamError(open)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryAfterSeconds: expect.any(Number) });
+    expect(toUpstreamError(open)).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      retryAfterSeconds: expect.any(Number),
+    });
   });
 
   it('stops when the caller aborts, and counts a refused connection as a failure', async () => {
@@ -175,7 +250,10 @@ describe('failures', () => {
     const started = Date.now();
     await expect(prom.query('x', { signal: controller.signal })).rejects.toBeDefined();
     expect(Date.now() - started).toBeLessThan(300);
-    const nowhere = new PrometheusClient({ baseUrl: 'http://127.0.0.1:1', policy: createPrometheusPolicy({ ...POLICY, retries: 0 }, new ResilienceRegistry()) });
+    const nowhere = new PrometheusClient({
+      baseUrl: 'http://127.0.0.1:1',
+      policy: createPrometheusPolicy({ ...POLICY, retries: 0 }, new ResilienceRegistry()),
+    });
     expect(await nowhere.query('x').catch((e) => e)).toMatchObject({ reason: 'failed' });
   });
 });
@@ -183,7 +261,11 @@ describe('failures', () => {
 describe('cache', () => {
   it('answers a repeated query from the cache (and shares one in-flight call), unless told not to', async () => {
     const { prom, registry } = client({ cache: true });
-    handler = (req, body, res) => setTimeout(() => json(200, { status: 'success', data: { resultType: 'scalar', result: [1, '7'] } })(req, body, res), 20);
+    handler = (req, body, res) =>
+      setTimeout(
+        () => json(200, { status: 'success', data: { resultType: 'scalar', result: [1, '7'] } })(req, body, res),
+        20
+      );
     const at = new Date(1_700_000_000_000);
     await Promise.all([prom.query('7', { time: at }), prom.query('7', { time: at })]);
     await prom.query('7', { time: at });
@@ -202,7 +284,9 @@ describe.runIf(shouldRunPrometheusTests)('against a real Prometheus', () => {
   let exporter: Exporter;
   let prometheus: TestPrometheus;
   beforeAll(async () => {
-    exporter = await startExporter(() => '# TYPE demo_total counter\ndemo_total{code="200"} 10\ndemo_total{code="500"} 2\n');
+    exporter = await startExporter(
+      () => '# TYPE demo_total counter\ndemo_total{code="200"} 10\ndemo_total{code="500"} 2\n'
+    );
     prometheus = await startPrometheus([exporter.target]);
     await eventually(async () => (await prometheus.query('demo_total')).length === 2, 15_000, 'scrape');
   }, 60_000);
@@ -212,16 +296,29 @@ describe.runIf(shouldRunPrometheusTests)('against a real Prometheus', () => {
   });
 
   it('queries, ranges, NaN and a real bad_data error', async () => {
-    const prom = new PrometheusClient({ baseUrl: prometheus.url, policy: createPrometheusPolicy(POLICY, new ResilienceRegistry()) });
+    const prom = new PrometheusClient({
+      baseUrl: prometheus.url,
+      policy: createPrometheusPolicy(POLICY, new ResilienceRegistry()),
+    });
     const vector = await prom.query('sort_desc(demo_total)');
     expect(vector.data.resultType).toBe('vector');
-    expect(vector.data.result).toEqual([expect.objectContaining({ value: 10, metric: expect.objectContaining({ code: '200' }) }), expect.objectContaining({ value: 2 })]);
+    expect(vector.data.result).toEqual([
+      expect.objectContaining({ value: 10, metric: expect.objectContaining({ code: '200' }) }),
+      expect.objectContaining({ value: 2 }),
+    ]);
     expect(singleValue(await prom.query('sum(demo_total{code="500"}) / sum(demo_total)'))).toBeCloseTo(2 / 12, 12);
     expect(singleValue(await prom.query('vector(0) / 0'))).toBeNull(); // NaN
     expect((await prom.query('vector(1) / 0')).data.result).toEqual([expect.objectContaining({ value: Infinity })]);
-    const range = await prom.queryRange('sum(demo_total)', { start: new Date(Date.now() - 2000), end: new Date(), stepSeconds: 1 });
+    const range = await prom.queryRange('sum(demo_total)', {
+      start: new Date(Date.now() - 2000),
+      end: new Date(),
+      stepSeconds: 1,
+    });
     if (range.data.resultType !== 'matrix') throw new Error(`expected a matrix, got ${range.data.resultType}`);
-    expect(range.data.result[0]).toMatchObject({ metric: {}, values: expect.arrayContaining([expect.objectContaining({ value: 12 })]) });
+    expect(range.data.result[0]).toMatchObject({
+      metric: {},
+      values: expect.arrayContaining([expect.objectContaining({ value: 12 })]),
+    });
     const err = await prom.query('sum(rate(demo_total[5m]').catch((e) => e);
     expect(err).toMatchObject({ status: 400, errorType: 'bad_data', isQueryError: true });
   });

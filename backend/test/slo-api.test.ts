@@ -12,8 +12,19 @@ import { promtoolCheckRules, shouldRunPrometheusTests } from './support/promethe
 import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-00000000abcd';
-const sli = { type: 'errors', errors: 'sum(rate(http_requests_total{job="api",code=~"5.."}[{{window}}]))', total: 'sum(rate(http_requests_total{job="api"}[{{window}}]))' };
-const body = (over: Record<string, unknown> = {}) => ({ service: 'api', name: 'availability', sli, objective: 99.9, window: { type: 'rolling', days: 28 }, ...over });
+const sli = {
+  type: 'errors',
+  errors: 'sum(rate(http_requests_total{job="api",code=~"5.."}[{{window}}]))',
+  total: 'sum(rate(http_requests_total{job="api"}[{{window}}]))',
+};
+const body = (over: Record<string, unknown> = {}) => ({
+  service: 'api',
+  name: 'availability',
+  sli,
+  objective: 99.9,
+  window: { type: 'rolling', days: 28 },
+  ...over,
+});
 
 /** A stand-in Prometheus that refuses every query as Prometheus does a malformed one. */
 let refusing: Server;
@@ -23,13 +34,16 @@ let viewer: string;
 
 beforeAll(async () => {
   refusing = createServer((_req, res) =>
-    res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', errorType: 'bad_data', error: '1:5: parse error: unexpected <EOF>' }))
+    res
+      .writeHead(400, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status: 'error', errorType: 'bad_data', error: '1:5: parse error: unexpected <EOF>' }))
   );
   await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
   refusingUrl = `http://127.0.0.1:${(refusing.address() as { port: number }).port}`;
   sidecar = await startSidecar();
   viewer = (await createApiToken(sidecar.sql, 'wall', 'viewer')).token;
-  for (const name of ['api', 'web']) await expectStatus(await sidecar.call('/api/services', { method: 'POST', json: { name } }), 201);
+  for (const name of ['api', 'web'])
+    await expectStatus(await sidecar.call('/api/services', { method: 'POST', json: { name } }), 201);
 });
 afterAll(async () => {
   await sidecar.close();
@@ -38,20 +52,46 @@ afterAll(async () => {
 
 describe('SLO CRUD', () => {
   it('creates, reads, lists, replaces (optimistic concurrency) and deletes', async () => {
-    const res = await sidecar.call('/api/slos', { method: 'POST', json: body({ description: 'Requests that do not fail' }) });
+    const res = await sidecar.call('/api/slos', {
+      method: 'POST',
+      json: body({ description: 'Requests that do not fail' }),
+    });
     const slo = await expectStatus(res, 201);
     expect(res.headers.get('location')).toBe(`/api/slos/${slo.id}`);
-    expect(slo).toMatchObject({ service: 'api', name: 'availability', objective: 99.9, window: { type: 'rolling', days: 28 }, sli, version: 1, createdBy: 'admin' });
+    expect(slo).toMatchObject({
+      service: 'api',
+      name: 'availability',
+      objective: 99.9,
+      window: { type: 'rolling', days: 28 },
+      sli,
+      version: 1,
+      createdBy: 'admin',
+    });
     expect(slo.burnRateAlerts).toHaveLength(4); // the workbook's tiers when none are given
     expect(await expectStatus(await sidecar.call(`/api/slos/${slo.id}`, { token: viewer }), 200)).toEqual(slo);
     expect((await expectStatus(await sidecar.call('/api/slos?service=api'), 200)).items).toHaveLength(1);
     expect((await expectStatus(await sidecar.call('/api/slos?service=web'), 200)).items).toEqual([]);
 
     const replaced = await expectStatus(
-      await sidecar.call(`/api/slos/${slo.id}`, { method: 'PUT', json: { ...body({ objective: 99.5, window: { type: 'calendar_month' }, burnRateAlerts: [{ severity: 'page', longWindow: '1h', shortWindow: '5m', factor: 10 }] }), version: 1 } }),
+      await sidecar.call(`/api/slos/${slo.id}`, {
+        method: 'PUT',
+        json: {
+          ...body({
+            objective: 99.5,
+            window: { type: 'calendar_month' },
+            burnRateAlerts: [{ severity: 'page', longWindow: '1h', shortWindow: '5m', factor: 10 }],
+          }),
+          version: 1,
+        },
+      }),
       200
     );
-    expect(replaced).toMatchObject({ objective: 99.5, window: { type: 'calendar_month' }, version: 2, burnRateAlerts: [{ factor: 10 }] });
+    expect(replaced).toMatchObject({
+      objective: 99.5,
+      window: { type: 'calendar_month' },
+      version: 2,
+      burnRateAlerts: [{ factor: 10 }],
+    });
     const stale = await sidecar.call(`/api/slos/${slo.id}`, { method: 'PUT', json: { ...body(), version: 1 } });
     expect((await expectStatus(stale, 409)).error.code).toBe('VERSION_CONFLICT');
 
@@ -78,12 +118,26 @@ describe('SLO CRUD', () => {
       expect((await expectStatus(res, 400)).error.code, JSON.stringify(json)).toBe('VALIDATION_FAILED');
     }
     await expectStatus(await sidecar.call('/api/slos', { method: 'POST', json: body({ name: 'dup' }) }), 201);
-    expect((await expectStatus(await sidecar.call('/api/slos', { method: 'POST', json: body({ name: 'dup' }) }), 409)).error.code).toBe('SLO_ALREADY_EXISTS');
-    await expectStatus(await sidecar.call('/api/slos', { method: 'POST', json: body({ name: 'dup', service: 'web' }) }), 201); // per service
-    for (const [method, json] of [['GET', undefined], ['PUT', { ...body(), version: 1 }], ['DELETE', undefined]] as const) {
-      expect((await expectStatus(await sidecar.call(`/api/slos/${UNKNOWN}`, { method, json }), 404)).error.code).toBe('SLO_NOT_FOUND');
+    expect(
+      (await expectStatus(await sidecar.call('/api/slos', { method: 'POST', json: body({ name: 'dup' }) }), 409)).error
+        .code
+    ).toBe('SLO_ALREADY_EXISTS');
+    await expectStatus(
+      await sidecar.call('/api/slos', { method: 'POST', json: body({ name: 'dup', service: 'web' }) }),
+      201
+    ); // per service
+    for (const [method, json] of [
+      ['GET', undefined],
+      ['PUT', { ...body(), version: 1 }],
+      ['DELETE', undefined],
+    ] as const) {
+      expect((await expectStatus(await sidecar.call(`/api/slos/${UNKNOWN}`, { method, json }), 404)).error.code).toBe(
+        'SLO_NOT_FOUND'
+      );
     }
-    expect((await expectStatus(await sidecar.call(`/api/slos/${UNKNOWN}/status`), 404)).error.code).toBe('SLO_NOT_FOUND');
+    expect((await expectStatus(await sidecar.call(`/api/slos/${UNKNOWN}/status`), 404)).error.code).toBe(
+      'SLO_NOT_FOUND'
+    );
     expect((await expectStatus(await sidecar.call('/api/slos/x'), 400)).error.code).toBe('VALIDATION_FAILED');
   });
 
@@ -98,8 +152,18 @@ describe('SLO CRUD', () => {
 
 describe.runIf(shouldRunPrometheusTests)('GET /api/slos/rules', () => {
   it('exports YAML promtool accepts, even with quotes, backslashes and colons in the PromQL', async () => {
-    const tricky = { type: 'errors', errors: 'sum(rate(x_total{path=~"/a\\\\.b: #c", q=\'y\'}[{{window}}]))', total: 'sum(rate(x_total[{{window}}]))' };
-    await expectStatus(await sidecar.call('/api/slos', { method: 'POST', json: body({ name: 'tricky', service: 'web', sli: tricky, objective: 99.95 }) }), 201);
+    const tricky = {
+      type: 'errors',
+      errors: 'sum(rate(x_total{path=~"/a\\\\.b: #c", q=\'y\'}[{{window}}]))',
+      total: 'sum(rate(x_total[{{window}}]))',
+    };
+    await expectStatus(
+      await sidecar.call('/api/slos', {
+        method: 'POST',
+        json: body({ name: 'tricky', service: 'web', sli: tricky, objective: 99.95 }),
+      }),
+      201
+    );
     const yaml = await (await sidecar.call('/api/slos/rules')).text();
     const dir = await mkdtemp(path.join(tmpdir(), 'studio-rules-'));
     try {
@@ -111,16 +175,25 @@ describe.runIf(shouldRunPrometheusTests)('GET /api/slos/rules', () => {
     }
     const json = await expectStatus(await sidecar.call('/api/slos/rules?format=json'), 200);
     const group = json.groups.find((g: { name: string }) => g.name === 'reliability-studio/web/tricky');
-    expect(group.rules[0].expr).toBe('sum(sum(rate(x_total{path=~"/a\\\\.b: #c", q=\'y\'}[5m]))) / sum(sum(rate(x_total[5m])))');
-    expect((await expectStatus(await sidecar.call('/api/slos/rules?format=xml'), 400)).error.code).toBe('VALIDATION_FAILED');
+    expect(group.rules[0].expr).toBe(
+      'sum(sum(rate(x_total{path=~"/a\\\\.b: #c", q=\'y\'}[5m]))) / sum(sum(rate(x_total[5m])))'
+    );
+    expect((await expectStatus(await sidecar.call('/api/slos/rules?format=xml'), 400)).error.code).toBe(
+      'VALIDATION_FAILED'
+    );
   });
 });
 
 describe('status when Prometheus cannot answer', () => {
   it('is 503 UPSTREAM_UNAVAILABLE without PROMETHEUS_URL', async () => {
-    const slo = await expectStatus(await sidecar.call('/api/slos', { method: 'POST', json: body({ name: 'noprom' }) }), 201);
+    const slo = await expectStatus(
+      await sidecar.call('/api/slos', { method: 'POST', json: body({ name: 'noprom' }) }),
+      201
+    );
     const res = await sidecar.call(`/api/slos/${slo.id}/status`);
-    expect(await expectStatus(res, 503)).toMatchObject({ error: { code: 'UPSTREAM_UNAVAILABLE', details: { reason: 'not_configured' } } });
+    expect(await expectStatus(res, 503)).toMatchObject({
+      error: { code: 'UPSTREAM_UNAVAILABLE', details: { reason: 'not_configured' } },
+    });
   });
 
   it('is 503 with Retry-After when Prometheus is down, and 422 when it refuses the SLO query', async () => {
@@ -132,7 +205,13 @@ describe('status when Prometheus cannot answer', () => {
       try {
         await expectStatus(await other.call('/api/services', { method: 'POST', json: { name: 'api' } }), 201);
         const slo = await expectStatus(await other.call('/api/slos', { method: 'POST', json: body() }), 201);
-        const incident = await expectStatus(await other.call('/api/incidents', { method: 'POST', json: { title: 't', severity: 'low', services: ['api'] } }), 201);
+        const incident = await expectStatus(
+          await other.call('/api/incidents', {
+            method: 'POST',
+            json: { title: 't', severity: 'low', services: ['api'] },
+          }),
+          201
+        );
         for (const p of [`/api/slos/${slo.id}/status`, `/api/incidents/${incident.id}/slos`]) {
           const res = await other.call(p);
           const error = (await expectStatus(res, status)).error;
@@ -140,7 +219,9 @@ describe('status when Prometheus cannot answer', () => {
           if (status === 503) expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
           if (status === 422) expect(error.message).toMatch(/parse error/);
         }
-        expect((await expectStatus(await other.call(`/api/incidents/${UNKNOWN}/slos`), 404)).error.code).toBe('INCIDENT_NOT_FOUND');
+        expect((await expectStatus(await other.call(`/api/incidents/${UNKNOWN}/slos`), 404)).error.code).toBe(
+          'INCIDENT_NOT_FOUND'
+        );
       } finally {
         await other.close();
       }

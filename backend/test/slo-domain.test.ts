@@ -42,7 +42,11 @@ describe('budget and burn rate', () => {
 
   it('bounds the window: rolling days back from now, or since the 1st of the month (UTC)', () => {
     const now = new Date('2026-03-15T12:00:00Z');
-    expect(windowBounds({ type: 'rolling', days: 2 }, now)).toEqual({ start: new Date('2026-03-13T12:00:00Z'), elapsedSeconds: 172_800, totalMinutes: 2880 });
+    expect(windowBounds({ type: 'rolling', days: 2 }, now)).toEqual({
+      start: new Date('2026-03-13T12:00:00Z'),
+      elapsedSeconds: 172_800,
+      totalMinutes: 2880,
+    });
     expect(windowBounds({ type: 'calendar_month' }, now)).toEqual({
       start: new Date('2026-03-01T00:00:00Z'),
       elapsedSeconds: 14 * 86_400 + 12 * 3600,
@@ -54,17 +58,55 @@ describe('budget and burn rate', () => {
   it("charges an incident its bad events over the window's allowance", () => {
     // 2 failures/s for 10 min = 1,200 bad events; the window saw 100 req/s for 30 days = 259.2 M events, of which
     // 0.1 % (259,200) may fail: the incident burned 1,200 / 259,200 of the budget.
-    const burned = incidentBudgetBurned({ badRate: 2, incidentSeconds: 600, windowTotalRate: 100, windowSeconds: 30 * 86_400, objectivePercent: 99.9 });
+    const burned = incidentBudgetBurned({
+      badRate: 2,
+      incidentSeconds: 600,
+      windowTotalRate: 100,
+      windowSeconds: 30 * 86_400,
+      objectivePercent: 99.9,
+    });
     expect(burned).toBeCloseTo(1200 / 259_200, 12);
-    expect(incidentBudgetBurned({ badRate: null, incidentSeconds: 600, windowTotalRate: 100, windowSeconds: 60, objectivePercent: 99 })).toBeNull();
-    expect(incidentBudgetBurned({ badRate: 1, incidentSeconds: 600, windowTotalRate: 0, windowSeconds: 60, objectivePercent: 99 })).toBeNull();
-    expect(incidentBudgetBurned({ badRate: -0.1, incidentSeconds: 60, windowTotalRate: 1, windowSeconds: 60, objectivePercent: 99 })).toBe(0);
+    expect(
+      incidentBudgetBurned({
+        badRate: null,
+        incidentSeconds: 600,
+        windowTotalRate: 100,
+        windowSeconds: 60,
+        objectivePercent: 99,
+      })
+    ).toBeNull();
+    expect(
+      incidentBudgetBurned({
+        badRate: 1,
+        incidentSeconds: 600,
+        windowTotalRate: 0,
+        windowSeconds: 60,
+        objectivePercent: 99,
+      })
+    ).toBeNull();
+    expect(
+      incidentBudgetBurned({
+        badRate: -0.1,
+        incidentSeconds: 60,
+        windowTotalRate: 1,
+        windowSeconds: 60,
+        objectivePercent: 99,
+      })
+    ).toBe(0);
   });
 });
 
 describe('queries', () => {
-  const ratio = { type: 'ratio' as const, good: 'sum(rate(ok_total[{{window}}]))', total: 'sum(rate(all_total[{{ window }}]))' };
-  const errors = { type: 'errors' as const, errors: 'rate(err_total[{{window}}])', total: 'rate(all_total[{{window}}])' };
+  const ratio = {
+    type: 'ratio' as const,
+    good: 'sum(rate(ok_total[{{window}}]))',
+    total: 'sum(rate(all_total[{{ window }}]))',
+  };
+  const errors = {
+    type: 'errors' as const,
+    errors: 'rate(err_total[{{window}}])',
+    total: 'rate(all_total[{{window}}])',
+  };
 
   it('fills every {{window}} and sums each side', () => {
     expect(renderQuery('a[{{window}}] / b[{{ window }}]', '5m')).toBe('a[5m] / b[5m]');
@@ -76,7 +118,9 @@ describe('queries', () => {
   });
 
   it('reads durations', () => {
-    expect(DEFAULT_BURN_RATE_ALERTS.map((a) => [durationSeconds(a.longWindow), durationSeconds(a.shortWindow)])).toEqual([
+    expect(
+      DEFAULT_BURN_RATE_ALERTS.map((a) => [durationSeconds(a.longWindow), durationSeconds(a.shortWindow)])
+    ).toEqual([
       [3600, 300],
       [21_600, 1800],
       [86_400, 7200],
@@ -88,7 +132,14 @@ describe('queries', () => {
 describe('generateRules', () => {
   it('records each window once and pages/tickets on the workbook tiers, labelled to route back to intake', () => {
     const file = generateRules([
-      { id: 'id-1', service: 'checkout', name: 'availability', objective: 99.9, sli: { type: 'errors', errors: 'rate(e[{{window}}])', total: 'rate(t[{{window}}])' }, burnRateAlerts: DEFAULT_BURN_RATE_ALERTS },
+      {
+        id: 'id-1',
+        service: 'checkout',
+        name: 'availability',
+        objective: 99.9,
+        sli: { type: 'errors', errors: 'rate(e[{{window}}])', total: 'rate(t[{{window}}])' },
+        burnRateAlerts: DEFAULT_BURN_RATE_ALERTS,
+      },
     ]);
     expect(file.groups).toHaveLength(1);
     const [group] = file.groups;
@@ -101,14 +152,34 @@ describe('generateRules', () => {
       '(slo:sli_error:ratio_rate1h{studio_slo_id="id-1"} > (14.4 * 0.001) and slo:sli_error:ratio_rate5m{studio_slo_id="id-1"} > (14.4 * 0.001))' +
         ' or (slo:sli_error:ratio_rate6h{studio_slo_id="id-1"} > (6 * 0.001) and slo:sli_error:ratio_rate30m{studio_slo_id="id-1"} > (6 * 0.001))'
     );
-    expect(page!.labels).toEqual({ studio_slo_id: 'id-1', service: 'checkout', slo: 'availability', severity: 'critical', slo_severity: 'page', reliability_studio: 'slo' });
+    expect(page!.labels).toEqual({
+      studio_slo_id: 'id-1',
+      service: 'checkout',
+      slo: 'availability',
+      severity: 'critical',
+      slo_severity: 'page',
+      reliability_studio: 'slo',
+    });
     expect(ticket!.labels).toMatchObject({ severity: 'warning', slo_severity: 'ticket' });
     expect(ticket!.expr).toContain('slo:sli_error:ratio_rate3d{studio_slo_id="id-1"} > (1 * 0.001)');
   });
 
   it('writes YAML whose every string is quoted, and an empty file when there are no SLOs', () => {
     expect(rulesToYaml({ groups: [] })).toBe('groups: []\n');
-    const yaml = rulesToYaml({ groups: [{ name: 'g', rules: [{ record: 'r', expr: 'a{x="1: #y"}', labels: { k: 'v\n' } }] }] });
-    expect(yaml).toBe(['groups:', '  - name: "g"', '    rules:', '      - record: "r"', '        expr: "a{x=\\"1: #y\\"}"', '        labels:', '          "k": "v\\n"', ''].join('\n'));
+    const yaml = rulesToYaml({
+      groups: [{ name: 'g', rules: [{ record: 'r', expr: 'a{x="1: #y"}', labels: { k: 'v\n' } }] }],
+    });
+    expect(yaml).toBe(
+      [
+        'groups:',
+        '  - name: "g"',
+        '    rules:',
+        '      - record: "r"',
+        '        expr: "a{x=\\"1: #y\\"}"',
+        '        labels:',
+        '          "k": "v\\n"',
+        '',
+      ].join('\n')
+    );
   });
 });

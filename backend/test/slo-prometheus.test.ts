@@ -43,7 +43,11 @@ describe.runIf(shouldRunPrometheusTests)('SLO status from a real Prometheus', ()
 
   /** Waits until Prometheus has scraped the current counters, then two more scrapes. */
   const settle = async () => {
-    await eventually(async () => (await prometheus.query('test_requests_total'))[0]?.value[1] === String(counters.total), 10_000, 'scrape');
+    await eventually(
+      async () => (await prometheus.query('test_requests_total'))[0]?.value[1] === String(counters.total),
+      10_000,
+      'scrape'
+    );
     await sleep(1100);
   };
 
@@ -53,28 +57,63 @@ describe.runIf(shouldRunPrometheusTests)('SLO status from a real Prometheus', ()
     sidecar = await startSidecar({ env: { PROMETHEUS_URL: prometheus.url } });
     await expectStatus(await sidecar.call('/api/services', { method: 'POST', json: { name: 'checkout' } }), 201);
     const create = async (name: string, body: Record<string, unknown>) => {
-      slos[name] = await expectStatus(await sidecar.call('/api/slos', { method: 'POST', json: { service: 'checkout', name, ...body } }), 201);
+      slos[name] = await expectStatus(
+        await sidecar.call('/api/slos', { method: 'POST', json: { service: 'checkout', name, ...body } }),
+        201
+      );
     };
     const total = 'sum(rate(test_requests_total[{{window}}]))';
-    await create('availability', { sli: { type: 'ratio', good: 'sum(rate(test_requests_good_total[{{window}}]))', total }, objective: 99, window: { type: 'rolling', days: 30 } });
-    await create('errors', { sli: { type: 'errors', errors: 'sum(rate(test_requests_errors_total[{{ window }}]))', total }, objective: 99, window: { type: 'rolling', days: 30 } });
-    await create('monthly', { sli: { type: 'errors', errors: 'sum(rate(test_requests_errors_total[{{window}}]))', total }, objective: 99, window: { type: 'calendar_month' } });
-    await create('strict', { sli: { type: 'errors', errors: 'sum(rate(test_requests_errors_total[{{window}}]))', total }, objective: 99.99, window: { type: 'rolling', days: 7 } });
+    await create('availability', {
+      sli: { type: 'ratio', good: 'sum(rate(test_requests_good_total[{{window}}]))', total },
+      objective: 99,
+      window: { type: 'rolling', days: 30 },
+    });
+    await create('errors', {
+      sli: { type: 'errors', errors: 'sum(rate(test_requests_errors_total[{{ window }}]))', total },
+      objective: 99,
+      window: { type: 'rolling', days: 30 },
+    });
+    await create('monthly', {
+      sli: { type: 'errors', errors: 'sum(rate(test_requests_errors_total[{{window}}]))', total },
+      objective: 99,
+      window: { type: 'calendar_month' },
+    });
+    await create('strict', {
+      sli: { type: 'errors', errors: 'sum(rate(test_requests_errors_total[{{window}}]))', total },
+      objective: 99.99,
+      window: { type: 'rolling', days: 7 },
+    });
 
-    await eventually(async () => (await prometheus.query('count_over_time(test_requests_total[1m]) >= 3')).length > 0, 15_000, 'first samples');
+    await eventually(
+      async () => (await prometheus.query('count_over_time(test_requests_total[1m]) >= 3')).length > 0,
+      15_000,
+      'first samples'
+    );
     // Before the incident: 10,000 requests, 10 failed.
     counters.total += 10_000;
     counters.errors += 10;
     await settle();
     beforeIncident = new Date().toISOString();
-    incident = await expectStatus(await sidecar.call('/api/incidents', { method: 'POST', json: { title: 'Checkout errors', severity: 'high', services: ['checkout'], startedAt: beforeIncident } }), 201);
+    incident = await expectStatus(
+      await sidecar.call('/api/incidents', {
+        method: 'POST',
+        json: { title: 'Checkout errors', severity: 'high', services: ['checkout'], startedAt: beforeIncident },
+      }),
+      201
+    );
     await sleep(3000); // samples from before the jump inside the incident's window
     // During the incident: 5,000 requests, 50 failed.
     counters.total += 5_000;
     counters.errors += 50;
     await settle();
     await sleep(2000);
-    await expectStatus(await sidecar.call(`/api/incidents/${incident.id}`, { method: 'PATCH', json: { version: 1, status: 'resolved' } }), 200);
+    await expectStatus(
+      await sidecar.call(`/api/incidents/${incident.id}`, {
+        method: 'PATCH',
+        json: { version: 1, status: 'resolved' },
+      }),
+      200
+    );
     await sleep(600);
     evaluatedAt = new Date().toISOString();
   }, 90_000);
@@ -120,14 +159,26 @@ describe.runIf(shouldRunPrometheusTests)('SLO status from a real Prometheus', ()
     const s = await status('errors');
     expect(s.incidents).toHaveLength(1);
     const cost = s.incidents[0];
-    expect(cost).toMatchObject({ id: incident.id, reference: expect.stringMatching(/^INC-/), resolvedAt: expect.any(String) });
+    expect(cost).toMatchObject({
+      id: incident.id,
+      reference: expect.stringMatching(/^INC-/),
+      resolvedAt: expect.any(String),
+    });
     console.log(`incident burned ${cost.budgetBurned.toFixed(4)} of the budget (hand-computed: ${(1 / 3).toFixed(4)})`);
     expect(cost.budgetBurned).toBeGreaterThan(1 / 3 / 1.05);
     expect(cost.budgetBurned).toBeLessThan((1 / 3) * (8 / 7));
     expect(cost.budgetBurnedMinutes).toBeCloseTo(cost.budgetBurned * 432, 6);
 
-    const onIncident = await expectStatus(await sidecar.call(`/api/incidents/${incident.id}/slos?at=${encodeURIComponent(evaluatedAt)}`), 200);
-    expect(onIncident.items.map((i: { slo: { name: string } }) => i.slo.name)).toEqual(['availability', 'errors', 'monthly', 'strict']);
+    const onIncident = await expectStatus(
+      await sidecar.call(`/api/incidents/${incident.id}/slos?at=${encodeURIComponent(evaluatedAt)}`),
+      200
+    );
+    expect(onIncident.items.map((i: { slo: { name: string } }) => i.slo.name)).toEqual([
+      'availability',
+      'errors',
+      'monthly',
+      'strict',
+    ]);
     const strict = onIncident.items.find((i: { slo: { name: string } }) => i.slo.name === 'strict').cost;
     // 99.99 %: 1.5 failures allowed, so the incident burned ~33 budgets.
     expect(strict.budgetBurned / cost.budgetBurned).toBeCloseTo(100, 6);
@@ -161,13 +212,31 @@ describe.runIf(shouldRunPrometheusTests)('SLO status from a real Prometheus', ()
     expect(recorded.metric).toMatchObject({ service: 'checkout', slo: 'errors' });
     // Burn rate 40 (0.004 / 0.0001) is over every tier: the strict SLO pages and tickets, labelled to route back to
     // intake; the others (burn rate 0.4) stay quiet.
-    const firing = await eventually(async () => {
-      const alerts = (await prometheus.query('ALERTS{alertname="ErrorBudgetBurn",alertstate="firing"}')).map((a) => a.metric);
-      return alerts.length >= 2 && alerts.sort((a, b) => a.slo_severity!.localeCompare(b.slo_severity!));
-    }, 15_000, 'alerts');
+    const firing = await eventually(
+      async () => {
+        const alerts = (await prometheus.query('ALERTS{alertname="ErrorBudgetBurn",alertstate="firing"}')).map(
+          (a) => a.metric
+        );
+        return alerts.length >= 2 && alerts.sort((a, b) => a.slo_severity!.localeCompare(b.slo_severity!));
+      },
+      15_000,
+      'alerts'
+    );
     expect(firing).toEqual([
-      expect.objectContaining({ slo: 'strict', severity: 'critical', slo_severity: 'page', reliability_studio: 'slo', service: 'checkout', studio_slo_id: slos.strict!.id }),
-      expect.objectContaining({ slo: 'strict', severity: 'warning', slo_severity: 'ticket', reliability_studio: 'slo' }),
+      expect.objectContaining({
+        slo: 'strict',
+        severity: 'critical',
+        slo_severity: 'page',
+        reliability_studio: 'slo',
+        service: 'checkout',
+        studio_slo_id: slos.strict!.id,
+      }),
+      expect.objectContaining({
+        slo: 'strict',
+        severity: 'warning',
+        slo_severity: 'ticket',
+        reliability_studio: 'slo',
+      }),
     ]);
   });
 });

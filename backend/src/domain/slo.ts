@@ -77,10 +77,17 @@ export function budgetRemaining(errorRatio: number | null, objectivePercent: num
 }
 
 /** The window's start, its length so far, and its full length, at `now`. Calendar months are UTC. */
-export function windowBounds(window: SloWindow, now: Date): { start: Date; elapsedSeconds: number; totalMinutes: number } {
+export function windowBounds(
+  window: SloWindow,
+  now: Date
+): { start: Date; elapsedSeconds: number; totalMinutes: number } {
   if (window.type === 'rolling') {
     const seconds = window.days * 86_400;
-    return { start: new Date(now.getTime() - seconds * 1000), elapsedSeconds: seconds, totalMinutes: window.days * 1440 };
+    return {
+      start: new Date(now.getTime() - seconds * 1000),
+      elapsedSeconds: seconds,
+      totalMinutes: window.days * 1440,
+    };
   }
   const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
@@ -159,7 +166,11 @@ export function generateRules(slos: readonly SloRuleInput[]): RuleFile {
       const windows = [...new Set(slo.burnRateAlerts.flatMap((a) => [a.shortWindow, a.longWindow]))].sort(
         (a, b) => durationSeconds(a) - durationSeconds(b)
       );
-      const rules: PrometheusRule[] = windows.map((w) => ({ record: recordName(w), expr: errorRatioQuery(slo.sli, w), labels: ids }));
+      const rules: PrometheusRule[] = windows.map((w) => ({
+        record: recordName(w),
+        expr: errorRatioQuery(slo.sli, w),
+        labels: ids,
+      }));
       const budget = errorBudget(slo.objective);
       for (const severity of ['page', 'ticket'] as const) {
         const tiers = slo.burnRateAlerts.filter((a) => a.severity === severity);
@@ -173,7 +184,12 @@ export function generateRules(slos: readonly SloRuleInput[]): RuleFile {
         rules.push({
           alert: 'ErrorBudgetBurn',
           expr,
-          labels: { ...ids, severity: SEVERITY_LABEL[severity], slo_severity: severity, [SLO_ALERT_ROUTE_LABEL]: 'slo' },
+          labels: {
+            ...ids,
+            severity: SEVERITY_LABEL[severity],
+            slo_severity: severity,
+            [SLO_ALERT_ROUTE_LABEL]: 'slo',
+          },
           annotations: {
             summary: `${slo.service}/${slo.name} is burning its error budget too fast`,
             description:

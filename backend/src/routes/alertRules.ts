@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { DEFAULT_RULE, MATCH_OPS } from '../domain/alerts.js';
+import { DEFAULT_RULE, MATCH_OPS } from '../domain/alertRules.js';
 import { SEVERITIES } from '../domain/incidents.js';
 import { requireRole } from '../http/auth.js';
 import { createRouter } from '../http/context.js';
@@ -37,7 +37,11 @@ const AlertRuleInputSchema = z
     name: z.string().trim().min(1).max(100),
     position: z.number().int().min(0).max(1_000_000).optional().openapi({ description: 'Lower is tried first (100)' }),
     enabled: z.boolean().optional(),
-    matchers: z.array(MatcherSchema).max(50).optional().openapi({ description: 'All must hold; none matches every alert' }),
+    matchers: z
+      .array(MatcherSchema)
+      .max(50)
+      .optional()
+      .openapi({ description: 'All must hold; none matches every alert' }),
     groupBy: z
       .array(LabelNameSchema)
       .min(1)
@@ -45,7 +49,11 @@ const AlertRuleInputSchema = z
       .nullable()
       .optional()
       .openapi({ description: "Group by these labels; null keeps the sender's own grouping (its group key)" }),
-    promoteSeverities: z.array(z.enum(SEVERITIES)).max(4).optional().openapi({ description: 'Open an incident at once for these' }),
+    promoteSeverities: z
+      .array(z.enum(SEVERITIES))
+      .max(4)
+      .optional()
+      .openapi({ description: 'Open an incident at once for these' }),
     minAlerts: z.number().int().min(1).max(10_000).nullable().optional(),
     minAlertnames: z.number().int().min(1).max(1000).nullable().optional(),
     windowMinutes: z.number().int().min(1).max(1440).optional(),
@@ -77,7 +85,11 @@ const SilenceInputSchema = z
     kind: z.enum(['silence', 'maintenance']).default('silence'),
     matchers: z.array(MatcherSchema).min(1).max(50),
     startsAt: z.iso.datetime({ offset: true }).optional(),
-    endsAt: z.iso.datetime({ offset: true }).nullable().optional().openapi({ description: 'null or absent: until expired' }),
+    endsAt: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .optional()
+      .openapi({ description: 'null or absent: until expired' }),
     comment: z.string().max(2000).optional(),
   })
   .refine((s) => !s.endsAt || Date.parse(s.endsAt) > (s.startsAt ? Date.parse(s.startsAt) : Date.now()), {
@@ -100,7 +112,12 @@ const SilenceSchema = z
   .openapi('Silence');
 
 const wireRule = (r: StoredAlertRule) => ({ ...r, createdAt: iso(r.createdAt), updatedAt: iso(r.updatedAt) });
-const wireSilence = (s: StoredSilence) => ({ ...s, startsAt: iso(s.startsAt), endsAt: iso(s.endsAt), createdAt: iso(s.createdAt) });
+const wireSilence = (s: StoredSilence) => ({
+  ...s,
+  startsAt: iso(s.startsAt),
+  endsAt: iso(s.endsAt),
+  createdAt: iso(s.createdAt),
+});
 const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 
 const ruleTags = ['Alert rules'];
@@ -111,7 +128,10 @@ const routes = {
     tags: ruleTags,
     summary: 'Rules in the order intake tries them, and the default applied when none matches',
     responses: {
-      200: jsonContent(z.object({ items: z.array(AlertRuleSchema), default: z.record(z.string(), z.unknown()) }), 'The rules'),
+      200: jsonContent(
+        z.object({ items: z.array(AlertRuleSchema), default: z.record(z.string(), z.unknown()) }),
+        'The rules'
+      ),
       ...errorResponses(401, 503),
     },
   }),
@@ -137,7 +157,10 @@ const routes = {
     summary: 'Replace a rule (fields left out take their defaults); applies to alerts received from now on',
     middleware: [requireRole('editor')] as const,
     request: { params: IdParamsSchema, body: jsonBody(AlertRuleInputSchema) },
-    responses: { 200: jsonContent(AlertRuleSchema, 'Replaced'), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503) },
+    responses: {
+      200: jsonContent(AlertRuleSchema, 'Replaced'),
+      ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
+    },
   }),
   deleteRule: createRoute({
     method: 'delete',
@@ -152,7 +175,10 @@ const routes = {
     path: '/silences',
     tags: ['Silences'],
     request: { query: z.strictObject({ active: z.enum(['true', 'false']).optional() }) },
-    responses: { 200: jsonContent(z.object({ items: z.array(SilenceSchema) }), 'Newest first'), ...errorResponses(400, 401, 503) },
+    responses: {
+      200: jsonContent(z.object({ items: z.array(SilenceSchema) }), 'Newest first'),
+      ...errorResponses(400, 401, 503),
+    },
   }),
   createSilence: createRoute({
     method: 'post',

@@ -21,7 +21,9 @@ export const AlertSchema = z
     startsAt: z.iso.datetime(),
     endsAt: z.iso.datetime().nullable(),
     generatorUrl: z.string().nullable(),
-    details: z.record(z.string(), z.unknown()).openapi({ description: "The sender's extras (receiver, Grafana links, values)" }),
+    details: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: "The sender's extras (receiver, Grafana links, values)" }),
     groupKey: z.string(),
     groupDescription: z.string(),
     ruleId: z.uuid().nullable(),
@@ -36,7 +38,12 @@ export const AlertSchema = z
 const csvOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z
     .string()
-    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    )
     .pipe(z.array(z.enum(values)));
 
 const booleanFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -45,7 +52,10 @@ const LabelFilterSchema = z
   .string()
   .max(2000)
   .transform((s, ctx) => {
-    const pairs = s.split(',').filter(Boolean).map((p) => p.split('='));
+    const pairs = s
+      .split(',')
+      .filter(Boolean)
+      .map((p) => p.split('='));
     if (pairs.some((p) => p.length !== 2 || !p[0])) {
       ctx.addIssue({ code: 'custom', message: 'must be name=value pairs separated by commas' });
       return z.NEVER;
@@ -118,7 +128,10 @@ const incidentAlertsRoute = createRoute({
   path: '/incidents/{id}/alerts',
   tags: ['Incidents', ...tags],
   summary: "An incident's alerts, newest first",
-  request: { params: IdParamsSchema, query: z.strictObject({ limit: ListQuerySchema.shape.limit, cursor: ListQuerySchema.shape.cursor }) },
+  request: {
+    params: IdParamsSchema,
+    query: z.strictObject({ limit: ListQuerySchema.shape.limit, cursor: ListQuerySchema.shape.cursor }),
+  },
   responses: { 200: jsonContent(PageSchema, 'A page'), ...errorResponses(400, 401, 404, 503) },
 });
 

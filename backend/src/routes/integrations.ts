@@ -12,7 +12,10 @@ const LabelsSchema = z.record(z.string().min(1).max(256), z.string().max(8192));
 const AnnotationsSchema = z.record(z.string().min(1).max(256), z.string().max(65_536));
 const TimestampSchema = z.iso.datetime({ offset: true });
 // Firing alerts carry Go's zero time ("0001-01-01T00:00:00Z"), some senders an empty string or null.
-const EndsAtSchema = z.union([TimestampSchema, z.literal('')]).nullable().optional();
+const EndsAtSchema = z
+  .union([TimestampSchema, z.literal('')])
+  .nullable()
+  .optional();
 const StatusSchema = z.enum(['firing', 'resolved']);
 const UrlSchema = z.string().max(4096).nullable().optional();
 /** Larger than any real notification group; Alertmanager's max_alerts truncates when set. */
@@ -72,7 +75,10 @@ const GrafanaPayloadSchema = z
 const IntakeSummarySchema = z
   .object({
     received: z.number().int().openapi({ description: 'Alerts in the payload' }),
-    alerts: z.number().int().openapi({ description: 'Distinct alerts after merging copies (same fingerprint and startsAt)' }),
+    alerts: z
+      .number()
+      .int()
+      .openapi({ description: 'Distinct alerts after merging copies (same fingerprint and startsAt)' }),
     created: z.number().int().openapi({ description: 'Alerts seen for the first time' }),
     resolved: z.number().int().openapi({ description: 'Alerts this delivery resolved' }),
     suppressed: z.number().int().openapi({ description: 'Alerts matched by a silence or maintenance window' }),
@@ -139,7 +145,9 @@ function toNotification(
 
 const grafanaExtras = (a: ParsedAlert) =>
   Object.fromEntries(
-    ['silenceURL', 'dashboardURL', 'panelURL', 'imageURL', 'values', 'valueString'].filter((k) => a[k]).map((k) => [k, a[k]])
+    ['silenceURL', 'dashboardURL', 'panelURL', 'imageURL', 'values', 'valueString']
+      .filter((k) => a[k])
+      .map((k) => [k, a[k]])
   );
 
 /**
@@ -148,11 +156,14 @@ const grafanaExtras = (a: ParsedAlert) =>
  */
 export function integrationRoutes(db: Database) {
   return createRouter()
-    .openapi(intakeRoute('/alertmanager', AlertmanagerPayloadSchema, 'Alertmanager webhook receiver (webhook_configs)'), async (c) => {
-      const notification = toNotification('alertmanager', c.req.valid('json'), () => ({}));
-      const summary = await db.write((sql) => ingestAlerts(sql, notification, c.get('principal').actor));
-      return c.json(summary, 200);
-    })
+    .openapi(
+      intakeRoute('/alertmanager', AlertmanagerPayloadSchema, 'Alertmanager webhook receiver (webhook_configs)'),
+      async (c) => {
+        const notification = toNotification('alertmanager', c.req.valid('json'), () => ({}));
+        const summary = await db.write((sql) => ingestAlerts(sql, notification, c.get('principal').actor));
+        return c.json(summary, 200);
+      }
+    )
     .openapi(intakeRoute('/grafana', GrafanaPayloadSchema, 'Grafana Alerting webhook contact point'), async (c) => {
       const notification = toNotification('grafana', c.req.valid('json'), grafanaExtras);
       const summary = await db.write((sql) => ingestAlerts(sql, notification, c.get('principal').actor));

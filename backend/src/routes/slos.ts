@@ -1,133 +1,94 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../domain/errors.js';
-import { DEFAULT_BURN_RATE_ALERTS, DURATION, durationSeconds, generateRules, rulesToYaml, windowBounds, WINDOW_PLACEHOLDER } from '../domain/slo.js';
+import { DEFAULT_BURN_RATE_ALERTS, generateRules, rulesToYaml, windowBounds } from '../domain/slo.js';
 import { requireRole } from '../http/auth.js';
 import { createRouter } from '../http/context.js';
 import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openapi.js';
+import { CostSchema, SloInputSchema, SloSchema, StatusSchema, wireCost, wireSlo } from './sloSchemas.js';
 import type { Database } from '../store/db.js';
 import { getIncident } from '../store/incidents.js';
-import { createSlo, deleteSlo, getSlo, incidentsOfService, listSlos, replaceSlo, slosOfIncident, type Slo } from '../store/slos.js';
+import {
+  createSlo,
+  deleteSlo,
+  getSlo,
+  incidentsOfService,
+  listSlos,
+  replaceSlo,
+  slosOfIncident,
+  type Slo,
+} from '../store/slos.js';
 import { PrometheusError, toUpstreamError, type PrometheusClient } from '../telemetry/prometheus.js';
 import { incidentCost, sloStatus } from '../telemetry/sloStatus.js';
 
-const QuerySchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(4000)
-  .refine((q) => q.match(WINDOW_PLACEHOLDER) !== null, 'must contain {{window}} where the range goes, e.g. rate(x[{{window}}])');
-
-const SliSchema = z
-  .discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('ratio'), good: QuerySchema, total: QuerySchema }),
-    z.strictObject({ type: z.literal('errors'), errors: QuerySchema, total: QuerySchema }),
-  ])
-  .openapi('Sli', {
-    example: { type: 'ratio', good: 'sum(rate(http_requests_total{job="checkout",code!~"5.."}[{{window}}]))', total: 'sum(rate(http_requests_total{job="checkout"}[{{window}}]))' },
-  });
-
-const WindowSchema = z
-  .discriminatedUnion('type', [z.strictObject({ type: z.literal('rolling'), days: z.number().int().min(1).max(90) }), z.strictObject({ type: z.literal('calendar_month') })])
-  .openapi('SloWindow');
-
-const BurnRateAlertSchema = z
-  .strictObject({
-    severity: z.enum(['page', 'ticket']),
-    longWindow: z.string().regex(DURATION, 'a duration like 1h, 30m or 3d'),
-    shortWindow: z.string().regex(DURATION, 'a duration like 5m'),
-    factor: z.number().gt(0).max(1000),
-  })
-  .refine((a) => !DURATION.test(a.longWindow) || !DURATION.test(a.shortWindow) || durationSeconds(a.shortWindow) < durationSeconds(a.longWindow), {
-    path: ['shortWindow'],
-    message: 'must be shorter than longWindow',
-  });
-
-const SloInputSchema = z
-  .strictObject({
-    service: z.string().min(1).max(63),
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, dot, dash or underscore; at most 63'),
-    description: z.string().max(2000).optional(),
-    sli: SliSchema,
-    objective: z.number().gt(0).lt(100).openapi({ example: 99.9, description: 'Percent of good events' }),
-    window: WindowSchema,
-    burnRateAlerts: z.array(BurnRateAlertSchema).min(1).max(8).nullable().optional().openapi({ description: 'null: the SRE workbook tiers' }),
-  })
-  .openapi('SloInput');
-
-const SloSchema = z
-  .object({
-    id: z.uuid(),
-    service: z.string(),
-    name: z.string(),
-    description: z.string(),
-    sli: SliSchema,
-    objective: z.number(),
-    window: WindowSchema,
-    burnRateAlerts: z.array(BurnRateAlertSchema),
-    createdBy: z.string(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-    version: z.number().int(),
-  })
-  .openapi('Slo');
-
-const CostSchema = z.object({
-  id: z.uuid(),
-  reference: z.string(),
-  title: z.string(),
-  startedAt: z.iso.datetime(),
-  resolvedAt: z.iso.datetime().nullable(),
-  budgetBurned: z.number().nullable().openapi({ description: "Share of the window's error budget spent inside the incident" }),
-  budgetBurnedMinutes: z.number().nullable(),
-});
-
-const n = z.number().nullable();
-const StatusSchema = z
-  .object({
-    slo: SloSchema,
-    at: z.iso.datetime(),
-    window: z.object({ start: z.iso.datetime(), seconds: z.number(), budgetMinutes: z.number() }),
-    sli: n,
-    errorRatio: n,
-    errorBudget: z.number(),
-    budgetRemaining: n.openapi({ description: '1 untouched, 0 spent, negative overspent' }),
-    budgetRemainingMinutes: n,
-    burnRates: z.object({ '5m': n, '1h': n, '6h': n, '3d': n }),
-    incidents: z.array(CostSchema),
-    warnings: z.array(z.string()),
-  })
-  .openapi('SloStatus');
-
-const wireSlo = (s: Slo) => ({
-  ...s,
-  burnRateAlerts: s.burnRateAlerts ?? [...DEFAULT_BURN_RATE_ALERTS],
-  createdAt: iso(s.createdAt),
-  updatedAt: iso(s.updatedAt),
-});
-const wireCost = <T extends { startedAt: Date; resolvedAt: Date | null }>(c: T) => ({ ...c, startedAt: iso(c.startedAt), resolvedAt: iso(c.resolvedAt) });
 const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 const tags = ['SLOs'];
 // How far back an incident may have started and still be costed; more would be one query each.
 const MAX_INCIDENTS = 50;
 // Status "now" is rounded down so a page refreshed by several people shares cached Prometheus answers.
 const NOW_GRANULARITY_MS = 5000;
-const AtSchema = z.iso.datetime({ offset: true }).optional().openapi({ description: 'Evaluate at this time (default: now, to 5 s)' });
-const evaluationTime = (at: string | undefined) => (at ? new Date(at) : new Date(Math.floor(Date.now() / NOW_GRANULARITY_MS) * NOW_GRANULARITY_MS));
+const AtSchema = z.iso
+  .datetime({ offset: true })
+  .optional()
+  .openapi({ description: 'Evaluate at this time (default: now, to 5 s)' });
+const evaluationTime = (at: string | undefined) =>
+  at ? new Date(at) : new Date(Math.floor(Date.now() / NOW_GRANULARITY_MS) * NOW_GRANULARITY_MS);
 
 const routes = {
-  list: createRoute({ method: 'get', path: '/slos', tags, request: { query: z.strictObject({ service: z.string().max(63).optional() }) }, responses: { 200: jsonContent(z.object({ items: z.array(SloSchema) }), 'SLOs'), ...errorResponses(400, 401, 503) } }),
-  create: createRoute({ method: 'post', path: '/slos', tags, middleware: [requireRole('editor')] as const, request: { body: jsonBody(SloInputSchema) }, responses: { 201: jsonContent(SloSchema, 'Created'), ...errorResponses(400, 401, 403, 409, 413, 415, 503) } }),
+  list: createRoute({
+    method: 'get',
+    path: '/slos',
+    tags,
+    request: { query: z.strictObject({ service: z.string().max(63).optional() }) },
+    responses: { 200: jsonContent(z.object({ items: z.array(SloSchema) }), 'SLOs'), ...errorResponses(400, 401, 503) },
+  }),
+  create: createRoute({
+    method: 'post',
+    path: '/slos',
+    tags,
+    middleware: [requireRole('editor')] as const,
+    request: { body: jsonBody(SloInputSchema) },
+    responses: { 201: jsonContent(SloSchema, 'Created'), ...errorResponses(400, 401, 403, 409, 413, 415, 503) },
+  }),
   rules: createRoute({
     method: 'get',
     path: '/slos/rules',
     tags,
     summary: 'Prometheus recording rules and multi-window multi-burn-rate alerts for every SLO (a rules file)',
     request: { query: z.strictObject({ format: z.enum(['yaml', 'json']).default('yaml') }) },
-    responses: { 200: { description: 'A Prometheus rules file', content: { 'text/yaml': { schema: z.string() }, 'application/json': { schema: z.object({ groups: z.array(z.unknown()) }) } } }, ...errorResponses(400, 401, 503) },
+    responses: {
+      200: {
+        description: 'A Prometheus rules file',
+        content: {
+          'text/yaml': { schema: z.string() },
+          'application/json': { schema: z.object({ groups: z.array(z.unknown()) }) },
+        },
+      },
+      ...errorResponses(400, 401, 503),
+    },
   }),
-  get: createRoute({ method: 'get', path: '/slos/{id}', tags, request: { params: IdParamsSchema }, responses: { 200: jsonContent(SloSchema, 'The SLO'), ...errorResponses(400, 401, 404, 503) } }),
-  replace: createRoute({ method: 'put', path: '/slos/{id}', tags, middleware: [requireRole('editor')] as const, request: { params: IdParamsSchema, body: jsonBody(SloInputSchema.extend({ version: z.number().int().min(1) })) }, responses: { 200: jsonContent(SloSchema, 'Replaced'), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503) } }),
-  remove: createRoute({ method: 'delete', path: '/slos/{id}', tags, middleware: [requireRole('editor')] as const, request: { params: IdParamsSchema }, responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 503) } }),
+  get: createRoute({
+    method: 'get',
+    path: '/slos/{id}',
+    tags,
+    request: { params: IdParamsSchema },
+    responses: { 200: jsonContent(SloSchema, 'The SLO'), ...errorResponses(400, 401, 404, 503) },
+  }),
+  replace: createRoute({
+    method: 'put',
+    path: '/slos/{id}',
+    tags,
+    middleware: [requireRole('editor')] as const,
+    request: { params: IdParamsSchema, body: jsonBody(SloInputSchema.extend({ version: z.number().int().min(1) })) },
+    responses: { 200: jsonContent(SloSchema, 'Replaced'), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503) },
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: '/slos/{id}',
+    tags,
+    middleware: [requireRole('editor')] as const,
+    request: { params: IdParamsSchema },
+    responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 503) },
+  }),
   status: createRoute({
     method: 'get',
     path: '/slos/{id}/status',
@@ -142,14 +103,25 @@ const routes = {
     tags: ['Incidents', ...tags],
     summary: 'The error budget this incident burned, for each SLO of the services it impacts',
     request: { params: IdParamsSchema, query: z.strictObject({ at: AtSchema }) },
-    responses: { 200: jsonContent(z.object({ items: z.array(z.object({ slo: SloSchema, cost: CostSchema })) }), 'One entry per SLO'), ...errorResponses(400, 401, 404, 422, 503) },
+    responses: {
+      200: jsonContent(
+        z.object({ items: z.array(z.object({ slo: SloSchema, cost: CostSchema })) }),
+        'One entry per SLO'
+      ),
+      ...errorResponses(400, 401, 404, 422, 503),
+    },
   }),
 };
 
 /** Prometheus' refusals of an SLO's own queries are the SLO's fault (422); outages are 503 (toUpstreamError). */
 function prometheusFailure(err: unknown, slo: Slo): unknown {
   if (err instanceof PrometheusError && err.isQueryError) {
-    return new AppError({ code: 'SLO_QUERY_INVALID', message: `Prometheus refused a query of SLO ${slo.name}: ${err.message}`, details: { sloId: slo.id, errorType: err.errorType }, cause: err });
+    return new AppError({
+      code: 'SLO_QUERY_INVALID',
+      message: `Prometheus refused a query of SLO ${slo.name}: ${err.message}`,
+      details: { sloId: slo.id, errorType: err.errorType },
+      cause: err,
+    });
   }
   return toUpstreamError(err);
 }
@@ -158,10 +130,16 @@ function prometheusFailure(err: unknown, slo: Slo): unknown {
 export function sloRoutes(db: Database, prometheus?: PrometheusClient) {
   const requirePrometheus = (): PrometheusClient => {
     if (prometheus) return prometheus;
-    throw new AppError({ code: 'UPSTREAM_UNAVAILABLE', message: 'No Prometheus is configured (PROMETHEUS_URL)', details: { dependency: 'prometheus', reason: 'not_configured' } });
+    throw new AppError({
+      code: 'UPSTREAM_UNAVAILABLE',
+      message: 'No Prometheus is configured (PROMETHEUS_URL)',
+      details: { dependency: 'prometheus', reason: 'not_configured' },
+    });
   };
   return createRouter()
-    .openapi(routes.list, async (c) => c.json({ items: (await db.read((sql) => listSlos(sql, c.req.valid('query')))).map(wireSlo) }, 200))
+    .openapi(routes.list, async (c) =>
+      c.json({ items: (await db.read((sql) => listSlos(sql, c.req.valid('query')))).map(wireSlo) }, 200)
+    )
     .openapi(routes.create, async (c) => {
       const slo = await db.write((sql) => createSlo(sql, c.req.valid('json'), c.get('principal').actor));
       c.header('Location', `/api/slos/${slo.id}`);
@@ -169,14 +147,20 @@ export function sloRoutes(db: Database, prometheus?: PrometheusClient) {
     })
     .openapi(routes.rules, async (c) => {
       const slos = await db.read((sql) => listSlos(sql));
-      const file = generateRules(slos.map((s) => ({ ...s, burnRateAlerts: s.burnRateAlerts ?? DEFAULT_BURN_RATE_ALERTS })));
+      const file = generateRules(
+        slos.map((s) => ({ ...s, burnRateAlerts: s.burnRateAlerts ?? DEFAULT_BURN_RATE_ALERTS }))
+      );
       if (c.req.valid('query').format === 'json') return c.json(file, 200);
       return c.body(rulesToYaml(file), 200, { 'content-type': 'text/yaml; charset=utf-8' });
     })
-    .openapi(routes.get, async (c) => c.json(wireSlo(await db.read((sql) => getSlo(sql, c.req.valid('param').id))), 200))
+    .openapi(routes.get, async (c) =>
+      c.json(wireSlo(await db.read((sql) => getSlo(sql, c.req.valid('param').id))), 200)
+    )
     .openapi(routes.replace, async (c) => {
       const { version, ...input } = c.req.valid('json');
-      const slo = await db.write((sql) => replaceSlo(sql, c.req.valid('param').id, version, input, c.get('principal').actor));
+      const slo = await db.write((sql) =>
+        replaceSlo(sql, c.req.valid('param').id, version, input, c.get('principal').actor)
+      );
       return c.json(wireSlo(slo), 200);
     })
     .openapi(routes.remove, async (c) => {
@@ -187,18 +171,28 @@ export function sloRoutes(db: Database, prometheus?: PrometheusClient) {
       const at = evaluationTime(c.req.valid('query').at);
       const slo = await db.read((sql) => getSlo(sql, c.req.valid('param').id));
       const client = requirePrometheus();
-      const incidents = await db.read((sql) => incidentsOfService(sql, slo.service, windowBounds(slo.window, at).start, at, MAX_INCIDENTS));
+      const incidents = await db.read((sql) =>
+        incidentsOfService(sql, slo.service, windowBounds(slo.window, at).start, at, MAX_INCIDENTS)
+      );
       const status = await sloStatus(client, slo, incidents, at, c.req.raw.signal).catch((err) => {
         throw prometheusFailure(err, slo);
       });
       return c.json(
-        { ...status, slo: wireSlo(slo), at: iso(status.at), window: { ...status.window, start: iso(status.window.start) }, incidents: status.incidents.map(wireCost) },
+        {
+          ...status,
+          slo: wireSlo(slo),
+          at: iso(status.at),
+          window: { ...status.window, start: iso(status.window.start) },
+          incidents: status.incidents.map(wireCost),
+        },
         200
       );
     })
     .openapi(routes.incidentCost, async (c) => {
       const { id } = c.req.valid('param');
-      const [incident, slos] = await db.read(async (sql) => [await getIncident(sql, id), await slosOfIncident(sql, id)] as const);
+      const [incident, slos] = await db.read(
+        async (sql) => [await getIncident(sql, id), await slosOfIncident(sql, id)] as const
+      );
       const at = evaluationTime(c.req.valid('query').at);
       const { reference, title, startedAt, resolvedAt } = incident;
       const window = { id, reference, title, startedAt, resolvedAt };

@@ -1,6 +1,6 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { Actor } from '../domain/actor.js';
-import type { AlertRule, AutoResolve, Matcher, Silence } from '../domain/alerts.js';
+import type { AlertRule, AutoResolve, Matcher, Silence } from '../domain/alertRules.js';
 import { AppError } from '../domain/errors.js';
 import type { Severity } from '../domain/incidents.js';
 import { appendEvent } from './events.js';
@@ -54,7 +54,11 @@ function ruleNotFound(id: string): AppError {
 
 function nameTaken(err: unknown, name: string): never {
   if ((err as { code?: string }).code === '23505') {
-    throw new AppError({ code: 'ALERT_RULE_ALREADY_EXISTS', message: `An alert rule named ${name} already exists`, details: { name } });
+    throw new AppError({
+      code: 'ALERT_RULE_ALREADY_EXISTS',
+      message: `An alert rule named ${name} already exists`,
+      details: { name },
+    });
   }
   throw err;
 }
@@ -98,7 +102,12 @@ export async function createAlertRule(sql: Sql, input: AlertRuleInput, actor: Ac
 }
 
 /** Replaces a rule whole (fields left out take their defaults). */
-export async function replaceAlertRule(sql: Sql, id: string, input: AlertRuleInput, actor: Actor): Promise<StoredAlertRule> {
+export async function replaceAlertRule(
+  sql: Sql,
+  id: string,
+  input: AlertRuleInput,
+  actor: Actor
+): Promise<StoredAlertRule> {
   return sql
     .begin(async (tx) => {
       const [row] = await tx<StoredAlertRule[]>`
@@ -114,11 +123,15 @@ export async function replaceAlertRule(sql: Sql, id: string, input: AlertRuleInp
 
 /** Deletes a rule; alerts it grouped keep their group (their rule_id becomes null). */
 export async function deleteAlertRule(sql: Sql, id: string, actor: Actor): Promise<void> {
-  await sql.begin(async (tx) => {
-    const [row] = await tx<{ id: string; name: string }[]>`delete from alert_rules where id = ${id} returning id, name`;
-    if (!row) throw ruleNotFound(id);
-    await appendEvent(tx, { topic: 'alert-rules', type: 'alert_rule.deleted', payload: row, actor: actor.name });
-  }).finally(() => invalidatePolicies(sql));
+  await sql
+    .begin(async (tx) => {
+      const [row] = await tx<
+        { id: string; name: string }[]
+      >`delete from alert_rules where id = ${id} returning id, name`;
+      if (!row) throw ruleNotFound(id);
+      await appendEvent(tx, { topic: 'alert-rules', type: 'alert_rule.deleted', payload: row, actor: actor.name });
+    })
+    .finally(() => invalidatePolicies(sql));
 }
 
 /** Silences and maintenance windows, newest first; `active` keeps those in force now or later. */
@@ -130,39 +143,46 @@ export async function listSilences(sql: Db, options: { active?: boolean } = {}):
 }
 
 export async function createSilence(sql: Sql, input: SilenceInput, actor: Actor): Promise<StoredSilence> {
-  return sql.begin(async (tx) => {
-    const [row] = await tx<StoredSilence[]>`
+  return sql
+    .begin(async (tx) => {
+      const [row] = await tx<StoredSilence[]>`
       insert into silences (kind, matchers, starts_at, ends_at, comment, created_by)
       values (${input.kind}, ${tx.json(input.matchers as never)},
               coalesce(${input.startsAt ?? null}::timestamptz, date_trunc('milliseconds', now())),
               ${input.endsAt ?? null}, ${input.comment ?? ''}, ${actor.name})
       returning ${tx.unsafe(SILENCE_COLUMNS)}`;
-    await appendEvent(tx, { topic: 'alert-rules', type: 'silence.created', payload: row, actor: actor.name });
-    return row!;
-  }).finally(() => invalidatePolicies(sql));
+      await appendEvent(tx, { topic: 'alert-rules', type: 'silence.created', payload: row, actor: actor.name });
+      return row!;
+    })
+    .finally(() => invalidatePolicies(sql));
 }
 
 /**
  * Ends a silence now (kept for the audit trail rather than deleted). Ending one that already ended keeps its end.
  */
 export async function expireSilence(sql: Sql, id: string, actor: Actor): Promise<StoredSilence> {
-  return sql.begin(async (tx) => {
-    const [row] = await tx<StoredSilence[]>`
+  return sql
+    .begin(async (tx) => {
+      const [row] = await tx<StoredSilence[]>`
       update silences set ends_at = case
           when ends_at is not null and ends_at <= now() then ends_at
           else greatest(date_trunc('milliseconds', now()), starts_at + interval '1 millisecond') end
       where id = ${id} returning ${tx.unsafe(SILENCE_COLUMNS)}`;
-    if (!row) throw new AppError({ code: 'SILENCE_NOT_FOUND', message: `No silence with id ${id}`, details: { id } });
-    await appendEvent(tx, { topic: 'alert-rules', type: 'silence.expired', payload: row, actor: actor.name });
-    return row;
-  }).finally(() => invalidatePolicies(sql));
+      if (!row) throw new AppError({ code: 'SILENCE_NOT_FOUND', message: `No silence with id ${id}`, details: { id } });
+      await appendEvent(tx, { topic: 'alert-rules', type: 'silence.expired', payload: row, actor: actor.name });
+      return row;
+    })
+    .finally(() => invalidatePolicies(sql));
 }
 
 // Intake reads rules and silences on every delivery; they change rarely. Cached per pool (tests run several
 // databases in one process) for POLICY_TTL_MS, and dropped at once when this process changes them, so another
 // replica's change is seen within the TTL.
 const POLICY_TTL_MS = 2000;
-const policyCache = new WeakMap<object, { expiresAt: number; value: Promise<{ rules: AlertRule[]; silences: Silence[] }> }>();
+const policyCache = new WeakMap<
+  object,
+  { expiresAt: number; value: Promise<{ rules: AlertRule[]; silences: Silence[] }> }
+>();
 
 /** loadIntakePolicies, cached briefly (see POLICY_TTL_MS). */
 export function cachedIntakePolicies(sql: Sql): Promise<{ rules: AlertRule[]; silences: Silence[] }> {
@@ -182,7 +202,12 @@ function invalidatePolicies(sql: Sql): void {
  * What intake needs to decide, in one round trip: enabled rules in order and silences that have not ended.
  */
 export async function loadIntakePolicies(tx: Db): Promise<{ rules: AlertRule[]; silences: Silence[] }> {
-  const [row] = await tx<{ rules: StoredAlertRule[] | null; silences: Array<Omit<Silence, 'startsAt' | 'endsAt'> & { startsAt: string; endsAt: string | null }> | null }[]>`
+  const [row] = await tx<
+    {
+      rules: StoredAlertRule[] | null;
+      silences: Array<Omit<Silence, 'startsAt' | 'endsAt'> & { startsAt: string; endsAt: string | null }> | null;
+    }[]
+  >`
     select
       (select json_agg(json_build_object(
           'id', id, 'name', name, 'matchers', matchers, 'groupBy', group_by, 'promoteSeverities', promote_severities,

@@ -47,11 +47,17 @@ export interface AlertQuery {
   after?: { startsKey: string; id: string };
 }
 
-type Row = Omit<Alert, 'incident'> & { incidentId: string | null; incidentNumber: number | null; incidentStatus: string | null };
+type Row = Omit<Alert, 'incident'> & {
+  incidentId: string | null;
+  incidentNumber: number | null;
+  incidentStatus: string | null;
+};
 
 const toAlert = ({ incidentId, incidentNumber, incidentStatus, ...row }: Row): Alert => ({
   ...row,
-  incident: incidentId ? { id: incidentId, reference: incidentReference(incidentNumber!), status: incidentStatus! } : null,
+  incident: incidentId
+    ? { id: incidentId, reference: incidentReference(incidentNumber!), status: incidentStatus! }
+    : null,
 });
 
 function selectAlerts(sql: Sql) {
@@ -73,7 +79,11 @@ export async function listAlerts(sql: Sql, q: AlertQuery): Promise<Alert[]> {
     q.labels && Object.keys(q.labels).length ? sql`a.labels @> ${sql.json(q.labels)}` : null,
     q.incidentId ? sql`a.incident_id = ${q.incidentId}` : null,
     q.hasIncident === undefined ? null : q.hasIncident ? sql`a.incident_id is not null` : sql`a.incident_id is null`,
-    q.isSuppressed === undefined ? null : q.isSuppressed ? sql`a.suppressed_by is not null` : sql`a.suppressed_by is null`,
+    q.isSuppressed === undefined
+      ? null
+      : q.isSuppressed
+        ? sql`a.suppressed_by is not null`
+        : sql`a.suppressed_by is null`,
     q.from ? sql`a.starts_at >= ${q.from}` : null,
     q.to ? sql`a.starts_at < ${q.to}` : null,
     q.after ? sql`(a.starts_at, a.id) < (${q.after.startsKey}::timestamptz, ${q.after.id}::uuid)` : null,

@@ -2,19 +2,28 @@ import type { Sql, TransactionSql } from 'postgres';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actor.js';
 import {
   commonLabels,
-  DEFAULT_RULE,
   incidentTitle,
   mostSevere,
-  prepareAlerts,
-  promotionReason,
   serviceOf,
-  type AlertRule,
   type AlertStatus,
   type IncomingNotification,
-  type PreparedAlert,
 } from '../domain/alerts.js';
+import {
+  DEFAULT_RULE,
+  prepareAlerts,
+  promotionReason,
+  type AlertRule,
+  type PreparedAlert,
+} from '../domain/alertRules.js';
 import { incidentReference, type Severity } from '../domain/incidents.js';
-import { alertEventJson, alertTimelineColumns, notifyOnce, recordAttached, timelineEventJson, TIMELINE_KINDS } from './alertEvents.js';
+import {
+  alertEventJson,
+  alertTimelineColumns,
+  notifyOnce,
+  recordAttached,
+  timelineEventJson,
+  TIMELINE_KINDS,
+} from './alertEvents.js';
 import { cachedIntakePolicies } from './alertPolicies.js';
 import { changeIncident, insertIncident } from './incidents.js';
 import { insertTimelineEvent } from './timeline.js';
@@ -124,9 +133,23 @@ function upsertAlerts(tx: TransactionSql, alerts: PreparedAlert[], actor: Actor)
  * Opens an incident for a group whose alerts meet its rule, attaching every alert of the group seen within the
  * rule's window that is neither suppressed nor already on an incident. Returns the incident's id and number.
  */
-async function promoteIfDue(tx: TransactionSql, groupKey: string, rule: AlertRule, actor: Actor): Promise<{ id: string; number: number } | null> {
+async function promoteIfDue(
+  tx: TransactionSql,
+  groupKey: string,
+  rule: AlertRule,
+  actor: Actor
+): Promise<{ id: string; number: number } | null> {
   const candidates = await tx<
-    { id: string; status: AlertStatus; alertname: string; severity: Severity; labels: Record<string, string>; annotations: Record<string, string>; startsAt: Date; groupDescription: string }[]
+    {
+      id: string;
+      status: AlertStatus;
+      alertname: string;
+      severity: Severity;
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+      startsAt: Date;
+      groupDescription: string;
+    }[]
   >`
     select id, status, alertname, severity, labels, annotations, starts_at, group_description from alerts
     where group_key = ${groupKey} and incident_id is null and suppressed_by is null
@@ -175,7 +198,8 @@ async function settleIncidents(tx: TransactionSql, incidents: Map<string, AlertR
              i.status, i.version, i.number
       from incidents i where i.id = ${incidentId} for update`;
     if (!state || state.firing > 0 || state.status === 'resolved') continue;
-    if (rule.autoResolve === 'follow') await changeIncident(tx, incidentId, state.version, { status: 'resolved' }, SYSTEM_ACTOR);
+    if (rule.autoResolve === 'follow')
+      await changeIncident(tx, incidentId, state.version, { status: 'resolved' }, SYSTEM_ACTOR);
     await insertTimelineEvent(tx, incidentId, SYSTEM_ACTOR, {
       type: 'alerts_resolved',
       message:
@@ -209,9 +233,11 @@ export async function ingestAlerts(sql: Sql, notification: IncomingNotification,
     const toPromote = new Map<string, AlertRule>();
     for (const row of rows) {
       if (row.incidentId) incidents.set(row.incidentId, { number: row.incidentNumber!, opened: false });
-      if (row.isStatusChanged && row.status === 'resolved' && row.incidentId) resolvedOn.set(row.incidentId, ruleOf(row.ruleId));
+      if (row.isStatusChanged && row.status === 'resolved' && row.incidentId)
+        resolvedOn.set(row.incidentId, ruleOf(row.ruleId));
       // Only a new firing alert can open an incident: one first seen already resolved is history, not a page.
-      if (row.isInserted && row.status === 'firing' && !row.incidentId && !row.isSuppressed) toPromote.set(row.groupKey, ruleOf(row.ruleId));
+      if (row.isInserted && row.status === 'firing' && !row.incidentId && !row.isSuppressed)
+        toPromote.set(row.groupKey, ruleOf(row.ruleId));
     }
     for (const [groupKey, rule] of toPromote) {
       const incident = await promoteIfDue(tx, groupKey, rule, actor);

@@ -56,7 +56,10 @@ const toSlo = (r: Row): Slo => ({
   service: r.service,
   name: r.name,
   description: r.description,
-  sli: r.sliType === 'ratio' ? { type: 'ratio', good: r.goodQuery!, total: r.totalQuery } : { type: 'errors', errors: r.errorsQuery!, total: r.totalQuery },
+  sli:
+    r.sliType === 'ratio'
+      ? { type: 'ratio', good: r.goodQuery!, total: r.totalQuery }
+      : { type: 'errors', errors: r.errorsQuery!, total: r.totalQuery },
   objective: r.objective,
   window: r.windowType === 'rolling' ? { type: 'rolling', days: r.windowDays! } : { type: 'calendar_month' },
   burnRateAlerts: r.burnRateAlerts,
@@ -70,7 +73,8 @@ const SELECT = `select o.id, s.name as service, o.name, o.description, o.sli_typ
   o.total_query, o.objective, o.window_type, o.window_days, o.burn_rate_alerts, o.created_by, o.created_at,
   o.updated_at, o.version from slos o join services s on s.id = o.service_id`;
 
-const notFound = (id: string) => new AppError({ code: 'SLO_NOT_FOUND', message: `No SLO with id ${id}`, details: { id } });
+const notFound = (id: string) =>
+  new AppError({ code: 'SLO_NOT_FOUND', message: `No SLO with id ${id}`, details: { id } });
 
 function columns(sql: Sql | TransactionSql, input: SloInput) {
   return {
@@ -118,7 +122,12 @@ export async function createSlo(sql: Sql, input: SloInput, actor: Actor): Promis
       const [row] = await tx<{ id: string }[]>`
         insert into slos ${tx({ ...columns(tx, input), service_id: serviceId, created_by: actor.name })}
         returning id`;
-      await appendEvent(tx, { topic: 'slos', type: 'slo.created', payload: { id: row!.id, ...input }, actor: actor.name });
+      await appendEvent(tx, {
+        topic: 'slos',
+        type: 'slo.created',
+        payload: { id: row!.id, ...input },
+        actor: actor.name,
+      });
       return row!.id;
     })
     .catch((err) => alreadyExists(err, input));
@@ -168,7 +177,13 @@ export interface ServiceIncident {
 }
 
 /** Incidents of a service overlapping [from, to), newest first: the ones that may have spent its budget. */
-export async function incidentsOfService(sql: Sql, service: string, from: Date, to: Date, limit: number): Promise<ServiceIncident[]> {
+export async function incidentsOfService(
+  sql: Sql,
+  service: string,
+  from: Date,
+  to: Date,
+  limit: number
+): Promise<ServiceIncident[]> {
   const rows = await sql<(Omit<ServiceIncident, 'reference'> & { number: number })[]>`
     select i.id, i.number, i.title, i.started_at, i.resolved_at
     from incidents i

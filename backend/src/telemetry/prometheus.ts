@@ -86,7 +86,10 @@ function toQueryData(data: z.infer<typeof Data>): QueryData {
     case 'vector':
       return { resultType: 'vector', result: data.result.map((s) => ({ metric: s.metric, ...toPoint(s.value) })) };
     case 'matrix':
-      return { resultType: 'matrix', result: data.result.map((s) => ({ metric: s.metric, values: s.values.map(toPoint) })) };
+      return {
+        resultType: 'matrix',
+        result: data.result.map((s) => ({ metric: s.metric, values: s.values.map(toPoint) })),
+      };
     case 'scalar':
       return { resultType: 'scalar', result: toPoint(data.result) };
     case 'string':
@@ -158,14 +161,26 @@ export class PrometheusClient {
   }
 
   /** A range query from `start` to `end` every `stepSeconds`. */
-  queryRange(expr: string, range: { start: Date; end: Date; stepSeconds: number }, options: CallOptions = {}): Promise<QueryResponse> {
-    const params = { query: expr, start: seconds(range.start), end: seconds(range.end), step: String(range.stepSeconds) };
+  queryRange(
+    expr: string,
+    range: { start: Date; end: Date; stepSeconds: number },
+    options: CallOptions = {}
+  ): Promise<QueryResponse> {
+    const params = {
+      query: expr,
+      start: seconds(range.start),
+      end: seconds(range.end),
+      step: String(range.stepSeconds),
+    };
     return this.call('/api/v1/query_range', params, options);
   }
 
   private call(path: string, params: Record<string, string>, options: CallOptions): Promise<QueryResponse> {
     const run = () =>
-      this.options.policy.execute((signal) => this.post(path, params, signal), { isIdempotent: true, signal: options.signal });
+      this.options.policy.execute((signal) => this.post(path, params, signal), {
+        isIdempotent: true,
+        signal: options.signal,
+      });
     if (!this.options.cache || options.noCache) return run();
     return this.options.cache.getOrLoad(`${path}?${new URLSearchParams(params)}`, run);
   }
@@ -176,7 +191,11 @@ export class PrometheusClient {
     try {
       res = await this.fetch(this.baseUrl + path, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...this.options.headers },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+          ...this.options.headers,
+        },
         body: new URLSearchParams(params),
         signal,
       });
@@ -196,10 +215,16 @@ export class PrometheusClient {
       // A 2xx whose body is not the API's JSON is as bad as a 502 from a proxy in front of Prometheus.
       const status = res.ok ? 502 : res.status;
       const message = envelope?.error ?? `HTTP ${res.status}: ${text.slice(0, 200)}`;
-      throw new PrometheusError(status, errorType, message, res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : undefined);
+      throw new PrometheusError(
+        status,
+        errorType,
+        message,
+        res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : undefined
+      );
     }
     const data = Data.safeParse(envelope.data);
-    if (!data.success) throw new PrometheusError(502, 'bad_response', 'Prometheus answered data this client cannot read');
+    if (!data.success)
+      throw new PrometheusError(502, 'bad_response', 'Prometheus answered data this client cannot read');
     return { data: toQueryData(data.data), warnings: [...(envelope.warnings ?? []), ...(envelope.infos ?? [])] };
   }
 }
@@ -211,9 +236,18 @@ export class PrometheusClient {
 export function singleValue(response: QueryResponse): number | null {
   const { data } = response;
   const value =
-    data.resultType === 'scalar' ? data.result.value : data.resultType === 'vector' && data.result.length === 1 ? data.result[0]!.value : undefined;
+    data.resultType === 'scalar'
+      ? data.result.value
+      : data.resultType === 'vector' && data.result.length === 1
+        ? data.result[0]!.value
+        : undefined;
   if (data.resultType === 'vector' && data.result.length === 0) return null;
-  if (value === undefined) throw new PrometheusError(422, 'not_single_value', `expected one value, got a ${data.resultType} of ${Array.isArray(data.result) ? data.result.length : 1}`);
+  if (value === undefined)
+    throw new PrometheusError(
+      422,
+      'not_single_value',
+      `expected one value, got a ${data.resultType} of ${Array.isArray(data.result) ? data.result.length : 1}`
+    );
   return Number.isNaN(value) ? null : value;
 }
 
@@ -256,7 +290,10 @@ export interface PrometheusConfig {
  * URL is configured. Basic auth given in the URL (https://user:pass@host) is sent as a header: fetch refuses
  * credentials in URLs.
  */
-export function createPrometheusClient(config: PrometheusConfig, registry: ResilienceRegistry): PrometheusClient | undefined {
+export function createPrometheusClient(
+  config: PrometheusConfig,
+  registry: ResilienceRegistry
+): PrometheusClient | undefined {
   if (!config.url) return undefined;
   const url = new URL(config.url);
   const headers: Record<string, string> = {};

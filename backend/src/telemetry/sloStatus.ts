@@ -66,7 +66,14 @@ export async function incidentCosts(
   client: PrometheusClient,
   slo: SloForStatus,
   incidents: IncidentWindow[],
-  context: { at: Date; windowStart: Date; windowSeconds: number; windowTotalRate: number | null; signal?: AbortSignal; warnings: string[] }
+  context: {
+    at: Date;
+    windowStart: Date;
+    windowSeconds: number;
+    windowTotalRate: number | null;
+    signal?: AbortSignal;
+    warnings: string[];
+  }
 ): Promise<IncidentCost[]> {
   const minutes = budgetMinutes(slo.window, slo.objective, context.at);
   return Promise.all(
@@ -75,7 +82,10 @@ export async function incidentCosts(
       const end = Math.min(incident.resolvedAt?.getTime() ?? Infinity, context.at.getTime());
       const incidentSeconds = Math.round((end - start) / 1000);
       if (incidentSeconds < 1) return { ...incident, budgetBurned: null, budgetBurnedMinutes: null };
-      const answer = await client.query(badRateQuery(slo.sli, secondsRange(incidentSeconds)), { time: new Date(end), signal: context.signal });
+      const answer = await client.query(badRateQuery(slo.sli, secondsRange(incidentSeconds)), {
+        time: new Date(end),
+        signal: context.signal,
+      });
       context.warnings.push(...answer.warnings);
       const burned = incidentBudgetBurned({
         badRate: singleValue(answer),
@@ -128,7 +138,9 @@ export async function sloStatus(
     errorBudget: errorBudget(slo.objective),
     budgetRemaining: remaining,
     budgetRemainingMinutes: remaining === null ? null : remaining * minutes,
-    burnRates: Object.fromEntries(STATUS_BURN_WINDOWS.map((w, n) => [w, burnRate(rates[n] ?? null, slo.objective)])) as SloStatus['burnRates'],
+    burnRates: Object.fromEntries(
+      STATUS_BURN_WINDOWS.map((w, n) => [w, burnRate(rates[n] ?? null, slo.objective)])
+    ) as SloStatus['burnRates'],
     incidents: costs,
     warnings: [...new Set(warnings)],
   };
@@ -143,8 +155,18 @@ export async function incidentCost(
   signal?: AbortSignal
 ): Promise<IncidentCost> {
   const bounds = windowBounds(slo.window, at);
-  const total = await client.query(totalRateQuery(slo.sli, windowRange(slo.window, bounds.elapsedSeconds)), { time: at, signal });
-  const context = { at, windowStart: bounds.start, windowSeconds: bounds.elapsedSeconds, windowTotalRate: singleValue(total), signal, warnings: [] };
+  const total = await client.query(totalRateQuery(slo.sli, windowRange(slo.window, bounds.elapsedSeconds)), {
+    time: at,
+    signal,
+  });
+  const context = {
+    at,
+    windowStart: bounds.start,
+    windowSeconds: bounds.elapsedSeconds,
+    windowTotalRate: singleValue(total),
+    signal,
+    warnings: [],
+  };
   const [cost] = await incidentCosts(client, slo, [incident], context);
   return cost!;
 }

@@ -14,7 +14,8 @@ export const PROMTOOL_BIN = process.env.PROMTOOL_BIN ?? '/usr/bin/promtool';
  * Whether the Prometheus tests run: always in CI (a missing binary then fails them, loudly), elsewhere only when
  * the binaries are installed.
  */
-export const shouldRunPrometheusTests = process.env.CI === 'true' || (existsSync(PROMETHEUS_BIN) && existsSync(PROMTOOL_BIN));
+export const shouldRunPrometheusTests =
+  process.env.CI === 'true' || (existsSync(PROMETHEUS_BIN) && existsSync(PROMTOOL_BIN));
 
 export interface Exporter {
   /** host:port, for a scrape config. */
@@ -93,7 +94,10 @@ export async function startPrometheus(targets: string[], scrapeInterval = '500ms
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${stderr}`);
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       await stop();
@@ -110,7 +114,11 @@ export async function startPrometheus(targets: string[], scrapeInterval = '500ms
     },
     query: async (expr) => {
       const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: expr })}`);
-      const body = (await res.json()) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string };
+      const body = (await res.json()) as {
+        status: string;
+        data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+        error?: string;
+      };
       if (body.status !== 'success') throw new Error(`query ${expr} failed: ${body.error}`);
       return body.data.result;
     },
@@ -119,7 +127,11 @@ export async function startPrometheus(targets: string[], scrapeInterval = '500ms
 }
 
 /** Polls until `check` holds (or throws after `timeoutMs`). */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  what = 'condition'
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check().catch(() => undefined);
