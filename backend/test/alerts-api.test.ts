@@ -236,6 +236,29 @@ describe('silences', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents intake, alerts, rules and silences', async () => {
+    const doc = await expectStatus(await sidecar.call('/api/openapi.json'), 200);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/integrations/alertmanager',
+        '/api/integrations/grafana',
+        '/api/alerts',
+        '/api/alerts/{id}',
+        '/api/incidents/{id}/alerts',
+        '/api/alert-rules',
+        '/api/alert-rules/{id}',
+        '/api/silences',
+        '/api/silences/{id}',
+      ])
+    );
+    expect(doc.components.schemas.AlertmanagerWebhook.required).toEqual(['alerts']);
+    expect(doc.paths['/api/integrations/grafana'].post.parameters).toEqual([
+      expect.objectContaining({ name: 'token', in: 'query' }),
+    ]);
+  });
+});
+
 describe('logs', () => {
   it('never write an intake token, whether it came in the header or the URL', async () => {
     expect(logLines.some((l) => l.includes('/api/integrations/alertmanager'))).toBe(true);

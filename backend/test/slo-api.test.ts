@@ -150,6 +150,24 @@ describe('SLO CRUD', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the SLO routes', async () => {
+    const doc = await expectStatus(await sidecar.call('/api/openapi.json'), 200);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/slos',
+        '/api/slos/rules',
+        '/api/slos/{id}',
+        '/api/slos/{id}/status',
+        '/api/incidents/{id}/slos',
+      ])
+    );
+    expect(doc.components.schemas.SloInput.required).toEqual(
+      expect.arrayContaining(['service', 'name', 'sli', 'objective', 'window'])
+    );
+  });
+});
+
 describe.runIf(shouldRunPrometheusTests)('GET /api/slos/rules', () => {
   it('exports YAML promtool accepts, even with quotes, backslashes and colons in the PromQL', async () => {
     const tricky = {
