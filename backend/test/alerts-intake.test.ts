@@ -139,6 +139,30 @@ describe('a thousand alerts in one payload', () => {
   });
 });
 
+describe('many groups in one payload', () => {
+  it('decides promotion for hundreds of groups in one query, and opens only the due ones', async () => {
+    await expectStatus(
+      await sidecar.call('/api/alert-rules', {
+        method: 'POST',
+        json: { name: 'per-instance', matchers: [{ name: 'alertname', value: 'PerInstance' }], groupBy: ['instance'] },
+      }),
+      201
+    );
+    const alerts = manyAlerts(500, { alertname: 'PerInstance', severity: 'warning' });
+    alerts[7]!.labels.severity = 'critical';
+    const started = performance.now();
+    const summary = await expectStatus(await post('alertmanager', alertmanagerPayload(alerts)), 200);
+    console.log(`500 alerts in 500 groups stored in ${Math.round(performance.now() - started)} ms`);
+    expect(summary).toMatchObject({
+      alerts: 500,
+      created: 500,
+      incidents: [expect.objectContaining({ opened: true })],
+    });
+    const incident = await expectStatus(await sidecar.call(`/api/incidents/${summary.incidents[0].id}/alerts`), 200);
+    expect(incident.items.map((a: { labels: { instance: string } }) => a.labels.instance)).toEqual(['host-7']);
+  });
+});
+
 describe('malformed payloads: 400, nothing stored', () => {
   const good = () => alertmanagerPayload([{ labels: { alertname: 'Bad' } }]);
   const cases: Array<[string, unknown, string]> = [

@@ -130,19 +130,41 @@ function upsertAlerts(tx: TransactionSql, alerts: PreparedAlert[], actor: Actor)
 }
 
 /**
- * Opens an incident for a group whose alerts meet its rule, attaching every alert of the group seen within the
- * rule's window that is neither suppressed nor already on an incident. Returns the incident's id and number.
+ * Which of these groups (each with its rule) now meet their rule, and why: one query for all of them, since a
+ * delivery grouped by labels may touch hundreds of groups. Counts the group's alerts seen within the rule's window
+ * that are neither suppressed nor on an incident.
  */
-async function promoteIfDue(
+async function groupsDue(tx: TransactionSql, groups: Map<string, AlertRule>): Promise<Map<string, string>> {
+  const keys = [...groups.keys()];
+  const stats = await tx<{ groupKey: string; alerts: number; alertnames: number; severities: Severity[] }[]>`
+    select a.group_key, count(*)::int as alerts, count(distinct a.alertname)::int as alertnames,
+           coalesce(array_agg(distinct a.severity) filter (where a.status = 'firing'), '{}') as severities
+    from alerts a join unnest(${keys}::text[], ${keys.map((k) => groups.get(k)!.windowMinutes)}::int[]) as g(key, minutes)
+      on a.group_key = g.key
+    where a.incident_id is null and a.suppressed_by is null and a.last_seen_at >= now() - make_interval(mins => g.minutes)
+    group by a.group_key`;
+  const due = new Map<string, string>();
+  for (const s of stats) {
+    const reason = promotionReason(groups.get(s.groupKey)!, s);
+    if (reason) due.set(s.groupKey, reason);
+  }
+  return due;
+}
+
+/**
+ * Opens an incident for a group that is due (groupsDue), attaching every alert of the group seen within the rule's
+ * window that is neither suppressed nor already on an incident. Returns the incident's id and number.
+ */
+async function promote(
   tx: TransactionSql,
   groupKey: string,
   rule: AlertRule,
+  reason: string,
   actor: Actor
-): Promise<{ id: string; number: number } | null> {
+): Promise<{ id: string; number: number }> {
   const candidates = await tx<
     {
       id: string;
-      status: AlertStatus;
       alertname: string;
       severity: Severity;
       labels: Record<string, string>;
@@ -151,16 +173,10 @@ async function promoteIfDue(
       groupDescription: string;
     }[]
   >`
-    select id, status, alertname, severity, labels, annotations, starts_at, group_description from alerts
+    select id, alertname, severity, labels, annotations, starts_at, group_description from alerts
     where group_key = ${groupKey} and incident_id is null and suppressed_by is null
       and last_seen_at >= now() - make_interval(mins => ${rule.windowMinutes})
     order by starts_at, first_seen_at, fingerprint`;
-  const reason = promotionReason(rule, {
-    alerts: candidates.length,
-    alertnames: new Set(candidates.map((c) => c.alertname)).size,
-    severities: candidates.filter((c) => c.status === 'firing').map((c) => c.severity),
-  });
-  if (!reason) return null;
 
   const names = [...new Set(candidates.map((c) => serviceOf(c.labels)).filter((s): s is string => s !== null))];
   const known = names.length ? await tx<{ name: string }[]>`select name from services where name = any(${names})` : [];
@@ -239,9 +255,10 @@ export async function ingestAlerts(sql: Sql, notification: IncomingNotification,
       if (row.isInserted && row.status === 'firing' && !row.incidentId && !row.isSuppressed)
         toPromote.set(row.groupKey, ruleOf(row.ruleId));
     }
-    for (const [groupKey, rule] of toPromote) {
-      const incident = await promoteIfDue(tx, groupKey, rule, actor);
-      if (incident) incidents.set(incident.id, { number: incident.number, opened: true });
+    const due = toPromote.size ? await groupsDue(tx, toPromote) : new Map<string, string>();
+    for (const [groupKey, reason] of due) {
+      const incident = await promote(tx, groupKey, toPromote.get(groupKey)!, reason, actor);
+      incidents.set(incident.id, { number: incident.number, opened: true });
     }
     await settleIncidents(tx, resolvedOn);
     return {
