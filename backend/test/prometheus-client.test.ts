@@ -9,6 +9,7 @@ import { TtlCache } from '../src/resilience/cache.js';
 import { ResilienceRegistry } from '../src/resilience/registry.js';
 import {
   classifyPrometheusError,
+  createPrometheusClient,
   createPrometheusPolicy,
   parseSampleValue,
   PrometheusClient,
@@ -277,6 +278,25 @@ describe('cache', () => {
     await prom.query('bad', { time: at }).catch(() => undefined);
     await prom.query('bad', { time: at }).catch(() => undefined);
     expect(seen).toHaveLength(4); // errors are not cached
+  });
+});
+
+describe('createPrometheusClient', () => {
+  it('is absent without a URL, and sends credentials given in the URL as basic auth', async () => {
+    const registry = new ResilienceRegistry();
+    expect(createPrometheusClient({ cacheTtlMs: 1000, policy: POLICY }, registry)).toBeUndefined();
+    const url = new URL(baseUrl);
+    url.username = 'studio';
+    url.password = 'p@ss:word';
+    const prom = createPrometheusClient({ url: url.href, cacheTtlMs: 1000, policy: POLICY }, registry)!;
+    handler = json(200, { status: 'success', data: { resultType: 'scalar', result: [1, '1'] } });
+    await prom.query('1');
+    expect(seen[0]).toMatchObject({
+      path: '/prom/api/v1/query',
+      auth: `Basic ${Buffer.from('studio:p@ss:word').toString('base64')}`,
+    });
+    expect(registry.dependencies().map((d) => d.name)).toEqual(['prometheus']);
+    expect(registry.caches().map((c) => c.name)).toEqual(['prometheus']);
   });
 });
 
