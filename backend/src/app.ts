@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.js';
 import { alertRoutes } from './routes/alerts.js';
 import { alertRuleRoutes } from './routes/alertRules.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { liveRoutes } from './routes/live.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { sloRoutes } from './routes/slos.js';
 import type { PrometheusClient } from './telemetry/prometheus.js';
@@ -56,6 +57,8 @@ export interface AppDeps {
   slowRequestMs?: number;
   /** METRICS_TOKEN: when set, /metrics needs it as a bearer token. */
   metricsToken?: string;
+  /** How long a live ticket (POST /api/live/tickets) stays redeemable; 30 s when omitted. */
+  liveTicketTtlMs?: number;
   startedAt?: number;
 }
 
@@ -108,6 +111,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/incidents', incidentRoutes(deps.db));
   app.route('/api/services', serviceRoutes(deps.db));
   app.route('/api/tokens', tokenRoutes(deps.db));
+  app.route('/api/live', liveRoutes(deps.db, deps.liveTicketTtlMs ?? 30_000));
   app.route('/api/integrations', integrationRoutes(deps.db));
   app.route('/api', alertRoutes(deps.db));
   app.route('/api', alertRuleRoutes(deps.db));

@@ -70,6 +70,21 @@ const ConfigSchema = z
       .default('')
       .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
       .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s*]+$/, 'must be origins like https://grafana.example.com (no path, no *)'))),
+    // Live feed (src/live/). Browser WebSockets must come from these origins; unset: the CORS_ORIGINS list.
+    LIVE_ALLOWED_ORIGINS: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+        .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s*]+$/, 'must be origins like https://grafana.example.com (no path, no *)')))
+        .optional()
+    ),
+    LIVE_TICKET_TTL_SECONDS: count.max(300).default(30),
+    LIVE_HEARTBEAT_MS: z.coerce.number().int().min(1000).default(25_000),
+    LIVE_MAX_CONNECTIONS: count.default(10_000),
+    LIVE_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16 * 1024).default(4 * 1024 * 1024),
+    LIVE_MAX_HELD_EVENTS: count.default(10_000),
+    EVENTS_RETENTION_HOURS: z.coerce.number().min(0).default(168),
   })
   .transform((env, ctx) => {
     const isProduction = env.NODE_ENV === 'production';
@@ -147,6 +162,19 @@ const ConfigSchema = z
         requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       } satisfies LimitsConfig,
       corsOrigins: env.CORS_ORIGINS,
+      live: {
+        allowedOrigins: env.LIVE_ALLOWED_ORIGINS ?? env.CORS_ORIGINS,
+        ticketTtlMs: env.LIVE_TICKET_TTL_SECONDS * 1000,
+        heartbeatMs: env.LIVE_HEARTBEAT_MS,
+        maxConnections: env.LIVE_MAX_CONNECTIONS,
+        // Per connection; the worst case for memory is connections × this, reached only if all are stuck at once.
+        maxBufferedBytes: env.LIVE_MAX_BUFFERED_BYTES,
+        maxHeldEvents: env.LIVE_MAX_HELD_EVENTS,
+        maxMessagesPer10s: 100,
+        closeGraceMs: 2000,
+        retentionMs: env.EVENTS_RETENTION_HOURS * 3_600_000,
+        pruneIntervalMs: 10 * 60_000,
+      },
     };
   });
 

@@ -11,6 +11,8 @@ import { openDatabase } from './store/open.js';
 import { createPrometheusClient } from './telemetry/prometheus.js';
 import { createLogger, flushLogger, logResilienceEvents } from './observability/logger.js';
 import { createTracing } from './observability/tracing.js';
+import { createMetrics } from './observability/metrics.js';
+import { startLive } from './live/server.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -58,7 +60,11 @@ async function main(): Promise<void> {
     serviceName: config.observability.serviceName,
     version,
   });
+  // One registry for the HTTP app and the live feed, so /metrics shows both.
+  const metrics = createMetrics({ resilience, dbPoolMax: config.dbPoolMax, version });
   const app = createApp({
+    metrics,
+    liveTicketTtlMs: config.live.ticketTtlMs,
     db,
     resilience,
     lifecycle,
@@ -81,6 +87,16 @@ async function main(): Promise<void> {
       `sidecar listening on http://localhost:${info.port} (API description: /api/openapi.json)`
     );
   });
+  const live = await startLive({
+    server: server as import('node:http').Server,
+    db,
+    databaseUrl: config.databaseUrl ?? embedded!.url,
+    adminToken: config.adminToken,
+    lifecycle,
+    logger,
+    registry: metrics.registry,
+    config: config.live,
+  });
 
   /**
    * Graceful shutdown: readiness turns 503 at once, requests keep being served for the drain delay (so a load
@@ -99,6 +115,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdown.timeoutMs).unref();
     await new Promise((resolve) => setTimeout(resolve, config.shutdown.drainDelayMs));
+    // WebSockets hold their sockets open, so they go first: 1001 tells each client to reconnect to another replica.
+    await live.close();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     (server as import('node:http').Server).closeIdleConnections();
     await closed;

@@ -12,6 +12,8 @@ import { migrate } from '../../src/store/migrate.js';
 import { createPrometheusClient } from '../../src/telemetry/prometheus.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import type { Tracing } from '../../src/observability/tracing.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { startLive, type LiveService } from '../../src/live/server.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -34,6 +36,10 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 
 export interface TestSidecar {
   url: string;
+  /** The database this sidecar uses (another sidecar given it acts as a second replica). */
+  databaseUrl: string;
+  /** The live feed, when started with `live: true`. */
+  live?: LiveService;
   sql: Sql;
   db: Database;
   resilience: ResilienceRegistry;
@@ -54,6 +60,8 @@ export async function startSidecar(
     tracing?: Tracing;
     /** Adds routes after the real ones (test/observability*: a handler that fails in a chosen way). */
     extend?: (app: ReturnType<typeof createApp>) => void;
+    /** Attaches the live feed (/live) as main.ts does; LIVE_* settings come from `env`. */
+    live?: boolean;
   } = {}
 ): Promise<TestSidecar> {
   const testDb = options.databaseUrl ? undefined : await createTestDatabase();
@@ -74,6 +82,8 @@ export async function startSidecar(
   const db = new Database(sql, config.database, resilience);
   const lifecycle = new Lifecycle();
   lifecycle.markServing();
+  // The live feed registers its series in the app's registry, as in main.ts.
+  const liveMetrics = options.live ? createMetrics({ resilience, dbPoolMax: 5, version: 'test' }) : undefined;
   const app = createApp({
     db,
     resilience,
@@ -88,14 +98,31 @@ export async function startSidecar(
     tracing: options.tracing,
     slowRequestMs: config.observability.slowRequestMs,
     metricsToken: config.observability.metricsToken,
+    metrics: liveMetrics,
+    liveTicketTtlMs: config.live.ticketTtlMs,
   });
   options.extend?.(app);
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const databaseUrl = options.databaseUrl ?? testDb!.url;
+  const live = options.live
+    ? await startLive({
+        server: server as import('node:http').Server,
+        db,
+        databaseUrl,
+        adminToken: ADMIN_TOKEN,
+        lifecycle,
+        logger: options.logger ?? createLogger({ level: 'silent' }),
+        registry: liveMetrics!.registry,
+        config: config.live,
+      })
+    : undefined;
   return {
     url,
+    databaseUrl,
+    live,
     sql,
     db,
     resilience,
@@ -108,6 +135,7 @@ export async function startSidecar(
       return fetch(url + path, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
     },
     close: async () => {
+      await live?.close();
       await new Promise((resolve) => server.close(resolve));
       await sql.end({ timeout: 1 });
       await testDb?.drop();

@@ -1,0 +1,152 @@
+import type { Database } from '../store/db.js';
+import { advance, allFinished, parseSnapshot, type OrderingState } from './ordering.js';
+
+/** One outbox row as the live feed sends it. */
+export interface FeedEvent {
+  seq: number;
+  topic: string;
+  /** When the writing transaction started (events.at); for the dispatch delay metric. */
+  at: Date;
+  /** The `{"type":"event",...}` message, serialised once (by Postgres) for every client of every replica. */
+  frame: Buffer;
+}
+
+export interface OutboxFeedOptions {
+  db: Database;
+  /** Rows per read; a burst is read in batches of this size. */
+  batchSize?: number;
+  /** Read even without a notification this often: the safety net for a LISTEN connection that is down. */
+  pollMs?: number;
+  /** How soon to look again while a gap is pending (a rolled-back transaction sends no notification). */
+  gapRetryMs?: number;
+  /** Called synchronously with every batch of events that can go out, in seq order, once each. */
+  onEvents: (events: FeedEvent[]) => void;
+  onError: (err: unknown) => void;
+}
+
+interface Row {
+  snapshot: string;
+  seq: string | null;
+  topic: string | null;
+  at: Date | null;
+  message: string | null;
+}
+
+/**
+ * The wire form of an event, built in SQL so the payload is never parsed and re-serialised in Node: the JSON text
+ * Postgres produces goes to every client as it is.
+ */
+export const EVENT_MESSAGE_SQL = `json_build_object('type', 'event', 'seq', seq, 'topic', topic, 'event', type,
+  'data', payload, 'actor', actor, 'at', at)::text`;
+
+/**
+ * Reads the outbox in seq order from its horizon and hands out each event exactly once, without a gap: see
+ * ordering.ts for why a missing seq is waited for. `horizon` is the seq up to which every event has been handed
+ * out: a subscriber that registers now gets events after it from onEvents, and replays up to it from the table.
+ */
+export class OutboxFeed {
+  private state: OrderingState = { horizon: 0, gap: null };
+  private isReading = false;
+  private isReadAgain = false;
+  private isStopped = false;
+  private isStarted = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+  private readonly gapRetryMs: number;
+
+  constructor(private readonly options: OutboxFeedOptions) {
+    this.batchSize = options.batchSize ?? 1000;
+    this.pollMs = options.pollMs ?? 1000;
+    this.gapRetryMs = options.gapRetryMs ?? 10;
+  }
+
+  get horizon(): number {
+    return this.state.horizon;
+  }
+
+  /**
+   * Starts at the outbox's current end. Transactions still running may hold seqs below it, so the start waits until
+   * those have finished (milliseconds; at most a statement timeout): after that nothing below the start can appear.
+   */
+  async start(): Promise<void> {
+    const [first] = await this.options.db.read(
+      (sql) => sql<{ max: string; snapshot: string }[]>`
+        select coalesce(max(seq), 0)::text as max, pg_current_snapshot()::text as snapshot from events`
+    );
+    const running = parseSnapshot(first!.snapshot).xip;
+    while (running.length) {
+      const [now] = await this.options.db.read((sql) => sql<{ snapshot: string }[]>`select pg_current_snapshot()::text as snapshot`);
+      if (allFinished(running, parseSnapshot(now!.snapshot))) break;
+      await new Promise((resolve) => setTimeout(resolve, this.gapRetryMs));
+    }
+    this.state = { horizon: Number(first!.max), gap: null };
+    this.isStarted = true;
+    // Whatever was committed during the wait is read now, not at the first poll.
+    this.wake();
+  }
+
+  /** Something was committed (a notification) or may have been (LISTEN re-established): read now. */
+  wake(): void {
+    // Before start() the position is unknown: reading from 0 would hand out the whole history.
+    if (this.isStopped || !this.isStarted) return;
+    if (this.isReading) {
+      this.isReadAgain = true;
+      return;
+    }
+    void this.read();
+  }
+
+  stop(): void {
+    this.isStopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    if (this.isStopped) return;
+    this.timer = setTimeout(() => this.wake(), ms);
+    this.timer.unref();
+  }
+
+  private async read(): Promise<void> {
+    this.isReading = true;
+    let nextMs = this.pollMs;
+    try {
+      do {
+        this.isReadAgain = false;
+        const rows = await this.fetch(this.state.horizon);
+        if (this.isStopped) return;
+        const events = rows.filter((r) => r.seq !== null).map(toEvent);
+        const next = advance(this.state, events, parseSnapshot(rows[0]!.snapshot));
+        this.state = { horizon: next.horizon, gap: next.gap };
+        if (next.ready.length) this.options.onEvents(next.ready);
+        if (next.isBlocked) nextMs = this.gapRetryMs;
+        else if (events.length === this.batchSize) this.isReadAgain = true;
+      } while (this.isReadAgain && !this.isStopped);
+    } catch (err) {
+      // The database is down or refusing: keep the position and try again on the next poll.
+      this.options.onError(err);
+    } finally {
+      this.isReading = false;
+      this.schedule(nextMs);
+    }
+  }
+
+  private fetch(after: number): Promise<Row[]> {
+    // One statement, so the rows and the snapshot that explains what is missing from them are the same view.
+    return this.options.db.read(
+      (sql) => sql<Row[]>`
+        select s.snapshot::text as snapshot, e.seq::text as seq, e.topic, e.at, e.message
+        from (select pg_current_snapshot() as snapshot) s
+        left join lateral (
+          select seq, topic, at, ${sql.unsafe(EVENT_MESSAGE_SQL)} as message
+          from events where seq > ${after} order by seq limit ${this.batchSize}
+        ) e on true`
+    );
+  }
+}
+
+function toEvent(row: Row): FeedEvent {
+  return { seq: Number(row.seq), topic: row.topic!, at: row.at!, frame: Buffer.from(row.message!) };
+}
