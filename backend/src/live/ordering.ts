@@ -3,15 +3,19 @@
  * still to commit. Pure functions, so the reasoning can be tested without a database.
  *
  * Seqs are taken at insert and become visible at commit: a reader can see 41 and 43 while 42's transaction is still
- * running (it will appear) or was rolled back (it never will). When the reader meets such a gap it notes which
- * transactions were running at that moment (`pg_current_snapshot()` of the same statement). The owner of a missing
- * seq below the first row past the gap took its seq before that row's owner did, and that row was already committed,
- * so the owner already had a transaction id then (migration 003's trigger makes sure of it): it is either among the
- * noted transactions or finished before the snapshot (and then, as it is not visible, rolled back). Once every noted
- * transaction has finished, a fresh read shows every seq of the gap that will ever exist; the rest can be skipped.
+ * running (it will appear) or was rolled back (it never will). The owner of a missing seq took it before the owner of
+ * the first visible seq after the gap took that one, and that owner had committed when the read's snapshot was
+ * taken; the owner of the missing seq already had a transaction id then (migration 003's trigger makes sure of it),
+ * so at that moment it was running or finished (rolled back, as its row is not visible).
+ *
+ * So, on meeting a new gap, the reader notes every transaction running *after* that read (from pg_locks: a
+ * snapshot's xip is not enough, it leaves out transactions with ids at or above its xmax, which is only the last
+ * completed id plus one). An owner missing from that list finished between the read and the list, and a later read
+ * sees its row if it committed. Once every noted transaction has finished, a later read (never the one that found
+ * the gap) shows every seq of the gap that will ever exist, and the rest can be skipped.
  */
 
-/** A `pg_snapshot`: transactions below xmin are finished; those in xip are running; xmax and above had not started. */
+/** A `pg_snapshot`: ids below xmin are finished; those in xip, and any at or above xmax, are not. */
 export interface Snapshot {
   xmin: bigint;
   xmax: bigint;
@@ -23,6 +27,18 @@ export function parseSnapshot(text: string): Snapshot {
   const [xmin, xmax, xip = ''] = text.split(':');
   if (xmin === undefined || xmax === undefined) throw new Error(`not a pg_snapshot: ${text}`);
   return { xmin: BigInt(xmin), xmax: BigInt(xmax), xip: xip ? xip.split(',').map(BigInt) : [] };
+}
+
+/**
+ * pg_locks gives 32-bit transaction ids; snapshots give 64-bit ones (epoch in the high bits). A running transaction
+ * is far less than 2^31 ids from the snapshot's xmax, so the nearest 64-bit id with the same low bits is it.
+ */
+export function widenXid(xid32: bigint, near: bigint): bigint {
+  const wrap = 1n << 32n;
+  const candidate = (near & ~(wrap - 1n)) | xid32;
+  const options = [candidate - wrap, candidate, candidate + wrap].filter((x) => x >= 0n);
+  const distance = (x: bigint) => (x > near ? x - near : near - x);
+  return options.reduce((best, x) => (distance(x) < distance(best) ? x : best));
 }
 
 /** True when every transaction in `running` has finished as seen by `now` (committed or rolled back). */
@@ -42,16 +58,21 @@ export interface OrderingState {
   gap: PendingGap | null;
 }
 
-export interface Advance<R> extends OrderingState {
+export interface Advance<R> {
+  horizon: number;
   /** Rows to hand out now, in seq order. */
   ready: R[];
+  /** The gap still waited on (kept from the state), if the walk stopped at one it covers. */
+  gap: PendingGap | null;
+  /** Set when the walk stopped at a gap no note covers: note the running transactions with this as `upper`. */
+  noteAt?: number;
   /** True when a gap stops the reader: read again shortly (rolled-back owners send no notification). */
   isBlocked: boolean;
 }
 
 /**
  * Walks `rows` (seq > state.horizon, ascending, all read with `snapshot`) and returns those that can be handed out
- * now, the new horizon, and the gap still being waited on, if any.
+ * now, the new horizon, and what to wait for, if anything.
  */
 export function advance<R extends { seq: number }>(state: OrderingState, rows: readonly R[], snapshot: Snapshot): Advance<R> {
   let { horizon, gap } = state;
@@ -59,10 +80,10 @@ export function advance<R extends { seq: number }>(state: OrderingState, rows: r
   for (const row of rows) {
     if (row.seq <= horizon) continue;
     if (row.seq !== horizon + 1) {
-      // Keep an older note while it still covers this gap: its transactions finish no later than today's.
-      if (gap === null || row.seq > gap.upper) gap = { upper: row.seq, running: snapshot.xip };
-      // Settled when every possible owner has finished as of this read (at once if nothing was running).
-      if (!allFinished(gap.running, snapshot)) return { horizon, gap, ready, isBlocked: true };
+      // A note taken earlier covers this gap while row.seq <= upper; its transactions finish no later than newer ones.
+      const isCovered = gap !== null && row.seq <= gap.upper;
+      if (!isCovered) return { horizon, gap: null, ready, noteAt: row.seq, isBlocked: true };
+      if (!allFinished(gap!.running, snapshot)) return { horizon, gap, ready, isBlocked: true };
     }
     ready.push(row);
     horizon = row.seq;

@@ -1,5 +1,5 @@
 import type { Database } from '../store/db.js';
-import { advance, allFinished, parseSnapshot, type OrderingState } from './ordering.js';
+import { advance, allFinished, parseSnapshot, widenXid, type OrderingState } from './ordering.js';
 
 /** One outbox row as the live feed sends it. */
 export interface FeedEvent {
@@ -71,11 +71,11 @@ export class OutboxFeed {
    */
   async start(): Promise<void> {
     const [first] = await this.options.db.read(
-      (sql) => sql<{ max: string; snapshot: string }[]>`
-        select coalesce(max(seq), 0)::text as max, pg_current_snapshot()::text as snapshot from events`
+      (sql) => sql<{ max: string }[]>`select coalesce(max(seq), 0)::text as max from events`
     );
-    const running = parseSnapshot(first!.snapshot).xip;
-    while (running.length) {
+    // Same reasoning as a gap (ordering.ts): whoever may own an unseen seq below the start is running now.
+    const running = await this.runningTransactions();
+    for (;;) {
       const [now] = await this.options.db.read((sql) => sql<{ snapshot: string }[]>`select pg_current_snapshot()::text as snapshot`);
       if (allFinished(running, parseSnapshot(now!.snapshot))) break;
       await new Promise((resolve) => setTimeout(resolve, this.gapRetryMs));
@@ -121,6 +121,8 @@ export class OutboxFeed {
         const next = advance(this.state, events, parseSnapshot(rows[0]!.snapshot));
         this.state = { horizon: next.horizon, gap: next.gap };
         if (next.ready.length) this.options.onEvents(next.ready);
+        // Taken after the read, on purpose: see ordering.ts.
+        if (next.noteAt !== undefined) this.state.gap = { upper: next.noteAt, running: await this.runningTransactions() };
         if (next.isBlocked) nextMs = this.gapRetryMs;
         else if (events.length === this.batchSize) this.isReadAgain = true;
       } while (this.isReadAgain && !this.isStopped);
@@ -133,6 +135,18 @@ export class OutboxFeed {
     }
   }
 
+  /** Every transaction that holds a transaction id right now (each holds an exclusive lock on its own id). */
+  private async runningTransactions(): Promise<bigint[]> {
+    const [row] = await this.options.db.read(
+      (sql) => sql<{ snapshot: string; xids: string[] }[]>`
+        select pg_current_snapshot()::text as snapshot,
+               coalesce(array_agg(transactionid::text), '{}'::text[]) as xids
+        from pg_locks where locktype = 'transactionid' and mode = 'ExclusiveLock' and granted`
+    );
+    const { xmax } = parseSnapshot(row!.snapshot);
+    return row!.xids.map((x) => widenXid(BigInt(x), xmax));
+  }
+
   private fetch(after: number): Promise<Row[]> {
     // One statement, so the rows and the snapshot that explains what is missing from them are the same view.
     return this.options.db.read(
@@ -142,7 +156,8 @@ export class OutboxFeed {
         left join lateral (
           select seq, topic, at, ${sql.unsafe(EVENT_MESSAGE_SQL)} as message
           from events where seq > ${after} order by seq limit ${this.batchSize}
-        ) e on true`
+        ) e on true
+        order by e.seq`
     );
   }
 }

@@ -33,7 +33,7 @@ export async function readReplayPage(sql: Sql, topics: string[], after: number, 
     select seq::text as seq, ${sql.unsafe(EVENT_MESSAGE_SQL)} as message
     from events
     where seq > ${after} and seq <= ${through} and topic = any(${topics}::text[])
-    order by seq
+    order by events.seq -- qualified: a bare "seq" would sort by the text column of the same name
     limit ${limit}`;
   return rows.map((r) => ({ seq: Number(r.seq), frame: Buffer.from(r.message) }));
 }
