@@ -50,7 +50,7 @@ describe('two replicas on one database', () => {
   it('delivers a write through A to clients on B (and on A), in the same order', async () => {
     const onA = await follow(a);
     const onB = await follow(b);
-    const written = [];
+    const written: { id: string; answeredAt: number }[] = [];
     for (let i = 0; i < 20; i++) written.push(await declare(a, `replica write ${i}`));
     await Promise.all([onA.waitForEvents(20), onB.waitForEvents(20)]);
     expect(onB.events.map((e) => e.data.id)).toEqual(written.map((w) => w.id));
