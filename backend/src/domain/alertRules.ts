@@ -112,15 +112,27 @@ export function groupKeyOf(
   notification: Omit<IncomingNotification, 'alerts'>,
   labels: Record<string, string>
 ): GroupKey {
-  let description: string;
+  return toGroupKey(groupDescription(rule, notification, labels));
+}
+
+const toGroupKey = (description: string): GroupKey => ({
+  key: createHash('sha256').update(description).digest('hex').slice(0, 32),
+  description,
+});
+
+function groupDescription(
+  rule: AlertRule,
+  notification: Omit<IncomingNotification, 'alerts'>,
+  labels: Record<string, string>
+): string {
   if (rule.groupBy && rule.groupBy.length > 0) {
-    description = `labels ${rule.groupBy.map((n) => `${n}=${JSON.stringify(labels[n] ?? '')}`).join(',')}`;
-  } else if (notification.groupKey) {
-    description = `${notification.source} ${JSON.stringify(notification.receiver)} ${notification.groupKey}`;
-  } else {
-    description = `labels service=${JSON.stringify(serviceOf(labels) ?? '')},alertname=${JSON.stringify(labels.alertname ?? '')}`;
+    return `labels ${rule.groupBy.map((n) => `${n}=${JSON.stringify(labels[n] ?? '')}`).join(',')}`;
   }
-  return { key: createHash('sha256').update(description).digest('hex').slice(0, 32), description };
+  if (notification.groupKey) {
+    return `${notification.source} ${JSON.stringify(notification.receiver)} ${notification.groupKey}`;
+  }
+  const service = JSON.stringify(serviceOf(labels) ?? '');
+  return `labels service=${service},alertname=${JSON.stringify(labels.alertname ?? '')}`;
 }
 
 /** What a group of not-yet-promoted, not-suppressed alerts looks like within its rule's window. */
@@ -202,6 +214,17 @@ export function prepareAlerts(
   now: Date
 ): PreparedAlert[] {
   const byKey = new Map<string, PreparedAlert>();
+  // A notification is usually one group: hash each group's description once, not once per alert.
+  const groups = new Map<string, GroupKey>();
+  const groupOf = (rule: AlertRule, labels: Record<string, string>) => {
+    const description = groupDescription(rule, notification, labels);
+    let group = groups.get(description);
+    if (!group) {
+      group = toGroupKey(description);
+      groups.set(description, group);
+    }
+    return group;
+  };
   for (const alert of notification.alerts) {
     const startsAt = normaliseTimestamp(alert.startsAt);
     if (!startsAt) throw new Error(`unreadable startsAt: ${alert.startsAt}`);
@@ -230,7 +253,7 @@ export function prepareAlerts(
       annotations: alert.annotations,
       generatorUrl: alert.generatorURL || null,
       details: alert.details ?? {},
-      group: groupKeyOf(rule, notification, alert.labels),
+      group: groupOf(rule, alert.labels),
       rule,
       suppressedBy: suppressionOf(silences, alert.labels, now)?.id ?? null,
       deliveries: 1,

@@ -29,6 +29,8 @@ export interface IncomingNotification {
   receiver: string;
   groupKey: string | null;
   alerts: IncomingAlert[];
+  /** Extras every alert of the delivery shares (receiver, externalURL), stored with each. */
+  details?: Record<string, unknown>;
 }
 
 // FNV-1a 64, as Prometheus' model.labelSetToFingerprint, in four 16-bit limbs so it needs no BigInt (intake hashes

@@ -138,9 +138,10 @@ function toNotification(
     endsAt: a.endsAt,
     generatorURL: a.generatorURL,
     fingerprint: a.fingerprint,
-    details: { receiver: payload.receiver, externalURL: payload.externalURL ?? null, ...extras(a) },
+    details: extras(a),
   }));
-  return { source, receiver: payload.receiver, groupKey: payload.groupKey || null, alerts };
+  const details = { receiver: payload.receiver, externalURL: payload.externalURL ?? null };
+  return { source, receiver: payload.receiver, groupKey: payload.groupKey || null, alerts, details };
 }
 
 const grafanaExtras = (a: ParsedAlert) =>

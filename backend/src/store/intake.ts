@@ -63,31 +63,39 @@ function lockGroups(tx: TransactionSql, keys: string[]) {
  * inserted or resolved (status_xact says which, even under concurrent deliveries) write its timeline entries,
  * its outbox events and their NOTIFYs.
  */
-function upsertAlerts(tx: TransactionSql, alerts: PreparedAlert[], actor: Actor) {
-  const rows = alerts.map((a) => ({
-    source: a.source,
-    fingerprint: a.fingerprint,
-    starts_at: a.startsAt,
-    ends_at: a.endsAt,
-    status: a.status,
-    alertname: a.alertname,
-    severity: a.severity,
-    labels: a.labels,
-    annotations: a.annotations,
-    generator_url: a.generatorUrl,
-    details: a.details,
-    group_key: a.group.key,
-    group_description: a.group.description,
-    rule_id: a.rule.id,
-    suppressed_by: a.suppressedBy,
-    count: a.deliveries,
-  }));
+function upsertAlerts(tx: TransactionSql, alerts: PreparedAlert[], shared: Record<string, unknown>, actor: Actor) {
+  // Null fields are left out (jsonb_to_recordset reads a missing key as null): the rows are most of what a
+  // delivery sends to Postgres.
+  const rows = alerts.map((a) => {
+    const row: Record<string, unknown> = {
+      fingerprint: a.fingerprint,
+      starts_at: a.startsAt,
+      status: a.status,
+      alertname: a.alertname,
+      severity: a.severity,
+      labels: a.labels,
+      annotations: a.annotations,
+      group_key: a.group.key,
+      group_description: a.group.description,
+    };
+    if (a.endsAt) row.ends_at = a.endsAt;
+    if (a.generatorUrl) row.generator_url = a.generatorUrl;
+    if (Object.keys(a.details).length) row.details = a.details;
+    if (a.rule.id) row.rule_id = a.rule.id;
+    if (a.suppressedBy) row.suppressed_by = a.suppressedBy;
+    if (a.deliveries > 1) row.count = a.deliveries;
+    return row;
+  });
+  const source = alerts[0]?.source ?? 'alertmanager';
   return tx<StoredRow[]>`
     with input as (
-      select * from jsonb_to_recordset(${tx.json(rows as never)}::jsonb) as x(
-        source text, fingerprint text, starts_at timestamptz, ends_at timestamptz, status text, alertname text,
-        severity text, labels jsonb, annotations jsonb, generator_url text, details jsonb, group_key text,
-        group_description text, rule_id uuid, suppressed_by uuid, count integer)
+      select ${source}::text as source, fingerprint, starts_at, ends_at, status, alertname, severity, labels,
+             annotations, generator_url, ${tx.json(shared as never)}::jsonb || coalesce(details, '{}') as details,
+             group_key, group_description, rule_id, suppressed_by, coalesce(count, 1) as count
+      from jsonb_to_recordset(${tx.json(rows as never)}::jsonb) as x(
+        fingerprint text, starts_at timestamptz, ends_at timestamptz, status text, alertname text, severity text,
+        labels jsonb, annotations jsonb, generator_url text, details jsonb, group_key text, group_description text,
+        rule_id uuid, suppressed_by uuid, count integer)
     ), open as (
       select g.key, g.incident_id from alert_groups g join incidents i on i.id = g.incident_id
       where g.key in (select group_key from input) and i.status <> 'resolved'
@@ -242,7 +250,10 @@ export async function ingestAlerts(sql: Sql, notification: IncomingNotification,
   return sql.begin(async (tx) => {
     const groupKeys = [...new Set(alerts.map((a) => a.group.key))].sort();
     // Sent together: Postgres runs them in order, so the upsert's snapshot is taken after the locks are held.
-    const [, rows] = await Promise.all([lockGroups(tx, groupKeys), upsertAlerts(tx, alerts, actor)]);
+    const [, rows] = await Promise.all([
+      lockGroups(tx, groupKeys),
+      upsertAlerts(tx, alerts, notification.details ?? {}, actor),
+    ]);
 
     const incidents = new Map<string, { number: number; opened: boolean }>();
     const resolvedOn = new Map<string, AlertRule>();
