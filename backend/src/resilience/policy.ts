@@ -87,7 +87,9 @@ export class DependencyPolicy {
       handleWhen((e) => isTimeout(e) || classify(e).isFailure),
       { halfOpenAfter: options.breaker.halfOpenAfterMs, breaker: new StudioBreaker(options.breaker) }
     );
-    const timeoutPolicy = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+    // abortOnReturn off: aborting a finished call's signal builds a DOMException with a stack on every success,
+    // the largest cost of the policy on fast queries. The signal still aborts when the timeout fires.
+    const timeoutPolicy = timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
     const retryWhen = (isIdempotent: boolean) =>
       retry(
         handleWhen((e) => {
