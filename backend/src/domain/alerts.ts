@@ -83,6 +83,10 @@ export function normaliseTimestamp(text: string | null | undefined): string | nu
   if (m[1]!.startsWith('0001-')) return null;
   const seconds = Date.parse(`${m[1]}${m[3]!.toUpperCase()}`);
   if (Number.isNaN(seconds)) return null;
+  // Already UTC with at most microseconds (what Alertmanager and Grafana send): only pad, no arithmetic.
+  const fraction = m[2] ?? '';
+  if ((m[3] === 'Z' || m[3] === 'z') && fraction.length <= 6)
+    return `${m[1]!.toUpperCase()}.${fraction.padEnd(6, '0')}Z`;
   const micros = Math.round(Number(`0.${m[2] ?? '0'}`) * 1e6); // 0..1e6: rounding may carry into the next ms
   const ms = new Date(seconds + Math.floor(micros / 1000)).toISOString().slice(0, 23);
   return `${ms}${String(micros % 1000).padStart(3, '0')}Z`;

@@ -8,8 +8,6 @@ import type { TransactionSql } from 'postgres';
 import type { Actor } from '../domain/actor.js';
 import { EVENTS_CHANNEL } from './events.js';
 
-const US = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
-
 /** One row per kind of entry an alert may get: fired, and resolved when it is. */
 export const TIMELINE_KINDS = `(values ('alert_fired'), ('alert_resolved')) as k(type)`;
 
@@ -22,23 +20,26 @@ export function alertTimelineColumns(tx: TransactionSql, actor: Actor) {
       || coalesce(' — ' || nullif(btrim(a.annotations->>'summary'), ''), ''),
     jsonb_build_object('alertId', a.id, 'source', a.source, 'fingerprint', a.fingerprint, 'labels', a.labels,
       case k.type when 'alert_fired' then 'startsAt' else 'endsAt' end,
-      to_char(case k.type when 'alert_fired' then a.starts_at else a.ends_at end at time zone 'UTC', ${tx.unsafe(US)})),
+      case k.type when 'alert_fired' then a.starts_at else a.ends_at end),
     date_trunc('milliseconds', coalesce(case k.type when 'alert_fired' then a.starts_at else a.ends_at end, now()))`;
 }
 
-/** timeline.added's payload, shaped as timeline.ts writes it (the row in camelCase), from the alias `tl`. */
+/**
+ * timeline.added's payload, shaped as timeline.ts writes it (the row in camelCase), from the alias `tl`. Times are
+ * Postgres' ISO 8601 (`2026-01-10T10:00:00.123+00:00`): the same instants as JavaScript's, without formatting cost.
+ */
 export function timelineEventJson(tx: TransactionSql) {
-  return tx`jsonb_build_object('id', tl.id, 'incidentId', tl.incident_id, 'type', tl.type,
-    'occurredAt', to_char(tl.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  return tx`jsonb_build_object('id', tl.id, 'incidentId', tl.incident_id, 'type', tl.type, 'occurredAt', tl.occurred_at,
     'author', tl.author, 'source', tl.source, 'message', tl.message, 'data', tl.data)`;
 }
 
-/** The `alerts` topic's payload for the alert `a`. */
+/**
+ * The `alerts` topic's payload for the alert `a`: what changed and where it belongs; labels and annotations are
+ * one GET /api/alerts/:id away (and on the timeline entry), so a storm's outbox rows stay small.
+ */
 export function alertEventJson(tx: TransactionSql) {
   return tx`jsonb_build_object('id', a.id, 'source', a.source, 'fingerprint', a.fingerprint, 'status', a.status,
-    'alertname', a.alertname, 'severity', a.severity, 'labels', a.labels,
-    'startsAt', to_char(a.starts_at at time zone 'UTC', ${tx.unsafe(US)}),
-    'endsAt', to_char(a.ends_at at time zone 'UTC', ${tx.unsafe(US)}),
+    'alertname', a.alertname, 'severity', a.severity, 'startsAt', a.starts_at, 'endsAt', a.ends_at,
     'suppressedBy', a.suppressed_by, 'incidentId', a.incident_id)`;
 }
 

@@ -64,9 +64,9 @@ function selectAlerts(sql: Sql) {
   return sql`
     select a.id, a.source, a.fingerprint, a.status, a.alertname, a.severity, a.labels, a.annotations,
            a.starts_at, to_char(a.starts_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as starts_key, a.ends_at, a.generator_url, a.details,
-           a.group_key, a.group_description, a.rule_id, a.suppressed_by, a.first_seen_at, a.last_seen_at, a.count,
+           a.group_key, coalesce(g.description, '') as group_description, a.rule_id, a.suppressed_by, a.first_seen_at, a.last_seen_at, a.count,
            a.incident_id, i.number as incident_number, i.status as incident_status
-    from alerts a left join incidents i on i.id = a.incident_id`;
+    from alerts a left join incidents i on i.id = a.incident_id left join alert_groups g on g.key = a.group_key`;
 }
 
 /** Alerts newest first (by startsAt), filtered; `limit` rows from the keyset position. */

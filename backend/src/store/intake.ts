@@ -13,6 +13,7 @@ import {
   prepareAlerts,
   promotionReason,
   type AlertRule,
+  type GroupKey,
   type PreparedAlert,
 } from '../domain/alertRules.js';
 import { incidentReference, type Severity } from '../domain/incidents.js';
@@ -40,15 +41,17 @@ export interface IntakeSummary {
   incidents: Array<{ id: string; reference: string; opened: boolean }>;
 }
 
-interface StoredRow {
+/** What one statement did, per group, rule and incident of the delivery (a few rows, not one per alert). */
+interface StoredGroup {
   groupKey: string;
   ruleId: string | null;
-  status: AlertStatus;
   incidentId: string | null;
   incidentNumber: number | null;
-  isInserted: boolean;
-  isStatusChanged: boolean;
-  isSuppressed: boolean;
+  inserted: number;
+  resolved: number;
+  suppressed: number;
+  /** New firing alerts, neither suppressed nor on an incident: the group may be due for promotion. */
+  isPromotable: boolean;
 }
 
 // Two transactions deciding promotion for one group at once would open two incidents; each group's decision is
@@ -63,7 +66,13 @@ function lockGroups(tx: TransactionSql, keys: string[]) {
  * inserted or resolved (status_xact says which, even under concurrent deliveries) write its timeline entries,
  * its outbox events and their NOTIFYs.
  */
-function upsertAlerts(tx: TransactionSql, alerts: PreparedAlert[], shared: Record<string, unknown>, actor: Actor) {
+function upsertAlerts(
+  tx: TransactionSql,
+  alerts: PreparedAlert[],
+  groups: GroupKey[],
+  shared: Record<string, unknown>,
+  actor: Actor
+) {
   // Null fields are left out (jsonb_to_recordset reads a missing key as null): the rows are most of what a
   // delivery sends to Postgres.
   const rows = alerts.map((a) => {
@@ -76,7 +85,6 @@ function upsertAlerts(tx: TransactionSql, alerts: PreparedAlert[], shared: Recor
       labels: a.labels,
       annotations: a.annotations,
       group_key: a.group.key,
-      group_description: a.group.description,
     };
     if (a.endsAt) row.ends_at = a.endsAt;
     if (a.generatorUrl) row.generator_url = a.generatorUrl;
@@ -87,23 +95,27 @@ function upsertAlerts(tx: TransactionSql, alerts: PreparedAlert[], shared: Recor
     return row;
   });
   const source = alerts[0]?.source ?? 'alertmanager';
-  return tx<StoredRow[]>`
+  return tx<StoredGroup[]>`
     with input as (
       select ${source}::text as source, fingerprint, starts_at, ends_at, status, alertname, severity, labels,
              annotations, generator_url, ${tx.json(shared as never)}::jsonb || coalesce(details, '{}') as details,
-             group_key, group_description, rule_id, suppressed_by, coalesce(count, 1) as count
+             group_key, rule_id, suppressed_by, coalesce(count, 1) as count
       from jsonb_to_recordset(${tx.json(rows as never)}::jsonb) as x(
         fingerprint text, starts_at timestamptz, ends_at timestamptz, status text, alertname text, severity text,
-        labels jsonb, annotations jsonb, generator_url text, details jsonb, group_key text, group_description text,
-        rule_id uuid, suppressed_by uuid, count integer)
+        labels jsonb, annotations jsonb, generator_url text, details jsonb, group_key text, rule_id uuid,
+        suppressed_by uuid, count integer)
+    ), seen as (
+      insert into alert_groups (key, description)
+      select key, description from jsonb_to_recordset(${tx.json(groups as never)}::jsonb) as g(key text, description text)
+      on conflict (key) do nothing
     ), open as (
       select g.key, g.incident_id from alert_groups g join incidents i on i.id = g.incident_id
       where g.key in (select group_key from input) and i.status <> 'resolved'
     ), a as (
       insert into alerts (source, fingerprint, starts_at, ends_at, status, alertname, severity, labels, annotations,
-                          generator_url, details, group_key, group_description, rule_id, suppressed_by, incident_id, count)
+                          generator_url, details, group_key, rule_id, suppressed_by, incident_id, count)
       select input.source, fingerprint, starts_at, ends_at, status, alertname, severity, labels, annotations,
-             generator_url, details, group_key, group_description, rule_id, suppressed_by,
+             generator_url, details, group_key, rule_id, suppressed_by,
              case when suppressed_by is null then open.incident_id end, count
       from input left join open on open.key = input.group_key
       on conflict (source, fingerprint, starts_at) do update set
@@ -132,9 +144,15 @@ function upsertAlerts(tx: TransactionSql, alerts: PreparedAlert[], shared: Recor
       from a where a.is_status_changed
       returning seq
     )
-    select a.group_key, a.rule_id, a.status, a.incident_id, i.number as incident_number, a.is_inserted,
-           a.is_status_changed, a.suppressed_by is not null as is_suppressed, ${notifyOnce(tx)} as notified
-    from a left join incidents i on i.id = a.incident_id`;
+    select a.group_key, a.rule_id, a.incident_id, i.number as incident_number,
+           (count(*) filter (where a.is_inserted))::int as inserted,
+           (count(*) filter (where a.is_status_changed and a.status = 'resolved'))::int as resolved,
+           (count(*) filter (where a.suppressed_by is not null))::int as suppressed,
+           bool_or(a.is_inserted and a.status = 'firing' and a.incident_id is null and a.suppressed_by is null)
+             as is_promotable,
+           ${notifyOnce(tx)} as notified
+    from a left join incidents i on i.id = a.incident_id
+    group by a.group_key, a.rule_id, a.incident_id, i.number`;
 }
 
 /**
@@ -165,7 +183,7 @@ async function groupsDue(tx: TransactionSql, groups: Map<string, AlertRule>): Pr
  */
 async function promote(
   tx: TransactionSql,
-  groupKey: string,
+  group: GroupKey,
   rule: AlertRule,
   reason: string,
   actor: Actor
@@ -178,11 +196,10 @@ async function promote(
       labels: Record<string, string>;
       annotations: Record<string, string>;
       startsAt: Date;
-      groupDescription: string;
     }[]
   >`
-    select id, alertname, severity, labels, annotations, starts_at, group_description from alerts
-    where group_key = ${groupKey} and incident_id is null and suppressed_by is null
+    select id, alertname, severity, labels, annotations, starts_at from alerts
+    where group_key = ${group.key} and incident_id is null and suppressed_by is null
       and last_seen_at >= now() - make_interval(mins => ${rule.windowMinutes})
     order by starts_at, first_seen_at, fingerprint`;
 
@@ -192,7 +209,7 @@ async function promote(
     tx,
     {
       title: incidentTitle(candidates),
-      description: `Opened from alerts (${reason}; rule ${rule.name}). Group: ${candidates[0]!.groupDescription}`,
+      description: `Opened from alerts (${reason}; rule ${rule.name}). Group: ${group.description}`,
       severity: mostSevere(candidates.map((c) => c.severity)),
       labels: commonLabels(candidates.map((c) => c.labels)),
       services: known.map((k) => k.name),
@@ -203,8 +220,8 @@ async function promote(
   const ids = candidates.map((c) => c.id);
   await tx`update alerts set incident_id = ${incident.id} where id = any(${ids}::uuid[])`;
   await tx`
-    insert into alert_groups (key, description, incident_id) values (${groupKey}, ${candidates[0]!.groupDescription}, ${incident.id})
-    on conflict (key) do update set incident_id = excluded.incident_id, updated_at = date_trunc('milliseconds', now())`;
+    update alert_groups set incident_id = ${incident.id}, updated_at = date_trunc('milliseconds', now())
+    where key = ${group.key}`;
   // The entries say what the sender reported; the incident itself is the studio's doing (SYSTEM_ACTOR).
   await recordAttached(tx, ids, actor);
   return { id: incident.id, number: incident.number };
@@ -248,11 +265,12 @@ export async function ingestAlerts(sql: Sql, notification: IncomingNotification,
   const ruleById = new Map(rules.map((r) => [r.id, r]));
   const ruleOf = (id: string | null) => (id && ruleById.get(id)) || DEFAULT_RULE;
   return sql.begin(async (tx) => {
-    const groupKeys = [...new Set(alerts.map((a) => a.group.key))].sort();
+    const groupByKey = new Map(alerts.map((a) => [a.group.key, a.group]));
+    const groupKeys = [...groupByKey.keys()].sort();
     // Sent together: Postgres runs them in order, so the upsert's snapshot is taken after the locks are held.
     const [, rows] = await Promise.all([
       lockGroups(tx, groupKeys),
-      upsertAlerts(tx, alerts, notification.details ?? {}, actor),
+      upsertAlerts(tx, alerts, [...groupByKey.values()], notification.details ?? {}, actor),
     ]);
 
     const incidents = new Map<string, { number: number; opened: boolean }>();
@@ -260,24 +278,22 @@ export async function ingestAlerts(sql: Sql, notification: IncomingNotification,
     const toPromote = new Map<string, AlertRule>();
     for (const row of rows) {
       if (row.incidentId) incidents.set(row.incidentId, { number: row.incidentNumber!, opened: false });
-      if (row.isStatusChanged && row.status === 'resolved' && row.incidentId)
-        resolvedOn.set(row.incidentId, ruleOf(row.ruleId));
+      if (row.resolved > 0 && row.incidentId) resolvedOn.set(row.incidentId, ruleOf(row.ruleId));
       // Only a new firing alert can open an incident: one first seen already resolved is history, not a page.
-      if (row.isInserted && row.status === 'firing' && !row.incidentId && !row.isSuppressed)
-        toPromote.set(row.groupKey, ruleOf(row.ruleId));
+      if (row.isPromotable) toPromote.set(row.groupKey, ruleOf(row.ruleId));
     }
     const due = toPromote.size ? await groupsDue(tx, toPromote) : new Map<string, string>();
     for (const [groupKey, reason] of due) {
-      const incident = await promote(tx, groupKey, toPromote.get(groupKey)!, reason, actor);
+      const incident = await promote(tx, groupByKey.get(groupKey)!, toPromote.get(groupKey)!, reason, actor);
       incidents.set(incident.id, { number: incident.number, opened: true });
     }
     await settleIncidents(tx, resolvedOn);
     return {
       received: notification.alerts.length,
       alerts: alerts.length,
-      created: rows.filter((r) => r.isInserted).length,
-      resolved: rows.filter((r) => r.isStatusChanged && r.status === 'resolved').length,
-      suppressed: rows.filter((r) => r.isSuppressed).length,
+      created: rows.reduce((n, r) => n + r.inserted, 0),
+      resolved: rows.reduce((n, r) => n + r.resolved, 0),
+      suppressed: rows.reduce((n, r) => n + r.suppressed, 0),
       incidents: [...incidents].map(([id, i]) => ({ id, reference: incidentReference(i.number), opened: i.opened })),
     };
   });

@@ -51,9 +51,9 @@ create table alerts (
   annotations jsonb not null default '{}'::jsonb,
   generator_url text,
   details jsonb not null default '{}'::jsonb,
-  -- domain/alerts.ts groupKeyOf (hashed); alerts of one group share an incident.
+  -- domain/alertRules.ts groupKeyOf (hashed; the readable form is in alert_groups): alerts of one group share an
+  -- incident.
   group_key text not null,
-  group_description text not null default '',
   rule_id uuid references alert_rules (id) on delete set null,
   suppressed_by uuid references silences (id) on delete set null,
   incident_id uuid references incidents (id) on delete set null,
@@ -65,11 +65,15 @@ create table alerts (
   -- even when Alertmanager replicas deliver the same alert concurrently.
   status_xact xid8 not null default pg_current_xact_id(),
   unique (source, fingerprint, starts_at)
-);
-create index alerts_group on alerts (group_key, last_seen_at);
+) with (fillfactor = 80);
+-- Most deliveries repeat alerts already stored (Alertmanager resends a whole group on every change and every
+-- repeat_interval), so those updates should be HOT: no index may cover a column they change (last_seen_at, count,
+-- status...), and pages keep room for the new versions (fillfactor). Promotion looks for a group's alerts not yet
+-- on an incident, which this partial index holds (promotion sets incident_id, once).
+create index alerts_unattached on alerts (group_key) where incident_id is null;
 
--- Each group's current incident: intake looks it up per delivery, so it must not depend on how many alerts the
--- group has accumulated. A group whose incident was resolved gets a new one on its next promotion.
+-- Every group seen, readable, and its current incident: intake looks it up per delivery, so it must not depend on
+-- how many alerts the group has accumulated. A group whose incident was resolved gets a new one on its next promotion.
 create table alert_groups (
   key text primary key,
   description text not null,
