@@ -236,6 +236,36 @@ describe('silences', () => {
   });
 });
 
+describe('auth on every alert route', () => {
+  it('wants a token (401) everywhere, and editor rights (403 for viewers) to change rules and silences', async () => {
+    const routes: Array<[string, string]> = [
+      ['GET', '/api/alerts'],
+      ['GET', `/api/alerts/${UNKNOWN}`],
+      ['GET', `/api/incidents/${UNKNOWN}/alerts`],
+      ['GET', '/api/alert-rules'],
+      ['POST', '/api/alert-rules'],
+      ['GET', `/api/alert-rules/${UNKNOWN}`],
+      ['PUT', `/api/alert-rules/${UNKNOWN}`],
+      ['DELETE', `/api/alert-rules/${UNKNOWN}`],
+      ['GET', '/api/silences'],
+      ['POST', '/api/silences'],
+      ['DELETE', `/api/silences/${UNKNOWN}`],
+    ];
+    for (const [method, path] of routes) {
+      const json =
+        method === 'POST' || method === 'PUT' ? { name: 'x', matchers: [{ name: 'a', value: 'b' }] } : undefined;
+      const anonymous = await sidecar.call(path, { method, token: null, json });
+      expect((await expectStatus(anonymous, 401)).error.code, `${method} ${path}`).toBe('AUTH_REQUIRED');
+      const asIntegration = await sidecar.call(path, { method, token, json });
+      expect((await expectStatus(asIntegration, 403)).error.code, `${method} ${path}`).toBe('FORBIDDEN');
+      if (method !== 'GET') {
+        const asViewer = await sidecar.call(path, { method, token: viewer, json });
+        expect((await expectStatus(asViewer, 403)).error.code, `${method} ${path}`).toBe('FORBIDDEN');
+      }
+    }
+  });
+});
+
 describe('OpenAPI', () => {
   it('documents intake, alerts, rules and silences', async () => {
     const doc = await expectStatus(await sidecar.call('/api/openapi.json'), 200);

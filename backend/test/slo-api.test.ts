@@ -142,10 +142,24 @@ describe('SLO CRUD', () => {
   });
 
   it('lets viewers read but not change, and nobody in without a token', async () => {
-    const res = await sidecar.call('/api/slos', { method: 'POST', token: viewer, json: body({ name: 'v' }) });
-    expect((await expectStatus(res, 403)).error.code).toBe('FORBIDDEN');
-    for (const p of ['/api/slos', '/api/slos/rules', `/api/slos/${UNKNOWN}/status`]) {
-      expect((await expectStatus(await sidecar.call(p, { token: null }), 401)).error.code, p).toBe('AUTH_REQUIRED');
+    const routes: Array<[string, string]> = [
+      ['GET', '/api/slos'],
+      ['POST', '/api/slos'],
+      ['GET', '/api/slos/rules'],
+      ['GET', `/api/slos/${UNKNOWN}`],
+      ['PUT', `/api/slos/${UNKNOWN}`],
+      ['DELETE', `/api/slos/${UNKNOWN}`],
+      ['GET', `/api/slos/${UNKNOWN}/status`],
+      ['GET', `/api/incidents/${UNKNOWN}/slos`],
+    ];
+    for (const [method, path] of routes) {
+      const json = method === 'POST' || method === 'PUT' ? { ...body({ name: 'v' }), version: 1 } : undefined;
+      const anonymous = await sidecar.call(path, { method, token: null, json });
+      expect((await expectStatus(anonymous, 401)).error.code, `${method} ${path}`).toBe('AUTH_REQUIRED');
+      if (method !== 'GET') {
+        const asViewer = await sidecar.call(path, { method, token: viewer, json });
+        expect((await expectStatus(asViewer, 403)).error.code, `${method} ${path}`).toBe('FORBIDDEN');
+      }
     }
   });
 });
