@@ -92,7 +92,13 @@ export class LiveConnection {
       if (this.held.length > this.limits.maxHeldEvents) this.closeSlow();
       return false;
     }
-    this.ws.send(event.frame, { binary: false });
+    return this.write(event.frame);
+  }
+
+  /** Writes a pre-built frame (frame.ts) straight to the socket, unless the socket is closing. */
+  private write(frame: Buffer): boolean {
+    if (this.ws.readyState !== this.ws.OPEN) return false;
+    this.socket.write(frame);
     return true;
   }
 
@@ -228,7 +234,7 @@ export class LiveConnection {
       const page = await this.db.read((sql) => readReplayPage(sql, topics, after, through, REPLAY_PAGE));
       if (page.length === 0 || this.isClosed) return;
       this.socket.cork();
-      for (const row of page) this.ws.send(row.frame, { binary: false });
+      for (const row of page) this.write(row.frame);
       this.socket.uncork();
       this.metrics.replayedEvents.inc(page.length);
       after = page[page.length - 1]!.seq;

@@ -1,4 +1,5 @@
 import type { Sql } from '../store/db.js';
+import { textFrame } from './frame.js';
 import { EVENT_MESSAGE_SQL } from './outbox.js';
 
 export interface ReplayStart {
@@ -24,6 +25,7 @@ export async function checkReplay(sql: Sql, since: number): Promise<ReplayStart>
 
 export interface ReplayRow {
   seq: number;
+  /** A complete WebSocket frame, as FeedEvent.frame. */
   frame: Buffer;
 }
 
@@ -35,5 +37,5 @@ export async function readReplayPage(sql: Sql, topics: string[], after: number, 
     where seq > ${after} and seq <= ${through} and topic = any(${topics}::text[])
     order by events.seq -- qualified: a bare "seq" would sort by the text column of the same name
     limit ${limit}`;
-  return rows.map((r) => ({ seq: Number(r.seq), frame: Buffer.from(r.message) }));
+  return rows.map((r) => ({ seq: Number(r.seq), frame: textFrame(Buffer.from(r.message)) }));
 }
