@@ -16,6 +16,7 @@ type Benchmark = { run(context: BenchContext): Promise<{ ok: boolean }> };
 const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   overhead: () => import('./overhead.js'),
   intake: () => import('./intake.js'),
+  fanout: () => import('./fanout.js'),
 };
 
 async function main(names: string[]): Promise<number> {
