@@ -1,13 +1,6 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { SYSTEM_ACTOR, type Actor } from '../domain/actor.js';
-import {
-  commonLabels,
-  incidentTitle,
-  mostSevere,
-  serviceOf,
-  type AlertStatus,
-  type IncomingNotification,
-} from '../domain/alerts.js';
+import { commonLabels, incidentTitle, mostSevere, serviceOf, type IncomingNotification } from '../domain/alerts.js';
 import {
   DEFAULT_RULE,
   prepareAlerts,
