@@ -80,6 +80,12 @@ describe('src/plugin.json', () => {
     expect(firstApiPost?.reqRole).toBe('Editor');
   });
 
+  test('lets viewers get a live ticket (the live feed is read-only), ahead of the editors-only api/* route', () => {
+    const index = routes.findIndex((r) => r.path === 'api/live/tickets' && r.method === 'POST');
+    expect(routes[index]).toMatchObject({ reqRole: 'Viewer', url: '{{ .JsonData.sidecarUrl }}/api/live/tickets' });
+    expect(index).toBeLessThan(routes.findIndex((r) => r.path === 'api/*' && !r.method));
+  });
+
   test('never reads the token from jsonData (Viewers can read jsonData)', () => {
     for (const route of routes) {
       for (const header of route.headers ?? []) {

@@ -12,6 +12,8 @@ export const testIds = {
     container: 'data-testid config container',
     sidecarUrl: 'data-testid config sidecar-url',
     sidecarToken: 'data-testid config sidecar-token',
+    /** Optional public ws(s):// URL of the sidecar's /live endpoint. */
+    liveUrl: 'data-testid config live-url',
     save: 'data-testid config save',
     /** Inline alert when saving the settings failed. */
     saveError: 'data-testid config save-error',
@@ -39,6 +41,12 @@ export const testIds = {
     declaredNotice: 'data-testid incidents declared-notice',
     loadMore: 'data-testid incidents load-more',
     declareButton: 'data-testid incidents declare',
+    /** The live link indicator; carries `data-live-state` (connecting, live, reconnecting, down, off). */
+    liveStatus: 'data-testid incidents live-status',
+    /** Warning shown while the live link is down (the list may be stale). */
+    liveDown: 'data-testid incidents live-down',
+    /** Notice shown for a while after the live link came back. */
+    liveRecovered: 'data-testid incidents live-recovered',
   },
   declareForm: {
     form: 'data-testid declare form',

@@ -3,9 +3,11 @@ import { css } from '@emotion/css';
 import type { AppPluginMeta, GrafanaTheme2, PluginConfigPageProps } from '@grafana/data';
 import { Alert, Button, Field, FieldSet, Input, SecretInput, useStyles2 } from '@grafana/ui';
 import { testIds } from '../testIds';
+import { liveUrlFor } from '../../api/liveConnection';
 import { ConnectionTest } from './ConnectionTest';
 import {
   grafanaErrorMessage,
+  liveUrlProblem,
   normalizeSidecarUrl,
   page,
   saveSettings,
@@ -21,6 +23,8 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   const savedUrl = jsonData?.sidecarUrl ?? '';
   const [sidecarUrl, setSidecarUrl] = useState(savedUrl);
   const [isUrlTouched, setIsUrlTouched] = useState(false);
+  const savedLiveUrl = jsonData?.liveUrl ?? '';
+  const [liveUrl, setLiveUrl] = useState(savedLiveUrl);
   const [token, setToken] = useState('');
   // Grafana never sends the token back, only whether one is stored.
   const [isTokenConfigured, setIsTokenConfigured] = useState(Boolean(secureJsonFields?.sidecarToken));
@@ -28,16 +32,18 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   const [saveError, setSaveError] = useState<string | null>(null);
 
   const urlProblem = sidecarUrlProblem(sidecarUrl);
+  const liveProblem = liveUrlProblem(liveUrl);
   const isTokenMissing = !isTokenConfigured && token.trim() === '';
   const hasUnsavedChanges =
     normalizeSidecarUrl(sidecarUrl) !== savedUrl ||
+    liveUrl.trim() !== savedLiveUrl ||
     token !== '' ||
     isTokenConfigured !== Boolean(secureJsonFields?.sidecarToken);
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
     setIsUrlTouched(true);
-    if (urlProblem || isTokenMissing) {
+    if (urlProblem || liveProblem || isTokenMissing) {
       return;
     }
     setIsSaving(true);
@@ -46,7 +52,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
       await saveSettings({
         enabled,
         pinned,
-        jsonData: { ...jsonData, sidecarUrl: normalizeSidecarUrl(sidecarUrl) },
+        jsonData: { ...jsonData, sidecarUrl: normalizeSidecarUrl(sidecarUrl), liveUrl: liveUrl.trim() || undefined },
         // Sending no secureJsonData keeps the stored token; a new value replaces it.
         secureJsonData: token.trim() ? { sidecarToken: token.trim() } : undefined,
       });
@@ -75,6 +81,22 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
               value={sidecarUrl}
               placeholder="http://reliability-sidecar:9000"
               onChange={(e) => setSidecarUrl(e.currentTarget.value)}
+              onBlur={() => setIsUrlTouched(true)}
+            />
+          </Field>
+          <Field
+            label="Live URL"
+            description="Optional. Where browsers open the live feed (the sidecar's /live): WebSockets do not go through Grafana's proxy, so this is the sidecar's public address. Empty: the Sidecar URL with ws:// and /live."
+            invalid={isUrlTouched && Boolean(liveProblem)}
+            error={isUrlTouched ? liveProblem : undefined}
+          >
+            <Input
+              id="config-live-url"
+              width={60}
+              data-testid={testIds.appConfig.liveUrl}
+              value={liveUrl}
+              placeholder={liveUrlFor({ sidecarUrl }) ?? 'wss://studio.example.com/live'}
+              onChange={(e) => setLiveUrl(e.currentTarget.value)}
               onBlur={() => setIsUrlTouched(true)}
             />
           </Field>

@@ -8,6 +8,11 @@ import { toError } from '../../utils/toError';
 export interface AppJsonData {
   /** Base URL of the sidecar as Grafana's server reaches it; the proxy routes append /api and /health. */
   sidecarUrl?: string;
+  /**
+   * Public ws(s):// URL of the sidecar's /live endpoint, as browsers reach it (WebSockets do not go through Grafana's
+   * proxy). Optional: derived from sidecarUrl when empty (see api/liveConnection.ts).
+   */
+  liveUrl?: string;
 }
 
 /** The app's secureJsonData (write-only from the browser; Grafana stores it encrypted). */
@@ -38,6 +43,27 @@ export function sidecarUrlProblem(value: string): string | undefined {
   }
   if (url.search || url.hash) {
     return 'Leave out the query string and fragment: Grafana appends /api and /health to this URL.';
+  }
+  return undefined;
+}
+
+/** Why `value` is not a usable Live URL, or undefined when it is (empty is fine: the Sidecar URL is used). */
+export function liveUrlProblem(value: string): string | undefined {
+  const trimmed = value.trim();
+  if (trimmed === '') {
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    return 'Not a URL. Use the form wss://host/live.';
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    return 'Use a ws:// or wss:// URL (wss:// when Grafana is served over https).';
+  }
+  if (url.search || url.hash) {
+    return 'Leave out the query string and fragment: the ticket is added to this URL.';
   }
   return undefined;
 }

@@ -17,7 +17,10 @@ import {
   statusesFor,
   type StatusFilterValue,
 } from './statusFilter';
+import { useLiveClient, useLiveStatus } from '../../api/liveHooks';
+import { LiveBadge, LiveNotices } from './LiveStatus';
 import { useIncidentList } from './useIncidentList';
+import { useLiveIncidents } from './useLiveIncidents';
 import { useStatusChange } from './useStatusChange';
 
 export function IncidentsPage() {
@@ -25,6 +28,9 @@ export function IncidentsPage() {
   const [searchParams, setSearchParams] = useSearchParams();
   const filter = parseStatusFilter(searchParams.get(STATUS_FILTER_PARAM));
   const list = useIncidentList(statusesFor(filter));
+  const live = useLiveClient();
+  const liveStatus = useLiveStatus(live);
+  useLiveIncidents(live, list);
   const statusChange = useStatusChange(list);
   const [isDeclaring, setIsDeclaring] = useState(false);
   const [declared, setDeclared] = useState<Incident | null>(null);
@@ -60,11 +66,15 @@ export function IncidentsPage() {
       <div className={styles.page} data-testid={testIds.incidents.container}>
         <div className={styles.toolbar}>
           <StatusFilter value={filter} onChange={setFilter} />
-          <Button icon="fire" onClick={openDeclare} data-testid={testIds.incidents.declareButton}>
-            Declare incident
-          </Button>
+          <div className={styles.actions}>
+            <LiveBadge status={liveStatus} />
+            <Button icon="fire" onClick={openDeclare} data-testid={testIds.incidents.declareButton}>
+              Declare incident
+            </Button>
+          </div>
         </div>
         <Stack direction="column" gap={0}>
+          <LiveNotices status={liveStatus} />
           {declared && (
             <Alert
               severity="success"
@@ -113,6 +123,11 @@ const getStyles = (theme: GrafanaTheme2) => ({
     display: 'flex',
     flexWrap: 'wrap',
     justifyContent: 'space-between',
+    alignItems: 'center',
+    gap: theme.spacing(2),
+  }),
+  actions: css({
+    display: 'flex',
     alignItems: 'center',
     gap: theme.spacing(2),
   }),

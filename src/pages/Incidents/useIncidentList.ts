@@ -24,6 +24,17 @@ export interface IncidentList {
   loadMore: () => void;
   /** Puts a fresher copy of one incident in place (e.g. the PATCH answer) without a round trip. */
   replace: (incident: Incident) => void;
+  /**
+   * Applies an incident as the live feed reports it: a newer version replaces the row (or removes it when its status
+   * left the filter); a new incident that fits the filter is inserted where the list order puts it. Older news
+   * (a lower or equal version) is ignored.
+   */
+  upsert: (incident: Incident) => void;
+}
+
+/** List order: newest startedAt first, then id (the sidecar's keyset order). True when `a` comes before `b`. */
+function isBefore(a: Incident, b: Incident): boolean {
+  return a.startedAt === b.startedAt ? a.id > b.id : Date.parse(a.startedAt) > Date.parse(b.startedAt);
 }
 
 /** The incidents list for a status filter; a new filter drops the old rows and aborts the request in flight. */
@@ -98,7 +109,41 @@ export function useIncidentList(statuses: IncidentStatus[] | undefined): Inciden
     );
   }, []);
 
+  const upsert = useCallback(
+    (incident: Incident) => {
+      const statuses = key === '*' ? undefined : key.split(',');
+      const isShown = !statuses || statuses.includes(incident.status);
+      setState((s) => {
+        if (s.phase !== 'ready') {
+          return s;
+        }
+        const current = s.items.find((i) => i.id === incident.id);
+        if (current) {
+          if (current.version >= incident.version) {
+            return s;
+          }
+          const items = isShown
+            ? s.items.map((i) => (i.id === incident.id ? incident : i))
+            : s.items.filter((i) => i.id !== incident.id);
+          return { ...s, items };
+        }
+        if (!isShown) {
+          return s;
+        }
+        const at = s.items.findIndex((i) => isBefore(incident, i));
+        // Past the last loaded row it belongs to a page not fetched yet; "Load older" will bring it.
+        if (at === -1 && s.nextCursor) {
+          return s;
+        }
+        const items = [...s.items];
+        items.splice(at === -1 ? items.length : at, 0, incident);
+        return { ...s, items };
+      });
+    },
+    [key]
+  );
+
   useEffect(() => () => loadMoreAbort.current?.abort(), []);
 
-  return { state, reload, loadMore, replace };
+  return { state, reload, loadMore, replace, upsert };
 }

@@ -1,0 +1,148 @@
+import React from 'react';
+import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { act, render, screen, waitFor } from '@testing-library/react';
+import { LiveClient } from '../../api/live';
+import type { Incident } from '../../api/types';
+import { testIds } from '../../components/testIds';
+import { installFakeBackendSrv, reply, type FakeBackendSrv } from '../../testUtils/fakeBackendSrv';
+import { makeIncident } from '../../testUtils/fixtures';
+import { IncidentsPage } from './IncidentsPage';
+
+/** The browser WebSocket the live client opens; the test plays the sidecar. */
+class FakeSocket {
+  static latest: FakeSocket | null = null;
+  readyState = 0;
+  sent: any[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((e: { data: string }) => void) | null = null;
+  onclose: ((e: { code: number; reason: string }) => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.latest = this;
+  }
+  send(text: string) {
+    this.sent.push(JSON.parse(text));
+  }
+  close() {
+    this.readyState = 3;
+  }
+  serverOpens(seq: number) {
+    this.readyState = 1;
+    this.onopen?.();
+    this.serverSends({ type: 'welcome', heartbeatMs: 25_000 });
+    this.serverSends({ type: 'subscribed', topics: ['incidents'], seq });
+  }
+  serverSends(message: object) {
+    act(() => this.onmessage?.({ data: JSON.stringify(message) }));
+  }
+  serverDrops() {
+    this.readyState = 3;
+    act(() => this.onclose?.({ code: 1006, reason: '' }));
+  }
+}
+
+let mockClient: LiveClient | null = null;
+jest.mock('../../api/liveHooks', () => ({
+  ...jest.requireActual('../../api/liveHooks'),
+  useLiveClient: () => mockClient,
+}));
+
+const LIST = '/api/plugin-proxy/reliability-studio-app/api/incidents';
+const ids = testIds.incidents;
+let seq = 100;
+const updated = (incident: Incident) => ({
+  type: 'event',
+  seq: ++seq,
+  topic: 'incidents',
+  event: 'incident.updated',
+  data: { incident, changes: ['status_changed'] },
+  actor: 'robin',
+  at: new Date().toISOString(),
+});
+const rowOf = (incident: Incident) =>
+  screen.queryAllByTestId(ids.row).find((r) => r.dataset.incidentId === incident.id);
+
+jest.setTimeout(20_000);
+
+describe('IncidentsPage, live', () => {
+  let backend: FakeBackendSrv;
+  const older = makeIncident({ title: 'Search slow', status: 'investigating', startedAt: '2026-01-01T10:00:00.000Z' });
+  const newer = makeIncident({ title: 'Checkout 500s', status: 'open', startedAt: '2026-01-01T11:00:00.000Z' });
+
+  beforeEach(() => {
+    backend = installFakeBackendSrv();
+    backend.on('GET', LIST, reply(200, { items: [newer, older], nextCursor: null }));
+    mockClient = new LiveClient({
+      url: 'ws://sidecar.test/live',
+      getTicket: async () => 'lt_test',
+      WebSocketImpl: FakeSocket as unknown as typeof WebSocket,
+      downAfterMs: 50,
+      baseDelayMs: 20,
+      maxDelayMs: 40,
+    });
+  });
+  afterEach(() => mockClient?.close());
+
+  async function renderLive() {
+    render(
+      <MemoryRouter initialEntries={['/incidents']}>
+        <Routes>
+          <Route path="/incidents" element={<IncidentsPage />} />
+        </Routes>
+      </MemoryRouter>
+    );
+    await screen.findAllByTestId(ids.row);
+    await waitFor(() => expect(FakeSocket.latest?.url).toBe('ws://sidecar.test/live?ticket=lt_test'));
+    FakeSocket.latest!.serverOpens(seq);
+    await waitFor(() => expect(screen.getByTestId(ids.liveStatus)).toHaveAttribute('data-live-state', 'live'));
+    return FakeSocket.latest!;
+  }
+
+  test('applies changes from the feed to the rows without a reload', async () => {
+    const socket = await renderLive();
+    // Going live refetches once, to cover what changed between the first fetch and the subscription.
+    await waitFor(() => expect(backend.requestsTo('GET', LIST)).toHaveLength(2));
+
+    socket.serverSends(updated({ ...older, status: 'identified', version: 2 }));
+    await waitFor(() => expect(rowOf(older)).toHaveAttribute('data-incident-status', 'identified'));
+    // Older news (a lower version) does not undo it.
+    socket.serverSends(updated({ ...older, status: 'open', version: 1 }));
+    expect(rowOf(older)).toHaveAttribute('data-incident-status', 'identified');
+
+    // Resolved leaves the default "Active" filter.
+    socket.serverSends(updated({ ...newer, status: 'resolved', version: 2 }));
+    await waitFor(() => expect(rowOf(newer)).toBeUndefined());
+
+    const declared = makeIncident({ title: 'Payments timeouts', startedAt: '2026-01-01T12:00:00.000Z' });
+    socket.serverSends({
+      type: 'event',
+      seq: ++seq,
+      topic: 'incidents',
+      event: 'incident.created',
+      data: declared,
+      actor: 'a',
+      at: '',
+    });
+    await waitFor(() => expect(screen.getAllByTestId(ids.row)[0]).toHaveAttribute('data-incident-id', declared.id));
+    expect(backend.requestsTo('GET', LIST)).toHaveLength(2);
+  });
+
+  test('says when the live link is down and when it is back, and resumes from the last seq', async () => {
+    const first = await renderLive();
+    first.serverSends(updated({ ...older, status: 'identified', version: 2 }));
+    first.serverDrops();
+    expect(await screen.findByTestId(ids.liveDown)).toBeInTheDocument();
+    expect(screen.getByTestId(ids.liveStatus)).toHaveAttribute('data-live-state', 'down');
+
+    await waitFor(() => expect(FakeSocket.latest).not.toBe(first));
+    const second = FakeSocket.latest!;
+    second.readyState = 1;
+    act(() => second.onopen?.());
+    expect(second.sent[0]).toEqual({ type: 'subscribe', topics: ['incidents'], since: seq });
+    second.serverSends(updated({ ...older, status: 'monitoring', version: 3 }));
+    second.serverSends({ type: 'subscribed', topics: ['incidents'], seq });
+
+    expect(await screen.findByTestId(ids.liveRecovered)).toBeInTheDocument();
+    expect(screen.queryByTestId(ids.liveDown)).not.toBeInTheDocument();
+    expect(rowOf(older)).toHaveAttribute('data-incident-status', 'monitoring');
+  });
+});
