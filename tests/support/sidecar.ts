@@ -12,7 +12,7 @@ const ROOT = join(__dirname, '../..');
 
 export const SIDECAR_TOKEN = 'e2e-admin-token-0123456789';
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().on('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -24,16 +24,30 @@ function freePort(): Promise<number> {
 
 export interface RunningSidecar {
   url: string;
+  port: number;
+  /** Data folder and embedded Postgres port: pass both back to startSidecar to restart this sidecar in place. */
+  dataDir: string;
+  embeddedPgPort: number;
   /** fetch against the sidecar's API with the admin token. */
   api(path: string, init?: RequestInit): Promise<Response>;
-  /** SIGTERM, then wait for the process (and its embedded Postgres) to stop. */
-  stop(): Promise<void>;
+  /** SIGTERM, then wait for the process (and its embedded Postgres) to stop; `keepData` keeps it for a restart. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startSidecar(): Promise<RunningSidecar> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'studio-e2e-'));
+export interface SidecarOptions {
+  /** Extra environment (e.g. LIVE_ALLOWED_ORIGINS). */
+  env?: Record<string, string>;
+  /** Restart in place: the same port, data folder and embedded Postgres port as a stopped sidecar. */
+  port?: number;
+  dataDir?: string;
+  embeddedPgPort?: number;
+}
+
+export async function startSidecar(options: SidecarOptions = {}): Promise<RunningSidecar> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'studio-e2e-'));
   chmodSync(dataDir, 0o755); // as root, the embedded Postgres runs as the postgres user and must reach inside
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
+  const embeddedPgPort = options.embeddedPgPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   // The e2e run always owns its database: a DATABASE_URL in the environment is not for it.
   const { DATABASE_URL: _ignored, ...env } = process.env;
@@ -45,9 +59,10 @@ export async function startSidecar(): Promise<RunningSidecar> {
       PORT: String(port),
       HOST: '127.0.0.1',
       STUDIO_DATA_DIR: dataDir,
-      EMBEDDED_PG_PORT: String(await freePort()),
+      EMBEDDED_PG_PORT: String(embeddedPgPort),
       STUDIO_ADMIN_TOKEN: SIDECAR_TOKEN,
       STUDIO_DEMO_DATA: 'true',
+      ...options.env,
     },
   });
   let output = '';
@@ -70,17 +85,22 @@ export async function startSidecar(): Promise<RunningSidecar> {
 
   return {
     url,
+    port,
+    dataDir,
+    embeddedPgPort,
     api: (path, init = {}) =>
       fetch(url + path, {
         ...init,
         headers: { authorization: `Bearer ${SIDECAR_TOKEN}`, 'content-type': 'application/json', ...init.headers },
       }),
-    stop: async () => {
+    stop: async ({ keepData = false } = {}) => {
       if (!hasExited) {
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }
