@@ -11,14 +11,15 @@ export interface PruneResult {
 }
 
 /**
- * Deletes outbox events older than `retentionMs` and tickets expired for a minute, in short batches (no long lock on
- * a busy outbox), and records the highest deleted seq so a client resuming from before it is told to resync.
- * Replicas racing here take turns: the one that does not get the lock returns at once.
+ * Deletes outbox events older than `retentionMs` (none when it is 0) and tickets expired for a minute, in short
+ * batches (no long lock on a busy outbox), and records the highest deleted seq so a client resuming from before it
+ * is told to resync. Replicas racing here take turns: the one that does not get the lock returns at once.
  */
 export async function pruneOutbox(sql: Sql, retentionMs: number): Promise<PruneResult> {
   let events = 0;
   let prunedThrough = 0;
-  for (;;) {
+  // retentionMs <= 0 keeps the outbox forever; tickets are pruned either way.
+  while (retentionMs > 0) {
     const [row] = await sql.begin(async (tx) => {
       const [locked] = await tx<{ ok: boolean }[]>`select pg_try_advisory_xact_lock(${PRUNE_LOCK_KEY}) as ok`;
       if (!locked!.ok) return [{ deleted: 0, prunedThrough: '0' }];

@@ -119,7 +119,6 @@ export async function startLive(options: LiveOptions): Promise<LiveService> {
   const heartbeat = setInterval(() => hub.heartbeat(), config.heartbeatMs);
   heartbeat.unref();
   const prune = async () => {
-    if (config.retentionMs <= 0) return;
     try {
       const pruned = await db.write((sql) => pruneOutbox(sql, config.retentionMs));
       if (pruned.events) logger.info({ ...pruned }, 'live: outbox pruned');
