@@ -149,6 +149,27 @@ describe('since', () => {
   });
 });
 
+describe('a client ahead of this replica', () => {
+  it('skips what the client already saw elsewhere and sends what follows', async () => {
+    // Written without a notification, so this replica reads them only at its next poll: meanwhile the client, which
+    // saw the first two on another replica, resumes here.
+    const seqs = await sidecar.sql.begin(async (tx) => {
+      const rows = [];
+      for (const n of [1, 2, 3]) {
+        rows.push(...(await tx`insert into events (topic, type, payload, actor) values ('incidents', 'incident.updated', ${tx.json({ n })}, 'other') returning seq::int`));
+      }
+      return rows.map((r) => r.seq as number);
+    });
+    expect(sidecar.live!.feed.horizon).toBeLessThan(seqs[0]!);
+    const client = await connect();
+    client.send({ type: 'subscribe', topics: ['incidents'], since: seqs[1] });
+    expect((await client.waitFor((m) => m.type === 'subscribed')).seq).toBe(seqs[1]);
+    await client.waitForEvents(1, 3000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(client.events.map((e) => e.seq)).toEqual([seqs[2]]);
+  });
+});
+
 describe('heartbeat', () => {
   it('sends the position every interval and cuts a peer that stops answering pings', async () => {
     const client = await connect();

@@ -39,8 +39,8 @@ export class LiveConnection {
   /** The hub's batch this connection was last touched in (hub.ts corks each socket once per batch). */
   batchMark = 0;
   private held: FeedEvent[] | null = null;
-  /** Events up to here were seen by the client on another replica (it resumed with a `since` ahead of ours). */
-  private skipThrough = 0;
+  /** Per topic, events up to here were seen by the client on another replica (it resumed with a `since` ahead of ours). */
+  private readonly skipThrough = new Map<string, number>();
   private isClosed = false;
   private work: Promise<void> = Promise.resolve();
   private messageTimes: number[] = [];
@@ -86,7 +86,7 @@ export class LiveConnection {
 
   /** A live event on one of this connection's topics. Returns true when it was sent now (not held or skipped). */
   deliver(event: FeedEvent): boolean {
-    if (event.seq <= this.skipThrough) return false;
+    if (event.seq <= (this.skipThrough.get(event.topic) ?? 0)) return false;
     if (this.held) {
       this.held.push(event);
       if (this.held.length > this.limits.maxHeldEvents) this.closeSlow();
@@ -112,7 +112,7 @@ export class LiveConnection {
     this.isAlive = false;
     this.ws.ping();
     // While replaying, the horizon is not yet true for this client; the `subscribed` message will say it.
-    if (!this.held) this.send({ type: 'heartbeat', seq: Math.max(this.hub.horizon, this.skipThrough) });
+    if (!this.held) this.send({ type: 'heartbeat', seq: this.hub.horizon });
   }
 
   /** Closes with `code`; a client that does not answer the close within the grace period is cut. */
@@ -200,20 +200,22 @@ export class LiveConnection {
     for (const t of fresh) this.topics.add(t);
     this.hub.add(this, fresh);
     if (since === undefined || fresh.length === 0) {
-      this.send({ type: 'subscribed', topics, seq: Math.max(through, this.skipThrough) });
+      this.send({ type: 'subscribed', topics, seq: through });
       return;
     }
     this.held = [];
+    let position = through;
     try {
       const start = await this.db.read((sql) => checkReplay(sql, since));
       if (start.resync) {
         this.metrics.resyncs.inc({ reason: start.resync.reason });
         this.send({ type: 'resync_required', topics: fresh, since, ...start.resync });
       } else {
+        position = Math.max(through, since);
         this.metrics.replays.inc();
         await this.replay(fresh, since, through);
         // The client is ahead of this replica (it saw those events elsewhere): do not send them twice.
-        if (since > through) this.skipThrough = Math.max(this.skipThrough, since);
+        if (since > through) for (const t of fresh) this.skipThrough.set(t, since);
       }
     } catch {
       // The database is not answering: the client keeps its cursor and comes back later.
@@ -223,7 +225,7 @@ export class LiveConnection {
     if (this.isClosed) return;
     const held = this.held ?? [];
     this.held = null;
-    this.send({ type: 'subscribed', topics, seq: Math.max(through, this.skipThrough) });
+    this.send({ type: 'subscribed', topics, seq: position });
     this.socket.cork();
     for (const event of held) this.deliver(event);
     this.socket.uncork();
