@@ -84,10 +84,26 @@ const ConfigSchema = z
     LIVE_MAX_CONNECTIONS: count.default(10_000),
     LIVE_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16 * 1024).default(4 * 1024 * 1024),
     LIVE_MAX_HELD_EVENTS: count.default(10_000),
+    // An outbox seq still uncommitted after this is no longer waited for (see live/ordering.ts); 0 is not allowed.
+    LIVE_GAP_TIMEOUT_MS: count.default(30_000),
     EVENTS_RETENTION_HOURS: z.coerce.number().min(0).default(168),
   })
   .transform((env, ctx) => {
     const isProduction = env.NODE_ENV === 'production';
+    // Every dependency shares the breaker and retry shape of the design; what differs is passed in.
+    const policy = (own: Pick<PolicyOptions, 'timeoutMs' | 'retries' | 'bulkhead'> & { halfOpenAfterMs: number }): PolicyOptions => ({
+      timeoutMs: own.timeoutMs,
+      retries: own.retries,
+      backoff: { baseMs: env.RETRY_BASE_MS, maxMs: env.RETRY_MAX_MS, jitter: env.RETRY_JITTER },
+      breaker: {
+        consecutiveFailures: env.BREAKER_CONSECUTIVE_FAILURES,
+        failureRate: env.BREAKER_FAILURE_RATE,
+        windowSize: env.BREAKER_WINDOW,
+        closeAfterSuccesses: env.BREAKER_CLOSE_AFTER,
+        halfOpenAfterMs: own.halfOpenAfterMs,
+      },
+      bulkhead: own.bulkhead,
+    });
     if (isProduction && (!env.STUDIO_ADMIN_TOKEN || env.STUDIO_ADMIN_TOKEN === DEV_ADMIN_TOKEN)) {
       ctx.addIssue({
         code: 'custom',
@@ -115,36 +131,22 @@ const ConfigSchema = z
         otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
         serviceName: env.OTEL_SERVICE_NAME,
       },
-      database: {
+      database: policy({
         timeoutMs: env.DB_TIMEOUT_MS,
         retries: env.DB_RETRIES,
-        backoff: { baseMs: env.RETRY_BASE_MS, maxMs: env.RETRY_MAX_MS, jitter: env.RETRY_JITTER },
-        breaker: {
-          consecutiveFailures: env.BREAKER_CONSECUTIVE_FAILURES,
-          failureRate: env.BREAKER_FAILURE_RATE,
-          windowSize: env.BREAKER_WINDOW,
-          closeAfterSuccesses: env.BREAKER_CLOSE_AFTER,
-          halfOpenAfterMs: env.DB_BREAKER_HALF_OPEN_MS,
-        },
+        halfOpenAfterMs: env.DB_BREAKER_HALF_OPEN_MS,
         // The pool is the real limit on concurrent queries; the queue bounds how many requests wait for it.
         bulkhead: { maxConcurrent: env.DB_POOL_MAX, maxQueue: env.DB_QUEUE_MAX },
-      } satisfies PolicyOptions,
+      }),
       prometheus: {
         url: env.PROMETHEUS_URL,
         cacheTtlMs: env.TELEMETRY_CACHE_TTL_MS,
-        policy: {
+        policy: policy({
           timeoutMs: env.PROMETHEUS_TIMEOUT_MS,
           retries: env.TELEMETRY_RETRIES,
-          backoff: { baseMs: env.RETRY_BASE_MS, maxMs: env.RETRY_MAX_MS, jitter: env.RETRY_JITTER },
-          breaker: {
-            consecutiveFailures: env.BREAKER_CONSECUTIVE_FAILURES,
-            failureRate: env.BREAKER_FAILURE_RATE,
-            windowSize: env.BREAKER_WINDOW,
-            closeAfterSuccesses: env.BREAKER_CLOSE_AFTER,
-            halfOpenAfterMs: env.TELEMETRY_BREAKER_HALF_OPEN_MS,
-          },
+          halfOpenAfterMs: env.TELEMETRY_BREAKER_HALF_OPEN_MS,
           bulkhead: { maxConcurrent: env.TELEMETRY_MAX_CONCURRENT, maxQueue: env.TELEMETRY_QUEUE_MAX },
-        } satisfies PolicyOptions,
+        }),
       },
       intakeMaxBodyBytes: env.INTAKE_MAX_BODY_BYTES,
       shutdown: {
@@ -170,6 +172,7 @@ const ConfigSchema = z
         // Per connection; the worst case for memory is connections × this, reached only if all are stuck at once.
         maxBufferedBytes: env.LIVE_MAX_BUFFERED_BYTES,
         maxHeldEvents: env.LIVE_MAX_HELD_EVENTS,
+        gapTimeoutMs: env.LIVE_GAP_TIMEOUT_MS,
         maxMessagesPer10s: 100,
         closeGraceMs: 2000,
         retentionMs: env.EVENTS_RETENTION_HOURS * 3_600_000,

@@ -14,6 +14,7 @@ export interface LiveMetrics {
   resyncs: Counter<'reason'>;
   refusals: Counter<'reason'>;
   clientErrors: Counter<'code'>;
+  gapsAbandoned: Counter;
 }
 
 // Seconds from the writing transaction's start to this replica handing the event out; a burst queues behind itself.
@@ -73,6 +74,11 @@ export function createLiveMetrics(registry: Registry): LiveMetrics {
       name: 'live_client_errors_total',
       help: 'Client messages answered with an error, by code.',
       labelNames: ['code'] as const,
+      registers,
+    }),
+    gapsAbandoned: new Counter({
+      name: 'live_gap_seqs_abandoned_total',
+      help: 'Outbox seqs no longer waited for because a transaction stayed open past the gap timeout (alert on any).',
       registers,
     }),
   };

@@ -50,6 +50,11 @@ export function allFinished(running: readonly bigint[], now: Snapshot): boolean 
 export interface PendingGap {
   upper: number;
   running: bigint[];
+  /**
+   * When to stop waiting (ms, the caller's clock). Any transaction holding an id counts as a possible owner, so one
+   * left open for minutes (a forgotten psql session) would stall the feed for everyone; past this the gap is skipped.
+   */
+  deadline: number;
 }
 
 export interface OrderingState {
@@ -68,26 +73,37 @@ export interface Advance<R> {
   noteAt?: number;
   /** True when a gap stops the reader: read again shortly (rolled-back owners send no notification). */
   isBlocked: boolean;
+  /** Seqs given up on at their gap's deadline: if one still commits, live clients never see it (replays do). */
+  abandoned: number;
 }
 
 /**
  * Walks `rows` (seq > state.horizon, ascending, all read with `snapshot`) and returns those that can be handed out
  * now, the new horizon, and what to wait for, if anything.
  */
-export function advance<R extends { seq: number }>(state: OrderingState, rows: readonly R[], snapshot: Snapshot): Advance<R> {
+export function advance<R extends { seq: number }>(
+  state: OrderingState,
+  rows: readonly R[],
+  snapshot: Snapshot,
+  now: number
+): Advance<R> {
   let { horizon, gap } = state;
   const ready: R[] = [];
+  let abandoned = 0;
   for (const row of rows) {
     if (row.seq <= horizon) continue;
     if (row.seq !== horizon + 1) {
       // A note taken earlier covers this gap while row.seq <= upper; its transactions finish no later than newer ones.
       const isCovered = gap !== null && row.seq <= gap.upper;
-      if (!isCovered) return { horizon, gap: null, ready, noteAt: row.seq, isBlocked: true };
-      if (!allFinished(gap!.running, snapshot)) return { horizon, gap, ready, isBlocked: true };
+      if (!isCovered) return { horizon, gap: null, ready, noteAt: row.seq, isBlocked: true, abandoned };
+      if (!allFinished(gap!.running, snapshot)) {
+        if (now < gap!.deadline) return { horizon, gap, ready, isBlocked: true, abandoned };
+        abandoned += row.seq - horizon - 1;
+      }
     }
     ready.push(row);
     horizon = row.seq;
   }
   if (gap !== null && horizon >= gap.upper - 1) gap = null;
-  return { horizon, gap, ready, isBlocked: false };
+  return { horizon, gap, ready, isBlocked: false, abandoned };
 }

@@ -23,6 +23,10 @@ export interface OutboxFeedOptions {
   pollMs?: number;
   /** How soon to look again while a gap is pending (a rolled-back transaction sends no notification). */
   gapRetryMs?: number;
+  /** The longest wait for a gap (and for the start), see PendingGap.deadline. */
+  gapTimeoutMs?: number;
+  /** Seqs skipped at a gap's deadline (they belonged to a transaction open that long, if to any). */
+  onGapAbandoned?: (seqs: number) => void;
   /** Called synchronously with every batch of events that can go out, in seq order, once each. */
   onEvents: (events: FeedEvent[]) => void;
   onError: (err: unknown) => void;
@@ -63,11 +67,13 @@ export class OutboxFeed {
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly gapRetryMs: number;
+  private readonly gapTimeoutMs: number;
 
   constructor(private readonly options: OutboxFeedOptions) {
     this.batchSize = options.batchSize ?? 1000;
     this.pollMs = options.pollMs ?? 1000;
     this.gapRetryMs = options.gapRetryMs ?? 10;
+    this.gapTimeoutMs = options.gapTimeoutMs ?? 30_000;
   }
 
   get horizon(): number {
@@ -84,7 +90,7 @@ export class OutboxFeed {
     );
     // Same reasoning as a gap (ordering.ts): whoever may own an unseen seq below the start is running now.
     const running = await this.runningTransactions();
-    for (;;) {
+    for (const deadline = performance.now() + this.gapTimeoutMs; performance.now() < deadline; ) {
       const [now] = await this.options.db.read((sql) => sql<{ snapshot: string }[]>`select pg_current_snapshot()::text as snapshot`);
       if (allFinished(running, parseSnapshot(now!.snapshot))) break;
       await new Promise((resolve) => setTimeout(resolve, this.gapRetryMs));
@@ -129,8 +135,9 @@ export class OutboxFeed {
         const rows = await this.fetch(this.state.horizon);
         if (this.isStopped) return;
         const events = rows.filter((r) => r.seq !== null).map(toEvent);
-        const next = advance(this.state, events, parseSnapshot(rows[0]!.snapshot));
+        const next = advance(this.state, events, parseSnapshot(rows[0]!.snapshot), performance.now());
         this.state = { horizon: next.horizon, gap: next.gap };
+        if (next.abandoned) this.options.onGapAbandoned?.(next.abandoned);
         if (next.ready.length) {
           const started = performance.now();
           this.options.onEvents(next.ready);
@@ -140,7 +147,10 @@ export class OutboxFeed {
           this.notBefore = performance.now() + Math.min(performance.now() - started, MAX_PAUSE_MS);
         }
         // Taken after the read, on purpose: see ordering.ts.
-        if (next.noteAt !== undefined) this.state.gap = { upper: next.noteAt, running: await this.runningTransactions() };
+        if (next.noteAt !== undefined) {
+          const running = await this.runningTransactions();
+          this.state.gap = { upper: next.noteAt, running, deadline: performance.now() + this.gapTimeoutMs };
+        }
         if (next.isBlocked) nextMs = this.gapRetryMs;
         else if (events.length === this.batchSize) this.isReadAgain = true;
         const wait = this.notBefore - performance.now();

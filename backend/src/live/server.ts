@@ -25,6 +25,8 @@ export interface LiveConfig extends ConnectionLimits {
   /** Outbox events older than this are pruned; 0 keeps them forever. */
   retentionMs: number;
   pruneIntervalMs: number;
+  /** How long a gap in the outbox is waited for before it is skipped (OutboxFeed). */
+  gapTimeoutMs: number;
 }
 
 export interface LiveOptions {
@@ -64,8 +66,13 @@ export async function startLive(options: LiveOptions): Promise<LiveService> {
   const feed = new OutboxFeed({
     db,
     pollMs: options.pollMs,
+    gapTimeoutMs: config.gapTimeoutMs,
     onEvents: (events) => hub.dispatch(events),
     onError: (err) => logger.warn({ err }, 'live: reading the outbox failed; retrying'),
+    onGapAbandoned: (seqs) => {
+      metrics.gapsAbandoned.inc(seqs);
+      logger.warn({ seqs }, 'live: gave up waiting for outbox seqs held by a long-open transaction; live clients may miss them');
+    },
   });
   hub = new LiveHub(feed, metrics);
   const link = new ListenLink({
