@@ -3,18 +3,12 @@
  * retried after Retry-After, capped). After it returns, every alert is stored exactly once, and no 2xx was ever
  * given for an alert that is not stored.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alertFingerprint } from '../src/domain/alerts.js';
-import { createSql } from '../src/store/db.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/store/embedded.js';
-import { migrate } from '../src/store/migrate.js';
 import { createApiToken } from '../src/store/tokens.js';
 import { alertmanagerPayload, manyAlerts } from './support/alerting.js';
-import { freePort } from './support/net.js';
 import { startSidecar } from './support/sidecar.js';
+import { startStoppablePostgres } from './support/stoppablePostgres.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,19 +30,12 @@ describe('Postgres stopped while Alertmanager keeps sending', () => {
     'answers 503 + Retry-After during the outage and stores every alert exactly once after',
     { timeout: 90_000 },
     async () => {
-      const dir = await mkdtemp(path.join(tmpdir(), 'studio-intake-outage-'));
-      await chmod(dir, 0o755);
-      const pgPort = await freePort();
-      const start = () => startEmbeddedPostgres({ dir, port: pgPort });
-      let pg: EmbeddedDatabase = await start();
-      cleanups.push(async () => {
-        await pg.stop();
-        await rm(dir, { recursive: true, force: true });
+      // Its own Postgres, since this test stops it.
+      let token = '';
+      const pg = await startStoppablePostgres(async (sql) => {
+        token = (await createApiToken(sql, 'alertmanager', 'integration')).token;
       });
-      const setup = createSql({ url: pg.url, poolMax: 1, statementTimeoutMs: 5000 });
-      await migrate(setup);
-      const { token } = await createApiToken(setup, 'alertmanager', 'integration');
-      await setup.end();
+      cleanups.push(() => pg.remove());
       const sidecar = await startSidecar({ databaseUrl: pg.url });
       cleanups.push(() => sidecar.close());
 
@@ -98,7 +85,7 @@ describe('Postgres stopped while Alertmanager keeps sending', () => {
       const stoppedAt = Date.now();
       await pg.stop();
       await sleep(3000);
-      pg = await start();
+      await pg.restart();
       backAt = Date.now();
       while (okAfterRecovery < 10 && Date.now() - backAt < 20_000) await sleep(100);
       isRunning = false;

@@ -2,15 +2,11 @@
  * Fault injection against real processes and a real Postgres: the database stopped under traffic, and the database
  * made slow by a TCP proxy. (SIGTERM under load is in shutdown.test.ts.)
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSql } from '../src/store/db.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/store/embedded.js';
 import { migrate } from '../src/store/migrate.js';
 import { startFaultProxy } from './support/faultProxy.js';
-import { freePort } from './support/net.js';
+import { startStoppablePostgres } from './support/stoppablePostgres.js';
 import { createTestDatabase, expectStatus, startSidecar } from './support/sidecar.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,18 +28,8 @@ describe('Postgres stopped under steady traffic', () => {
 
   it('answers 503 fast during the outage, recovers within 5 s of its return, and loses no acknowledged write', { timeout: 90_000 }, async () => {
     // Its own Postgres, since this test stops it.
-    const dir = await mkdtemp(path.join(tmpdir(), 'studio-faults-'));
-    await chmod(dir, 0o755);
-    const pgPort = await freePort();
-    const start = () => startEmbeddedPostgres({ dir, port: pgPort });
-    let pg: EmbeddedDatabase = await start();
-    cleanups.push(async () => {
-      await pg.stop();
-      await rm(dir, { recursive: true, force: true });
-    });
-    const setup = createSql({ url: pg.url, poolMax: 1, statementTimeoutMs: 5000 });
-    await migrate(setup);
-    await setup.end();
+    const pg = await startStoppablePostgres();
+    cleanups.push(() => pg.remove());
     const sidecar = await startSidecar({ databaseUrl: pg.url });
     cleanups.push(() => sidecar.close());
 
@@ -72,7 +58,7 @@ describe('Postgres stopped under steady traffic', () => {
     const stoppedAt = Date.now();
     await pg.stop();
     await sleep(3000);
-    pg = await start();
+    await pg.restart();
     const backAt = Date.now();
     let recoveredAt: number | undefined;
     while (!recoveredAt && Date.now() - backAt < 15_000) {
