@@ -28,7 +28,14 @@ async function main() {
   const sidecar = spawn(process.execPath, ['--import', 'tsx', 'backend/src/main.ts'], {
     cwd: ROOT,
     stdio: 'inherit',
-    env: { STUDIO_DEMO_DATA: 'true', ...process.env, PORT: String(sidecarPort), STUDIO_ADMIN_TOKEN: token },
+    env: {
+      STUDIO_DEMO_DATA: 'true',
+      // The host page's origin may open the live feed (the sidecar refuses browser origins it was not told of).
+      LIVE_ALLOWED_ORIGINS: `http://127.0.0.1:${hostPort},http://localhost:${hostPort}`,
+      ...process.env,
+      PORT: String(sidecarPort),
+      STUDIO_ADMIN_TOKEN: token,
+    },
   });
   let isSidecarAlive = true;
   sidecar.on('exit', (code) => {
