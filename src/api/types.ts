@@ -82,7 +82,19 @@ export type TimelineEventType =
   | 'severity_changed'
   | 'commander_changed'
   | 'details_changed'
-  | 'note';
+  | 'note'
+  | 'alert_fired'
+  | 'alert_resolved'
+  | 'alerts_resolved'
+  /** A correlation run's summary: data `{ runId, findings, top: Finding[] (≤ 3), sources }`. */
+  | 'correlation_found'
+  /** data `{ hypothesis: Hypothesis }`. */
+  | 'hypothesis_added'
+  /** data `{ hypothesis: Hypothesis, note: string | null }`. */
+  | 'hypothesis_decided'
+  /** data `{ finding: Finding }`, the finding frozen at pin time (result data included), and `note`. */
+  | 'evidence_pinned'
+  | 'action';
 
 export interface TimelineEvent {
   id: string;
@@ -95,6 +107,23 @@ export interface TimelineEvent {
   data: Record<string, unknown>;
 }
 
+/**
+ * Query templates for a service's telemetry. `{{selector}}` becomes the service's labels as matchers
+ * (`service="checkout",env="prod"`), `{{service}}` its name. Unset fields use the sidecar's defaults.
+ */
+export interface ServiceQueries {
+  /** PromQL: requests per second. */
+  requestRate?: string;
+  /** PromQL: share of requests that failed, 0–1. */
+  errorRatio?: string;
+  /** PromQL: p95 latency in seconds. */
+  latencyP95?: string;
+  /** LogQL: the service's error log lines. */
+  errorLogs?: string;
+  /** TraceQL: the service's traces. */
+  traces?: string;
+}
+
 export interface Service {
   id: string;
   name: string;
@@ -103,6 +132,259 @@ export interface Service {
   description: string;
   labels: Record<string, string>;
   runbookUrl: string | null;
+  /** Overrides only; GET /api/services/:name also returns `effectiveQueries` (every template filled in). */
+  queries: ServiceQueries;
+  effectiveQueries?: Required<ServiceQueries>;
+}
+
+/** POST /api/services; PATCH /api/services/:name takes the same fields, all optional (name included: a rename). */
+export interface ServiceInput {
+  name: string;
+  team?: string | null;
+  tier?: 1 | 2 | 3 | 4;
+  description?: string;
+  labels?: Record<string, string>;
+  runbookUrl?: string | null;
+  queries?: ServiceQueries;
+}
+
+// ---- Evidence: correlation (GET /api/incidents/:id/correlations, POST /api/incidents/:id/correlate) ----
+
+export const CORRELATION_SOURCES = ['prometheus', 'loki', 'tempo', 'change'] as const;
+export type CorrelationSource = (typeof CORRELATION_SOURCES)[number];
+
+/** `skipped`: the source is not configured (no URL), so it was not asked. */
+export type SourceStatus = 'ok' | 'degraded' | 'failed' | 'skipped';
+
+export type FindingSignal =
+  | 'error_ratio'
+  | 'latency_p95'
+  | 'request_rate'
+  | 'error_logs'
+  | 'log_pattern'
+  | 'error_traces'
+  | 'slow_traces'
+  | 'failing_spans'
+  | 'change';
+
+export interface TimeWindow {
+  start: string;
+  end: string;
+}
+
+export interface SeriesPoint {
+  /** Unix milliseconds. */
+  t: number;
+  /** null where Prometheus had no value (NaN, a gap). */
+  v: number | null;
+}
+
+export interface LogSample {
+  at: string;
+  line: string;
+  labels: Record<string, string>;
+}
+
+export interface TraceSummary {
+  /** Lower-case hex, 32 digits (normalised: Tempo may drop leading zeros or answer base64). */
+  traceId: string;
+  rootService: string;
+  rootName: string;
+  startedAt: string;
+  durationMs: number | null;
+  error: boolean;
+}
+
+export interface SpanFailure {
+  service: string;
+  name: string;
+  errors: number;
+  total: number;
+}
+
+export interface Change {
+  id: string;
+  service: string | null;
+  kind: 'deploy' | 'config' | 'feature_flag' | 'infrastructure' | 'other';
+  summary: string;
+  description: string;
+  author: string;
+  url: string | null;
+  labels: Record<string, string>;
+  at: string;
+  createdAt: string;
+}
+
+/** POST /api/changes (editor or a bot's token). */
+export interface ChangeInput {
+  service?: string;
+  kind: Change['kind'];
+  summary: string;
+  description?: string;
+  author?: string;
+  url?: string;
+  labels?: Record<string, string>;
+  /** Defaults to now. */
+  at?: string;
+}
+
+/** What a finding carries besides its summary; which fields are set depends on its source. */
+export interface FindingData {
+  /** Prometheus: the signal over the baseline and incident windows. */
+  series?: SeriesPoint[];
+  unit?: 'ratio' | 'seconds' | 'rps' | 'lines';
+  baselineValue?: number | null;
+  currentValue?: number | null;
+  /** Loki: a log template (numbers, ids and quoted values masked) and how often it occurred. */
+  pattern?: string;
+  count?: number;
+  baselineCount?: number;
+  samples?: LogSample[];
+  /** Tempo. */
+  traces?: TraceSummary[];
+  spans?: SpanFailure[];
+  /** change. */
+  change?: Change;
+}
+
+export interface Finding {
+  id: string;
+  incidentId: string;
+  runId: string;
+  source: CorrelationSource;
+  service: string | null;
+  signal: FindingSignal;
+  /** 0–1: how far the signal moved from its baseline (1: as far as it gets). Findings are ranked by it. */
+  score: number;
+  rank: number;
+  summary: string;
+  /** The exact PromQL, LogQL or TraceQL that reproduces the finding (empty for a change). */
+  query: string;
+  window: TimeWindow;
+  baseline: TimeWindow | null;
+  /** When the signal started to move; null when unknown. */
+  changedAt: string | null;
+  /** A Grafana Explore link (relative to Grafana's root) built from the datasource uids in the sidecar's config. */
+  exploreUrl: string | null;
+  data: FindingData;
+  computedAt: string;
+}
+
+export interface SourceRun {
+  status: SourceStatus;
+  /** Why a source is degraded, failed or skipped. */
+  message: string | null;
+  durationMs: number | null;
+  findings: number;
+}
+
+export interface CorrelationRun {
+  id: string;
+  incidentId: string;
+  trigger: 'created' | 'manual' | 'refresh';
+  startedAt: string;
+  finishedAt: string | null;
+  window: TimeWindow;
+  baseline: TimeWindow;
+  sources: Record<CorrelationSource, SourceRun>;
+}
+
+/** GET /api/incidents/:id/correlations and POST /api/incidents/:id/correlate: the latest run and its findings. */
+export interface CorrelationResult {
+  /** null: never correlated yet. */
+  run: CorrelationRun | null;
+  /** Ranked, best first. */
+  findings: Finding[];
+}
+
+// ---- Investigation board: /api/incidents/:id/hypotheses ----
+
+export const HYPOTHESIS_STATUSES = ['open', 'confirmed', 'refuted'] as const;
+export type HypothesisStatus = (typeof HYPOTHESIS_STATUSES)[number];
+
+export interface EvidenceLink {
+  findingId?: string;
+  url?: string;
+  label: string;
+}
+
+export interface Hypothesis {
+  id: string;
+  incidentId: string;
+  statement: string;
+  status: HypothesisStatus;
+  owner: string | null;
+  evidence: EvidenceLink[];
+  /** `suggested`: written by the correlation engine from its top findings. */
+  origin: 'user' | 'suggested';
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  decisionNote: string | null;
+  version: number;
+}
+
+export interface HypothesisInput {
+  statement: string;
+  owner?: string;
+  evidence?: EvidenceLink[];
+}
+
+/** PATCH /api/incidents/:id/hypotheses/:hid; a stale version gets 409 VERSION_CONFLICT with `details.current`. */
+export interface HypothesisUpdate {
+  version: number;
+  statement?: string;
+  status?: HypothesisStatus;
+  owner?: string | null;
+  evidence?: EvidenceLink[];
+  /** Recorded on the timeline with a decision. */
+  note?: string;
+}
+
+/** POST /api/incidents/:id/correlations/:findingId/pin answers 201 with the `evidence_pinned` TimelineEvent. */
+export interface PinInput {
+  note?: string;
+}
+
+// ---- Review: /api/incidents/:id/postmortem (?format=md answers text/markdown) ----
+
+export interface FollowUp {
+  title: string;
+  owner: string | null;
+  done: boolean;
+}
+
+/** The parts people write; PUT /api/incidents/:id/postmortem with `version` (409 when stale). */
+export interface PostmortemEdits {
+  summary: string;
+  impact: string;
+  rootCause: string;
+  lessons: string;
+  followUps: FollowUp[];
+}
+
+export interface Postmortem {
+  incidentId: string;
+  reference: string;
+  title: string;
+  severity: Severity;
+  status: IncidentStatus;
+  startedAt: string;
+  resolvedAt: string | null;
+  durationMs: number;
+  services: ImpactedService[];
+  timeline: TimelineEvent[];
+  hypotheses: Hypothesis[];
+  pinnedEvidence: Finding[];
+  /** Error budget each SLO of the impacted services lost in the incident window; null while Prometheus is unreachable. */
+  budgetBurned: Array<{ sloId: string; slo: string; service: string; budgetMinutes: number; budgetPercent: number }> | null;
+  /** Drafted from the incident until someone edits them. */
+  edits: PostmortemEdits;
+  /** 0 until the first PUT. */
+  version: number;
+  generatedAt: string;
 }
 
 export interface ReadyStatus {

@@ -38,6 +38,7 @@ export function makeService(name: string, overrides: Partial<Service> = {}): Ser
     description: '',
     labels: { service: name },
     runbookUrl: null,
+    queries: {},
     ...overrides,
   };
 }
