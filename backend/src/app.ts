@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.js';
 import { alertRoutes } from './routes/alerts.js';
 import { alertRuleRoutes } from './routes/alertRules.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { hypothesisRoutes } from './routes/hypotheses.js';
 import { liveRoutes } from './routes/live.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { sloRoutes } from './routes/slos.js';
@@ -109,6 +110,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     limitCallers({ perMinute: limits.rateLimitPerMinute, intakePerMinute: limits.rateLimitIntakePerMinute })
   );
   app.route('/api/incidents', incidentRoutes(deps.db));
+  app.route('/api/incidents', hypothesisRoutes(deps.db));
   app.route('/api/services', serviceRoutes(deps.db));
   app.route('/api/tokens', tokenRoutes(deps.db));
   app.route('/api/live', liveRoutes(deps.db, deps.liveTicketTtlMs ?? 30_000));

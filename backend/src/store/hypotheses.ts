@@ -109,7 +109,9 @@ async function assertFindingsBelong(sql: Db, incidentId: string, evidence: Evide
     throw new AppError({
       code: 'VALIDATION_FAILED',
       message: `Evidence links to findings that are not this incident's: ${unknown.join(', ')}`,
-      details: { issues: unknown.map((id) => ({ path: ['evidence'], message: `finding ${id} is not this incident's` })) },
+      details: {
+        issues: unknown.map((id) => ({ path: ['evidence'], message: `finding ${id} is not this incident's` })),
+      },
     });
   }
 }
