@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { Lifecycle } from './lifecycle.js';
 import { ResilienceRegistry } from './resilience/registry.js';
 import { Database, isPostgresJsClosedSocketWrite } from './store/db.js';
+import { provisionIntakeToken } from './store/tokens.js';
 import { seedDemoData } from './store/demo.js';
 import { openDatabase } from './store/open.js';
 import { createPrometheusClient } from './telemetry/prometheus.js';
@@ -50,6 +51,11 @@ async function main(): Promise<void> {
   const { sql, embedded, applied } = await openDatabase(config, (line) => logger.info({}, line));
   if (applied.length) logger.info({ applied }, 'migrations applied');
   if (config.demoData && (await seedDemoData(sql))) logger.info({}, 'demo data added');
+  if (config.intakeToken) {
+    const outcome = await provisionIntakeToken(sql, config.intakeToken);
+    if (outcome === 'revoked') logger.warn({}, 'STUDIO_INTAKE_TOKEN names a revoked token: alert intake with it stays refused');
+    else if (outcome !== 'unchanged') logger.info({ outcome }, 'integration token from STUDIO_INTAKE_TOKEN provisioned');
+  }
 
   const resilience = new ResilienceRegistry();
   const db = new Database(sql, config.database, resilience);
@@ -61,7 +67,12 @@ async function main(): Promise<void> {
     version,
   });
   // One registry for the HTTP app and the live feed, so /metrics shows both.
-  const metrics = createMetrics({ resilience, dbPoolMax: config.dbPoolMax, version });
+  const metrics = createMetrics({
+    resilience,
+    dbPoolMax: config.dbPoolMax,
+    version,
+    dataDir: embedded ? path.resolve(config.dataDir) : undefined,
+  });
   const app = createApp({
     metrics,
     liveTicketTtlMs: config.live.ticketTtlMs,
