@@ -17,6 +17,7 @@ import { alertRuleRoutes } from './routes/alertRules.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { hypothesisRoutes } from './routes/hypotheses.js';
 import { pinRoutes } from './routes/pins.js';
+import { impactRoutes } from './routes/impact.js';
 import { liveRoutes } from './routes/live.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { sloRoutes } from './routes/slos.js';
@@ -113,6 +114,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api/incidents', incidentRoutes(deps.db));
   app.route('/api/incidents', hypothesisRoutes(deps.db));
   app.route('/api/incidents', pinRoutes(deps.db));
+  app.route('/api/incidents', impactRoutes(deps.db));
   app.route('/api/services', serviceRoutes(deps.db));
   app.route('/api/tokens', tokenRoutes(deps.db));
   app.route('/api/live', liveRoutes(deps.db, deps.liveTicketTtlMs ?? 30_000));

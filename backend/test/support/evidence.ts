@@ -12,7 +12,7 @@ export interface SeededFinding {
 const WINDOW = { start: '2025-03-01T10:00:00.000Z', end: '2025-03-01T11:00:00.000Z' };
 const BASELINE = { start: '2025-03-01T09:00:00.000Z', end: '2025-03-01T10:00:00.000Z' };
 
-/** A finished correlation run for the incident, with its findings (defaults: one Loki error-log finding). */
+/** A finished correlation run for the incident (started now, to the microsecond, so later seeds are later runs), with its findings (defaults: one Loki error-log finding). */
 export async function seedFindings(
   sql: Sql,
   incidentId: string,
@@ -29,9 +29,9 @@ export async function seedFindings(
   > = [{}]
 ): Promise<SeededFinding[]> {
   const [run] = await sql<{ id: string }[]>`
-    insert into correlation_runs (incident_id, trigger, finished_at, window_start, window_end, baseline_start, baseline_end,
+    insert into correlation_runs (incident_id, trigger, started_at, finished_at, window_start, window_end, baseline_start, baseline_end,
                                   sources)
-    values (${incidentId}, 'manual', now(), ${WINDOW.start}, ${WINDOW.end}, ${BASELINE.start}, ${BASELINE.end},
+    values (${incidentId}, 'manual', clock_timestamp(), clock_timestamp(), ${WINDOW.start}, ${WINDOW.end}, ${BASELINE.start}, ${BASELINE.end},
             ${sql.json({ loki: { status: 'ok', message: null, durationMs: 12, findings: findings.length } })})
     returning id`;
   const seeded: SeededFinding[] = [];
