@@ -89,10 +89,11 @@ const Batch = z.object({
   scopeSpans: z.array(Scope).optional(),
   instrumentationLibrarySpans: z.array(Scope).optional(),
 });
+// Most specific first: z.object ignores unknown keys, so `{trace?}` would accept any object.
 const TraceBody = z.union([
-  z.object({ trace: z.object({ resourceSpans: z.array(Batch).default([]) }).nullish() }),
-  z.object({ resourceSpans: z.array(Batch) }),
   z.object({ batches: z.array(Batch) }),
+  z.object({ resourceSpans: z.array(Batch) }),
+  z.object({ trace: z.object({ resourceSpans: z.array(Batch).default([]) }).nullish() }),
 ]);
 
 function kindName(kind: number | string | undefined): string {
