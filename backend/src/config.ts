@@ -54,6 +54,35 @@ const ConfigSchema = z
     TELEMETRY_MAX_CONCURRENT: count.default(10),
     TELEMETRY_QUEUE_MAX: z.coerce.number().int().min(0).default(100),
     TELEMETRY_CACHE_TTL_MS: ms.default(15_000),
+    // Correlation (correlation/engine.ts). PROMETHEUS_DATASOURCE_UID: Grafana's uid of that Prometheus, for Explore links.
+    PROMETHEUS_DATASOURCE_UID: z.preprocess(emptyAsUnset, z.string().max(100).optional()),
+    CORRELATION_BUDGET_MS: z.coerce.number().int().min(100).default(10_000),
+    CORRELATION_LEAD_MINUTES: z.coerce.number().min(0).max(24 * 60).default(15),
+    CORRELATION_REFRESH_MS: ms.default(60_000),
+    CORRELATION_POLL_MS: ms.default(2000),
+    CORRELATION_DEFAULT_QUERIES: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .transform((v, ctx) => {
+          try {
+            return JSON.parse(v) as unknown;
+          } catch {
+            ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+            return z.NEVER;
+          }
+        })
+        .pipe(
+          z.strictObject({
+            requestRate: z.string().min(1).optional(),
+            errorRatio: z.string().min(1).optional(),
+            latencyP95: z.string().min(1).optional(),
+            errorLogs: z.string().min(1).optional(),
+            traces: z.string().min(1).optional(),
+          })
+        )
+        .optional()
+    ),
     // Per datasource: a bearer token (basic auth goes in the URL as user:pass@) and a tenant (X-Scope-OrgID).
     PROMETHEUS_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
     PROMETHEUS_TENANT: z.preprocess(emptyAsUnset, z.string().optional()),
@@ -193,6 +222,14 @@ const ConfigSchema = z
           halfOpenAfterMs: env.TELEMETRY_BREAKER_HALF_OPEN_MS,
           bulkhead: { maxConcurrent: env.TELEMETRY_MAX_CONCURRENT, maxQueue: env.TELEMETRY_QUEUE_MAX },
         }),
+      },
+      correlation: {
+        prometheusDatasourceUid: env.PROMETHEUS_DATASOURCE_UID,
+        budgetMs: env.CORRELATION_BUDGET_MS,
+        leadMs: env.CORRELATION_LEAD_MINUTES * 60_000,
+        refreshMs: env.CORRELATION_REFRESH_MS,
+        pollMs: env.CORRELATION_POLL_MS,
+        defaultQueries: env.CORRELATION_DEFAULT_QUERIES ?? {},
       },
       intakeMaxBodyBytes: env.INTAKE_MAX_BODY_BYTES,
       shutdown: {

@@ -14,6 +14,10 @@ import { createLogger, flushLogger, logResilienceEvents } from './observability/
 import { createTracing } from './observability/tracing.js';
 import { createMetrics } from './observability/metrics.js';
 import { startLive } from './live/server.js';
+import { ChangeSource } from './correlation/changeSource.js';
+import { CorrelationEngine } from './correlation/engine.js';
+import { PrometheusSource } from './correlation/prometheusSource.js';
+import { CorrelationRefresher } from './correlation/refresher.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -73,6 +77,27 @@ async function main(): Promise<void> {
     version,
     dataDir: embedded ? path.resolve(config.dataDir) : undefined,
   });
+  // One Prometheus client (one policy, one cache) for SLO status and correlation alike.
+  const prometheus = createPrometheusClient(config.prometheus, resilience);
+  const correlation = new CorrelationEngine({
+    db,
+    sources: [
+      new PrometheusSource({ client: prometheus, datasourceUid: config.correlation.prometheusDatasourceUid }),
+      new ChangeSource(db),
+    ],
+    budgetMs: config.correlation.budgetMs,
+    leadMs: config.correlation.leadMs,
+    refreshMs: config.correlation.refreshMs,
+    defaultQueries: config.correlation.defaultQueries,
+    logger,
+  });
+  const refresher = new CorrelationRefresher({
+    db,
+    engine: correlation,
+    pollMs: config.correlation.pollMs,
+    refreshMs: config.correlation.refreshMs,
+    logger,
+  });
   const app = createApp({
     metrics,
     liveTicketTtlMs: config.live.ticketTtlMs,
@@ -82,7 +107,8 @@ async function main(): Promise<void> {
     adminToken: config.adminToken,
     maxBodyBytes: config.maxBodyBytes,
     intakeMaxBodyBytes: config.intakeMaxBodyBytes,
-    prometheus: createPrometheusClient(config.prometheus, resilience),
+    prometheus,
+    correlation,
     limits: config.limits,
     corsOrigins: config.corsOrigins,
     version,
@@ -98,6 +124,7 @@ async function main(): Promise<void> {
       `sidecar listening on http://localhost:${info.port} (API description: /api/openapi.json)`
     );
   });
+  refresher.start();
   const live = await startLive({
     server: server as import('node:http').Server,
     db,
@@ -128,6 +155,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, config.shutdown.drainDelayMs));
     // WebSockets hold their sockets open, so they go first: 1001 tells each client to reconnect to another replica.
     await live.close();
+    await refresher.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     (server as import('node:http').Server).closeIdleConnections();
     await closed;

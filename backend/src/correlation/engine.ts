@@ -75,6 +75,11 @@ export class CorrelationEngine {
     return this.options.sources;
   }
 
+  /** CORRELATION_DEFAULT_QUERIES, for showing a service's effective queries. */
+  get defaultQueries(): QueryOverrides {
+    return this.options.defaultQueries ?? {};
+  }
+
   /** The latest finished run and its findings. */
   latest(incidentId: string): Promise<CorrelationRecord> {
     return this.options.db.read((sql) => latestCorrelation(sql, incidentId));
