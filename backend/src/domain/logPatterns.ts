@@ -31,6 +31,8 @@ export interface LogLine {
 export interface PatternGroup {
   template: string;
   count: number;
+  /** The earliest line of this template among those given. */
+  firstSeen: Date;
   /** Up to `maxSamples` lines of this template, in the order they were given (callers pass newest first). */
   samples: LogLine[];
 }
@@ -44,6 +46,8 @@ export interface PatternChange {
   isNew: boolean;
   /** How many more than the baseline's rate predicts for the window's length. */
   excess: number;
+  /** The earliest occurrence in the window (of the lines looked at). */
+  firstSeen: Date;
   samples: LogLine[];
 }
 
@@ -104,10 +108,11 @@ export function minePatterns(
     const template = logTemplate(line.line);
     let group = groups.get(template);
     if (!group) {
-      group = { template, count: 0, samples: [] };
+      group = { template, count: 0, firstSeen: line.at, samples: [] };
       groups.set(template, group);
     }
     group.count++;
+    if (line.at < group.firstSeen) group.firstSeen = line.at;
     if (group.samples.length < maxSamples) group.samples.push(line);
   }
   // Map keeps insertion order and sort is stable, so ties stay in first-seen order.
@@ -145,6 +150,7 @@ export function comparePatterns(
       baselineCount,
       isNew: baselineCount === 0,
       excess: group.count - expected,
+      firstSeen: group.firstSeen,
       samples: group.samples,
     });
   }

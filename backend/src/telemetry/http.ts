@@ -3,7 +3,7 @@
  * URL and headers, how a 429's Retry-After is read, one error type for HTTP answers that are not the API's, and
  * the one classification of those errors for the dependency policies.
  */
-import type { FailureClass } from '../resilience/policy.js';
+import { DependencyFailure, type FailureClass } from '../resilience/policy.js';
 
 export interface DatasourceAuth {
   /** e.g. https://user:pass@loki:3100/prefix; basic auth in the URL is sent as a header. */
@@ -149,4 +149,21 @@ export function httpError(dependency: string, answer: TextAnswer, label: string)
 /** A 2xx whose body is not what the API answers: as bad as a 502 from a proxy in front of the backend. */
 export function badResponse(dependency: string, label: string, why: string): TelemetryError {
   return new TelemetryError(dependency, 502, 'bad_response', `${label} answered data this client cannot read: ${why}`);
+}
+
+/**
+ * A failure of a telemetry call in a few words for a correlation run's record (shown to users): what went wrong,
+ * never a URL, a credential or a stack.
+ */
+export function describeFailure(label: string, err: unknown): string {
+  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'BudgetExceeded' || err.name === 'TaskCancelledError'))
+    return 'cut short by the run budget';
+  if (err instanceof DependencyFailure) return `${label} unavailable (${err.reason.replace(/_/g, ' ')})`;
+  if (err instanceof TelemetryError) {
+    if (err.status === 429) return `${label} is rate limiting (429)`;
+    if (err.errorType === 'bad_response') return `${label} answered something that is not its API`;
+    if (err.status === 0) return `${label} did not answer`;
+    return `${label} refused the query (${err.status}: ${err.message.replace(/^.*? answered HTTP \d+: /, '').slice(0, 120)})`;
+  }
+  return `${label} did not answer`;
 }
