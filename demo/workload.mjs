@@ -46,7 +46,7 @@ function handleRequest(service, now) {
   histograms.set(service.name, h);
 
   // Every error and one request in fifty become a trace and a log line that names it.
-  if (!isError && Math.random() > 0.02) return;
+  if (!isError && Math.random() > 0.02) {return;}
   const traceId = hex(16);
   const order = Math.floor(Math.random() * 1e6);
   const line = isError
@@ -103,7 +103,7 @@ function metricsText() {
 async function post(url, body) {
   try {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (!res.ok) console.warn(`${url}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+    if (!res.ok) {console.warn(`${url}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);}
   } catch (err) {
     console.warn(`${url}: ${err.message}`); // Loki or Tempo restarting: drop this batch, keep going
   }
@@ -118,7 +118,7 @@ async function flush() {
     const streams = new Map();
     for (const l of logs) {
       const key = `${l.service}|${l.level}`;
-      if (!streams.has(key)) streams.set(key, { stream: { service: l.service, level: l.level, env: 'demo' }, values: [] });
+      if (!streams.has(key)) {streams.set(key, { stream: { service: l.service, level: l.level, env: 'demo' }, values: [] });}
       streams.get(key).values.push([String(BigInt(l.at) * 1_000_000n), l.line]);
     }
     await post(`${LOKI_URL}/loki/api/v1/push`, { streams: [...streams.values()] });
@@ -134,7 +134,7 @@ async function flush() {
 
 setInterval(() => {
   const now = Date.now();
-  for (const service of SERVICES) for (let i = 0; i < service.rps; i++) handleRequest(service, now);
+  for (const service of SERVICES) {for (let i = 0; i < service.rps; i++) {handleRequest(service, now);}}
 }, 1000);
 setInterval(flush, 2000);
 
@@ -147,4 +147,4 @@ createServer((req, res) => {
   }
 }).listen(PORT, () => console.log(`demo workload on :${PORT}; bursts every ${BURST_EVERY_MS / 60_000} min`));
 
-for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => flush().finally(() => process.exit(0)));
+for (const signal of ['SIGTERM', 'SIGINT']) {process.on(signal, () => flush().finally(() => process.exit(0)));}
