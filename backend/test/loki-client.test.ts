@@ -32,7 +32,13 @@ const POLICY: PolicyOptions = {
   timeoutMs: 300,
   retries: 2,
   backoff: { baseMs: 5, maxMs: 50, jitter: 0 },
-  breaker: { consecutiveFailures: 5, failureRate: 0.5, windowSize: 10, closeAfterSuccesses: 3, halfOpenAfterMs: 60_000 },
+  breaker: {
+    consecutiveFailures: 5,
+    failureRate: 0.5,
+    windowSize: 10,
+    closeAfterSuccesses: 3,
+    halfOpenAfterMs: 60_000,
+  },
   bulkhead: { maxConcurrent: 10, maxQueue: 100 },
 };
 const RANGE = { start: new Date('2022-02-16T16:50:00Z'), end: new Date('2022-02-16T17:00:00Z') };
@@ -46,7 +52,9 @@ beforeEach(() => server.reset());
 function client(options: { cache?: boolean; policy?: Partial<PolicyOptions> } = {}) {
   const registry = new ResilienceRegistry();
   const policy = createLokiPolicy({ ...POLICY, ...options.policy }, registry);
-  const cache = options.cache ? new TtlCache<LokiQueryResponse | string[]>('loki', { maxEntries: 10, ttlMs: 60_000 }, registry) : undefined;
+  const cache = options.cache
+    ? new TtlCache<LokiQueryResponse | string[]>('loki', { maxEntries: 10, ttlMs: 60_000 }, registry)
+    : undefined;
   return { registry, policy, loki: new LokiClient({ baseUrl: `${server.url}/loki-gw/`, policy, cache }) };
 }
 
@@ -114,7 +122,10 @@ describe('real Loki payloads (../shared/fixtures/loki), unchanged', () => {
           resultType: 'streams',
           result: [
             { stream: { app: 'a' }, values: [[at, 'flat', { trace_id: 'abc' }]] },
-            { stream: { app: 'b' }, values: [[at, 'cat', { structuredMetadata: { pod: 'p1' }, parsed: { level: 'error' } }]] },
+            {
+              stream: { app: 'b' },
+              values: [[at, 'cat', { structuredMetadata: { pod: 'p1' }, parsed: { level: 'error' } }]],
+            },
           ],
         },
       })
@@ -131,7 +142,15 @@ describe('real Loki payloads (../shared/fixtures/loki), unchanged', () => {
     const answer = await client().loki.queryRange('sum(rate({a="b"}[5m]))', { ...RANGE, stepSeconds: 300 });
     expect(answer.data).toEqual({
       resultType: 'matrix',
-      result: [{ metric: {}, values: [{ timestamp: 1643014450.417, value: NaN }, { timestamp: 1643014750.417, value: NaN }] }],
+      result: [
+        {
+          metric: {},
+          values: [
+            { timestamp: 1643014450.417, value: NaN },
+            { timestamp: 1643014750.417, value: NaN },
+          ],
+        },
+      ],
     });
   });
 });
@@ -165,7 +184,10 @@ describe('what it sends', () => {
       json({ status: 'success', data: req.query.get('query') ? ['checkout', 'payments'] : undefined })
     );
     const { loki } = client();
-    expect(await loki.labelValues('service_name', { ...RANGE, query: '{env="prod"}' })).toEqual(['checkout', 'payments']);
+    expect(await loki.labelValues('service_name', { ...RANGE, query: '{env="prod"}' })).toEqual([
+      'checkout',
+      'payments',
+    ]);
     expect(server.requests[0]!.path).toBe('/loki-gw/loki/api/v1/label/service_name/values');
     expect(server.requests[0]!.query.get('query')).toBe('{env="prod"}');
     expect(await loki.labelValues('service_name', RANGE)).toEqual([]);
@@ -201,7 +223,7 @@ describe('what it sends', () => {
 });
 
 describe('failures', () => {
-  it('a plain-text 400 parse error is the query\'s fault: its text, not retried, not counted by the breaker', async () => {
+  it("a plain-text 400 parse error is the query's fault: its text, not retried, not counted by the breaker", async () => {
     server.route(/query_range$/, () => text(400, 'parse error at line 1, col 6: syntax error: unexpected IDENTIFIER'));
     const { loki, policy } = client({ policy: { breaker: { ...POLICY.breaker, consecutiveFailures: 1 } } });
     const err = await failure(() => loki.queryRange('{a="b"} |~ oops', RANGE));
@@ -222,7 +244,10 @@ describe('failures', () => {
     const err = await failure(() => client().loki.queryRange('{a="b"}', RANGE));
     expect(err).toBeInstanceOf(DependencyFailure);
     expect(err).toMatchObject({ dependency: 'loki', reason: 'retries_exhausted' });
-    expect((err as DependencyFailure).cause).toMatchObject({ status: 504, message: expect.stringContaining('deadline') });
+    expect((err as DependencyFailure).cause).toMatchObject({
+      status: 504,
+      message: expect.stringContaining('deadline'),
+    });
     expect(server.requests).toHaveLength(3);
   });
 
@@ -245,7 +270,10 @@ describe('failures', () => {
     server.reset();
     server.route(/query_range$/, () => tooMany());
     const { loki, policy } = client({ policy: { breaker: { ...POLICY.breaker, consecutiveFailures: 1 } } });
-    expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({ status: 429, retryAfterMs: undefined });
+    expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({
+      status: 429,
+      retryAfterMs: undefined,
+    });
     expect(server.requests).toHaveLength(1);
     expect(policy.state).toBe('closed');
   });
@@ -255,25 +283,37 @@ describe('failures', () => {
     const err = await failure(() => client().loki.queryRange('{a="b"}', RANGE));
     expect(err).toMatchObject({ reason: 'retries_exhausted', cause: { status: 502, errorType: 'bad_response' } });
     server.reset();
-    server.route(/query_range$/, () => json({ status: 'success', data: { resultType: 'streams', result: [{ stream: {}, values: [['soon', 'x']] }] } }));
-    expect(await failure(() => client().loki.queryRange('{a="b"}', RANGE))).toMatchObject({ cause: { errorType: 'bad_response' } });
+    server.route(/query_range$/, () =>
+      json({ status: 'success', data: { resultType: 'streams', result: [{ stream: {}, values: [['soon', 'x']] }] } })
+    );
+    expect(await failure(() => client().loki.queryRange('{a="b"}', RANGE))).toMatchObject({
+      cause: { errorType: 'bad_response' },
+    });
   });
 
   it('slow past its timeout: gives up with reason timeout', async () => {
     server.route(/query_range$/, () => ({ ...fromFixture('loki/loki-matrix-nan.json'), delayMs: 1000 }));
     const { loki } = client({ policy: { retries: 0 } });
     const started = Date.now();
-    expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({ dependency: 'loki', reason: 'timeout' });
+    expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({
+      dependency: 'loki',
+      reason: 'timeout',
+    });
     expect(Date.now() - started).toBeLessThan(900);
   });
 
   it('down (connection refused, or dropped mid-request): retried, then the breaker opens and fails fast', async () => {
     server.route(/query_range$/, () => ({ destroy: true }));
     const { loki, policy } = client({ policy: { retries: 0, breaker: { ...POLICY.breaker, consecutiveFailures: 2 } } });
-    expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({ reason: 'failed', cause: { status: 0 } });
+    expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({
+      reason: 'failed',
+      cause: { status: 0 },
+    });
     await server.refuse();
     try {
-      expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({ cause: { errorType: 'unreachable' } });
+      expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({
+        cause: { errorType: 'unreachable' },
+      });
       expect(policy.state).toBe('open');
       const started = Date.now();
       expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({ reason: 'circuit_open' });
