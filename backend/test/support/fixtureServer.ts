@@ -96,15 +96,21 @@ export async function startFixtureServer(): Promise<FixtureServer> {
     const route = routes.find((r) =>
       typeof r.path === 'string' ? r.path === url.pathname : r.path.test(url.pathname)
     );
-    void Promise.resolve(route ? route.responder(seen) : text(404, '404 page not found')).then(async (reply) => {
-      const wait = state.latencyMs + (reply.delayMs ?? 0);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (reply.destroy) return void req.socket.destroy();
-      if (res.destroyed) return;
-      const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? null);
-      res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/json', ...reply.headers });
-      res.end(body);
-    });
+    // A responder that throws answers 500 with its message, so a broken test scenario shows in the test's failure.
+    void new Promise<Reply>((done) => done(route ? route.responder(seen) : text(404, '404 page not found')))
+      .catch((err: Error) => text(500, `fixture server: ${err.message}`))
+      .then(async (reply) => {
+        const wait = state.latencyMs + (reply.delayMs ?? 0);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (reply.destroy) return void req.socket.destroy();
+        if (res.destroyed) return;
+        const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? null);
+        res.writeHead(reply.status ?? 200, {
+          'content-type': reply.contentType ?? 'application/json',
+          ...reply.headers,
+        });
+        res.end(body);
+      });
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
