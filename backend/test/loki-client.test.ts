@@ -4,6 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { DependencyFailure, type PolicyOptions } from '../src/resilience/policy.js';
 import { TtlCache } from '../src/resilience/cache.js';
 import { ResilienceRegistry } from '../src/resilience/registry.js';
@@ -205,6 +206,23 @@ describe('what it sends', () => {
     await loki.queryRange('{a="b"}', RANGE);
     expect(server.requests[0]!.headers.authorization).toBe(authorization);
     expect(server.requests[0]!.headers['x-scope-orgid']).toBe(tenant);
+  });
+
+  it('takes URL, token, tenant and timeout from the environment (LOKI_*)', async () => {
+    server.route(/query_range$/, () => fromFixture('loki/loki-matrix-nan.json'));
+    const config = loadConfig({
+      LOKI_URL: `http://127.0.0.1:${server.port}/gw`,
+      LOKI_TOKEN: 'env-token',
+      LOKI_TENANT: 'env-tenant',
+      LOKI_TIMEOUT_MS: '1234',
+      LOKI_DATASOURCE_UID: 'loki-ds',
+    });
+    expect(config.loki).toMatchObject({ datasourceUid: 'loki-ds', policy: { timeoutMs: 1234 } });
+    await createLokiClient(config.loki, new ResilienceRegistry())!.queryRange('{a="b"}', RANGE);
+    expect(server.requests[0]).toMatchObject({
+      path: `/gw${QUERY_PATH}`,
+      headers: { authorization: 'Bearer env-token', 'x-scope-orgid': 'env-tenant' },
+    });
   });
 
   it('is not built without a URL', () => {

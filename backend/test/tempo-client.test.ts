@@ -4,6 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import type { PolicyOptions } from '../src/resilience/policy.js';
 import { ResilienceRegistry } from '../src/resilience/registry.js';
 import { TelemetryError } from '../src/telemetry/http.js';
@@ -232,6 +233,24 @@ describe('credentials and failures', () => {
     await basic.search('{}', RANGE);
     expect(server.requests[1]!.headers.authorization).toBe('Basic dTpw');
     expect(server.requests[1]!.headers['x-scope-orgid']).toBeUndefined();
+  });
+
+  it('takes URL, token and tenant from the environment (TEMPO_*), and Prometheus its own (PROMETHEUS_*)', async () => {
+    server.route('/api/search', () => fromFixture('tempo/tempo-search-response.json'));
+    const config = loadConfig({
+      TEMPO_URL: `http://127.0.0.1:${server.port}`,
+      TEMPO_TOKEN: 'tt',
+      TEMPO_TENANT: 'tenant-t',
+      TEMPO_DATASOURCE_UID: 'tempo-ds',
+      PROMETHEUS_URL: 'http://127.0.0.1:9',
+      PROMETHEUS_TOKEN: 'pt',
+      PROMETHEUS_TENANT: 'tenant-p',
+    });
+    expect(config.tempo.datasourceUid).toBe('tempo-ds');
+    expect(config.prometheus).toMatchObject({ token: 'pt', tenant: 'tenant-p' });
+    await createTempoClient(config.tempo, new ResilienceRegistry())!.search('{}', RANGE);
+    expect(server.requests[0]!.headers).toMatchObject({ authorization: 'Bearer tt', 'x-scope-orgid': 'tenant-t' });
+    expect(createTempoClient({ ...config.tempo, url: undefined }, new ResilienceRegistry())).toBeUndefined();
   });
 
   it("a TraceQL parse error (text/plain 400) is the query's fault and is not retried", async () => {
