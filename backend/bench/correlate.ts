@@ -5,8 +5,7 @@
  * several L). Then Prometheus stops answering (it hangs): once its breaker is open, runs still take ≤ 1.3 × L
  * because the open breaker fails its queries at once instead of waiting for a timeout.
  */
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { fork, type ChildProcess } from 'node:child_process';
 import { ChangeSource } from '../src/correlation/changeSource.js';
 import { CorrelationEngine } from '../src/correlation/engine.js';
 import { createLokiSource } from '../src/correlation/lokiSource.js';
@@ -23,52 +22,27 @@ import { createLokiClient } from '../src/telemetry/loki.js';
 import { createPrometheusPolicy, PrometheusClient } from '../src/telemetry/prometheus.js';
 import { createTempoClient } from '../src/telemetry/tempo.js';
 import { createLogger } from '../src/observability/logger.js';
+import type { BackendName, BackendsCommand, BackendsMessage } from './correlate-backends.js';
 import type { BenchContext } from './run.js';
 
 const LATENCY_MS = Number(process.env.BENCH_CORRELATE_LATENCY_MS ?? 200);
 const TARGET = 1.3;
 const RUNS = Number(process.env.BENCH_CORRELATE_RUNS ?? 40);
-const fixture = (name: string) => readFileSync(new URL(`../../../shared/fixtures/${name}`, import.meta.url), 'utf8');
-
-interface FakeBackend {
-  url: string;
-  /** Stops answering: connections are accepted and left hanging, the worst way for a backend to die. */
-  hang(): void;
-  close(): Promise<void>;
-}
-
-/** An HTTP server that answers every request with `answer(url, body)` after LATENCY_MS. */
-async function fakeBackend(answer: (path: string, params: URLSearchParams) => string): Promise<FakeBackend> {
-  let isHanging = false;
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      if (isHanging) return;
-      const url = new URL(req.url ?? '/', 'http://fake');
-      const params = new URLSearchParams([...url.searchParams, ...new URLSearchParams(body)]);
-      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(answer(url.pathname, params)), LATENCY_MS);
-    });
+/** The fake backends' process (bench/correlate-backends.ts). */
+async function startBackends(): Promise<{ urls: Record<BackendName, string>; hang(backend: BackendName): void; stop(): void }> {
+  const child: ChildProcess = fork(new URL('./correlate-backends.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const ready = await new Promise<BackendsMessage>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`fake backends exited (${code})`)));
+    child.once('message', (message: BackendsMessage) => resolve(message));
+  });
   return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    hang: () => (isHanging = true),
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    urls: ready.urls,
+    hang: (backend) => child.send({ type: 'hang', backend } satisfies BackendsCommand),
+    stop: () => child.kill(),
   };
-}
-
-/** A Prometheus matrix over the asked range: flat, then a step up in the last fifth. */
-function prometheusMatrix(params: URLSearchParams): string {
-  const start = Number(params.get('start'));
-  const end = Number(params.get('end'));
-  const step = Number(params.get('step'));
-  const values: Array<[number, string]> = [];
-  for (let t = start; t <= end; t += step) values.push([t, String(t > end - (end - start) / 5 ? 0.3 : 0.01)]);
-  return JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values }] } });
 }
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
@@ -88,24 +62,21 @@ async function measure(engine: CorrelationEngine, incidentId: string, runs: numb
 export async function run({ database, report }: BenchContext): Promise<{ ok: boolean }> {
   const sql = createSql({ url: database.url, poolMax: 5, statementTimeoutMs: 10_000 });
   await migrate(sql);
-  const prometheusFake = await fakeBackend((_path, params) => prometheusMatrix(params));
-  const lokiFake = await fakeBackend((_path, params) =>
-    params.has('step') ? fixture('loki/loki-matrix-nan.json') : fixture('loki/loki-streams-with-stats.json')
-  );
-  const tempoFake = await fakeBackend(() => fixture('tempo/tempo-search-response.json'));
+  const backends = await startBackends();
   try {
     const config = loadConfig({
       DB_POOL_MAX: '5',
-      LOKI_URL: lokiFake.url,
-      TEMPO_URL: tempoFake.url,
-      // Every run must reach the backends: a cached answer would measure the cache, not the parallelism.
-      TELEMETRY_CACHE_TTL_MS: '0',
+      LOKI_URL: backends.urls.loki,
+      TEMPO_URL: backends.urls.tempo,
+      // Every run must reach the backends: a cached answer would measure the cache, not the parallelism (1 ms, as 0
+      // would keep answers for ever in lru-cache).
+      TELEMETRY_CACHE_TTL_MS: '1',
     });
     const registry = new ResilienceRegistry();
     const db = new Database(sql, config.database, registry);
     // Built by hand (not createPrometheusClient) to watch its breaker; 1 s per attempt, no retry, so it opens soon.
     const prometheusPolicy = createPrometheusPolicy({ ...config.prometheus.policy, timeoutMs: 1000, retries: 0 }, registry);
-    const prometheus = new PrometheusClient({ baseUrl: prometheusFake.url, policy: prometheusPolicy });
+    const prometheus = new PrometheusClient({ baseUrl: backends.urls.prometheus, policy: prometheusPolicy });
     const engine = new CorrelationEngine({
       db,
       sources: [
@@ -140,7 +111,7 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
       `  all backends up:          p50 ${healthy.p50.toFixed(0)} ms  p95 ${healthy.p95.toFixed(0)} ms (${(healthy.p95 / LATENCY_MS).toFixed(2)} × L)  max ${healthy.max.toFixed(0)} ms  [${statuses(healthy.last)}]`
     );
 
-    prometheusFake.hang();
+    backends.hang('prometheus');
     let opening = 0;
     while (prometheusPolicy.state !== 'open' && opening < 10) {
       await engine.run(incident.id, 'manual');
@@ -156,7 +127,7 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
     report(`  ${healthyOk ? 'ok' : 'MISS'}: all up p95 ≤ ${budget} ms;  ${deadOk ? 'ok' : 'MISS'}: one dead p95 ≤ ${budget} ms with the others answering`);
     return { ok: healthyOk && deadOk };
   } finally {
-    await Promise.all([prometheusFake.close(), lokiFake.close(), tempoFake.close()]);
+    backends.stop();
     await sql.end({ timeout: 1 });
   }
 }

@@ -78,7 +78,7 @@ describe.runIf(shouldRunPrometheusTests)('correlation finds a jump in a real Pro
     prometheus = await startPrometheus([exporter.target], '1s');
     sidecar = await startSidecar({
       correlation: ({ db, resilience }) => {
-        const config = loadConfig({ PROMETHEUS_URL: prometheus.url, TELEMETRY_CACHE_TTL_MS: '0' });
+        const config = loadConfig({ PROMETHEUS_URL: prometheus.url, TELEMETRY_CACHE_TTL_MS: '1' });
         return new CorrelationEngine({
           db,
           sources: [
