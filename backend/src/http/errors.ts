@@ -20,6 +20,10 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   TOKEN_ALREADY_EXISTS: 409,
   ALERT_NOT_FOUND: 404,
   ALERT_RULE_NOT_FOUND: 404,
+  HYPOTHESIS_NOT_FOUND: 404,
+  FINDING_NOT_FOUND: 404,
+  // A finding is pinned once per incident; details.current is the existing evidence_pinned entry.
+  EVIDENCE_ALREADY_PINNED: 409,
   ALERT_RULE_ALREADY_EXISTS: 409,
   SILENCE_NOT_FOUND: 404,
   SLO_NOT_FOUND: 404,
