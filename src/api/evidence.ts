@@ -7,11 +7,11 @@ import type {
   Hypothesis,
   HypothesisInput,
   HypothesisUpdate,
-  ImpactedService,
   ItemList,
   PinInput,
   Postmortem,
   PostmortemEdits,
+  ServiceImpact,
   TimelineEvent,
 } from './types';
 
@@ -121,33 +121,11 @@ function withParsedEnvelope(e: unknown): unknown {
   }
 }
 
-function isImpacted(value: unknown): value is ImpactedService {
-  const v = value as Partial<ImpactedService> | null;
-  return typeof v === 'object' && v !== null && typeof v.name === 'string';
-}
-
 /**
- * GET /api/incidents/:id/impact: the services affected, from the incident's alerts and correlated signals. Not every
- * sidecar serves it (it came later than the incident's own `services`): null when it is absent (404), so the caller
- * falls back to the incident's services. Accepts `{ items }`, `{ services }` or a bare list.
+ * GET /api/incidents/:id/impact: the services the incident touches (declared, named by its alerts, or pointed at by
+ * correlation), declared ones first.
  */
-export async function getImpact(id: string, options?: CallOptions): Promise<ImpactedService[] | null> {
-  try {
-    const body = await call<unknown>({ url: `${incidentUrl(id)}/impact` }, options);
-    const b = body as { items?: unknown; services?: unknown } | unknown[];
-    const list = Array.isArray(b)
-      ? b
-      : Array.isArray(b?.items)
-        ? b.items
-        : Array.isArray(b?.services)
-          ? b.services
-          : null;
-    return list ? list.filter(isImpacted) : null;
-  } catch (e) {
-    const err = toApiError(e);
-    if (err.status === 404 && err.code !== 'INCIDENT_NOT_FOUND') {
-      return null;
-    }
-    throw err;
-  }
+export async function getImpact(id: string, options?: CallOptions): Promise<ServiceImpact[]> {
+  const body = await call<ItemList<ServiceImpact>>({ url: `${incidentUrl(id)}/impact` }, options);
+  return body.items;
 }

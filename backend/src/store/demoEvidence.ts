@@ -1,10 +1,7 @@
 import { exploreUrl } from '../correlation/explore.js';
 import type { FindingData, FindingSignal } from '../correlation/findings.js';
-import type { Actor } from '../domain/actor.js';
 import type { Sql } from './db.js';
-import { insertTimelineEvent } from './timeline.js';
-
-const ENGINE: Actor = { name: 'correlation', source: 'system' };
+import { saveRun, type SourceRun } from './correlations.js';
 
 /** The datasource uids provisioning gives Prometheus, Loki and Tempo (provisioning/datasources). */
 const UIDS = { prometheus: 'prometheus', loki: 'loki', tempo: 'tempo' } as const;
@@ -37,8 +34,8 @@ function errorRatioSeries(from: number, to: number, jumpAt: number): Array<{ t: 
 /**
  * A finished correlation run with believable findings for one incident (the checkout one of the demo), and the
  * hypothesis the engine would suggest from them, so `npm start` shows a populated war room without Prometheus,
- * Loki or Tempo. Written the way the engine writes them: rows, then a `correlation_found` and a `hypothesis_added`
- * timeline entry (each with its live event).
+ * Loki or Tempo. Stored through the engine's own saveRun, so the rows, the `correlation_found` and
+ * `hypothesis_added` timeline entries and the live events are exactly what a real run leaves.
  */
 export async function seedDemoEvidence(sql: Sql, incident: { id: string; startedAt: Date }): Promise<void> {
   const start = incident.startedAt.getTime();
@@ -139,7 +136,7 @@ export async function seedDemoEvidence(sql: Sql, incident: { id: string; started
     },
   ];
 
-  const sources = {
+  const sources: Record<DemoFinding['source'], SourceRun> = {
     prometheus: { status: 'ok', message: null, durationMs: 212, findings: 1 },
     loki: { status: 'ok', message: null, durationMs: 486, findings: 1 },
     tempo: {
@@ -151,59 +148,25 @@ export async function seedDemoEvidence(sql: Sql, incident: { id: string; started
     change: { status: 'ok', message: null, durationMs: 4, findings: 1 },
   };
 
-  await sql.begin(async (tx) => {
-    const [run] = await tx<{ id: string }[]>`
-      insert into correlation_runs (incident_id, trigger, started_at, finished_at, window_start, window_end,
-                                    baseline_start, baseline_end, sources)
-      values (${incident.id}, 'created', ${new Date(now - 6000)}, ${new Date(now - 1000)}, ${window.start},
-              ${window.end}, ${baseline.start}, ${baseline.end}, ${tx.json(sources)})
-      returning id`;
-    const stored = [];
-    for (const [i, f] of findings.entries()) {
-      const [row] = await tx<{ id: string; computedAt: Date }[]>`
-        insert into correlations (run_id, incident_id, source, service, signal, score, rank, summary, query,
-                                  window_start, window_end, baseline_start, baseline_end, changed_at, explore_url, data)
-        values (${run!.id}, ${incident.id}, ${f.source}, ${f.service}, ${f.signal}, ${f.score}, ${i + 1},
-                ${f.summary}, ${f.query}, ${window.start}, ${window.end}, ${baseline.start}, ${baseline.end},
-                ${f.changedAt}, ${f.exploreUrl}, ${tx.json(f.data as never)})
-        returning id, computed_at`;
-      stored.push({
-        id: row!.id,
-        incidentId: incident.id,
-        runId: run!.id,
-        source: f.source,
-        service: f.service,
-        signal: f.signal,
-        score: f.score,
-        rank: i + 1,
-        summary: f.summary,
-        query: f.query,
-        window: { start: window.start.toISOString(), end: window.end.toISOString() },
-        baseline: { start: baseline.start.toISOString(), end: baseline.end.toISOString() },
-        changedAt: f.changedAt?.toISOString() ?? null,
-        exploreUrl: f.exploreUrl,
-        data: f.data,
-        computedAt: row!.computedAt.toISOString(),
-      });
-    }
-    await insertTimelineEvent(tx, incident.id, ENGINE, {
-      type: 'correlation_found',
-      message: `Correlation found ${stored.length} signals; Tempo degraded`,
-      data: { runId: run!.id, findings: stored.length, top: stored.slice(0, 3), sources },
-    });
-
-    const statement =
-      'The checkout v2.14.0 deploy broke payment calls: error logs and failing payments-api spans began right after it';
-    const evidence = stored.slice(0, 3).map((f) => ({ findingId: f.id, label: f.summary }));
-    const [hypothesis] = await tx<Record<string, unknown>[]>`
-      insert into hypotheses (incident_id, statement, evidence, origin, created_by)
-      values (${incident.id}, ${statement}, ${tx.json(evidence)}, 'suggested', ${ENGINE.name})
-      returning id, incident_id, statement, status, owner, evidence, origin, created_by, created_at, updated_at,
-                decided_by, decided_at, decision_note, version`;
-    await insertTimelineEvent(tx, incident.id, ENGINE, {
-      type: 'hypothesis_added',
-      message: `Suggested hypothesis: ${statement}`,
-      data: { hypothesis },
-    });
-  });
+  await saveRun(
+    sql,
+    {
+      incidentId: incident.id,
+      trigger: 'created',
+      startedAt: new Date(now - 6000),
+      finishedAt: new Date(now - 1000),
+      window,
+      baseline,
+      sources,
+      findings: findings.map((f) => ({ ...f, window, baseline })),
+    },
+    // What the engine would suggest from these: the deploy, backed by the log pattern right after it.
+    () => [
+      {
+        statement: 'The checkout v2.14.0 deploy broke payment calls: the new error log pattern began a minute after it',
+        findingRank: 3,
+        label: 'change|checkout|change',
+      },
+    ]
+  );
 }

@@ -4,7 +4,7 @@ import { css } from '@emotion/css';
 import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
 import { Badge, Button, useStyles2 } from '@grafana/ui';
 import type { LiveStatus } from '../../api/live';
-import type { ImpactedService, Incident } from '../../api/types';
+import type { Incident, ServiceImpact } from '../../api/types';
 import { testIds } from '../../components/testIds';
 import { reviewUrl } from '../../constants';
 import { LiveBadge } from '../Incidents/LiveStatus';
@@ -17,7 +17,7 @@ import type { IncidentEditState } from './useIncidentEdit';
 
 interface Props {
   incident: Incident;
-  services: ImpactedService[];
+  services: ServiceImpact[];
   edit: IncidentEditState;
   /** Viewers see the values without the controls. */
   canEdit: boolean;
@@ -27,6 +27,7 @@ interface Props {
 }
 
 const IMPACT_COLORS = { major: 'red', partial: 'orange', minor: 'blue' } as const;
+const REASONS = { declared: 'declared', alerts: 'named by alerts', correlation: 'pointed at by correlation' } as const;
 
 /** The incident at a glance, with the controls to change what the incident commander owns. */
 export function IncidentHeader({ incident, services, edit, canEdit, liveStatus, onWallboard }: Props) {
@@ -126,7 +127,12 @@ export function IncidentHeader({ incident, services, edit, canEdit, liveStatus, 
           <dd className={styles.services} data-testid={testIds.warRoom.services}>
             {services.length === 0 && <span className={styles.secondary}>None recorded</span>}
             {services.map((s) => (
-              <Badge key={s.id ?? s.name} color={IMPACT_COLORS[s.impact] ?? 'blue'} text={`${s.name} · ${s.impact}`} />
+              <Badge
+                key={s.service}
+                color={s.impact ? IMPACT_COLORS[s.impact] : 'darkgrey'}
+                text={`${s.service} · ${s.impact ?? 'suspected'}`}
+                tooltip={`Why: ${s.reasons.map((r) => REASONS[r]).join(', ')}${s.alerts ? ` · ${s.alerts} alerts` : ''}${s.findings ? ` · ${s.findings} findings` : ''}`}
+              />
             ))}
           </dd>
         </div>

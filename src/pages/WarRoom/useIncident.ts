@@ -2,19 +2,29 @@ import { useCallback } from 'react';
 import { getIncident } from '../../api/client';
 import type { ApiError } from '../../api/errors';
 import { getImpact } from '../../api/evidence';
-import type { ImpactedService, Incident } from '../../api/types';
+import type { ImpactedService, Incident, ServiceImpact } from '../../api/types';
 import { useResource } from './useResource';
 
 export interface IncidentState {
   incident: Incident | null;
-  /** From GET /impact when the sidecar serves it, else the incident's own services. */
-  services: ImpactedService[];
+  /** From GET /impact, or the incident's declared services until (or if) that answers. */
+  services: ServiceImpact[];
   error: ApiError | null;
   isLoading: boolean;
   reload: () => void;
   /** Takes an incident from a PATCH answer, a 409's details.current or the live feed; older versions are ignored. */
   apply: (incident: Incident) => void;
 }
+
+const declared = (s: ImpactedService): ServiceImpact => ({
+  service: s.name,
+  serviceId: s.id,
+  impact: s.impact,
+  reasons: ['declared'],
+  alerts: 0,
+  findings: 0,
+  topScore: null,
+});
 
 const newer = (held: Incident | null, next: Incident) => (held && held.version > next.version ? held : next);
 
@@ -36,6 +46,6 @@ export function useIncident(id: string): IncidentState {
   }, [reloadIncident, reloadImpact]);
 
   const current = incident.value;
-  const services = impact.value && impact.value.length > 0 ? impact.value : (current?.services ?? []);
+  const services = impact.value ?? (current?.services ?? []).map(declared);
   return { incident: current, services, error: incident.error, isLoading: incident.isLoading, reload, apply };
 }
