@@ -165,7 +165,7 @@ export async function seedDemoEvidence(sql: Sql, incident: { id: string; started
       {
         statement: 'The checkout v2.14.0 deploy broke payment calls: the new error log pattern began a minute after it',
         findingRank: 3,
-        label: 'change|checkout|change',
+        label: 'change: deploy in checkout (checkout v2.14.0)',
       },
     ]
   );

@@ -44,8 +44,9 @@ export function EditsForm({ draft, canEdit, onChange }: Props) {
   return (
     <div className={styles.form}>
       {FIELDS.map((f) => (
-        <Field key={f.key} label={f.label} description={f.description}>
+        <Field key={f.key} label={f.label} description={f.description} htmlFor={`review-${f.key}`}>
           <TextArea
+            id={`review-${f.key}`}
             rows={f.key === 'summary' ? 4 : 3}
             value={draft[f.key]}
             readOnly={!canEdit}

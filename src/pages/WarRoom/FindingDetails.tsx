@@ -39,8 +39,7 @@ export function FindingDetails({ finding }: { finding: Finding }) {
         </ul>
       )}
       {data.traces && data.traces.length > 0 && (
-        <table className={styles.table}>
-          <caption className={styles.caption}>Traces</caption>
+        <table className={styles.table} aria-label="Traces">
           <thead>
             <tr>
               <th scope="col">Trace id</th>
@@ -53,7 +52,7 @@ export function FindingDetails({ finding }: { finding: Finding }) {
             {data.traces.slice(0, MAX_TRACES).map((t) => (
               <tr key={t.traceId}>
                 <td>
-                  <code>{t.traceId.slice(0, 16)}</code>
+                  <code>{t.traceId}</code>
                 </td>
                 <td>
                   {t.rootService} {t.rootName}
@@ -66,7 +65,7 @@ export function FindingDetails({ finding }: { finding: Finding }) {
         </table>
       )}
       {data.spans && data.spans.length > 0 && (
-        <ul className={styles.plain} aria-label="Failing spans">
+        <ul className={styles.plain} aria-label="Spans that fail most">
           {data.spans.map((s) => (
             <li key={`${s.service}/${s.name}`}>
               {s.service} · <code>{s.name}</code>: {s.errors} of {s.total} failed
@@ -111,6 +110,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
     'th, td': { textAlign: 'left', padding: theme.spacing(0.25, 1, 0.25, 0) },
     th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
   }),
-  caption: css({ textAlign: 'left', color: theme.colors.text.secondary }),
   plain: css({ margin: 0, paddingLeft: theme.spacing(2), fontSize: theme.typography.bodySmall.fontSize }),
 });

@@ -33,11 +33,16 @@ export function FindingSparkline({ series, unit, label }: Props) {
 
   const sparkline = useMemo<FieldSparkline>(() => {
     const x: Field = { name: 'time', type: FieldType.time, config: {}, values: series.map((p) => p.t) };
+    const known = series.map((p) => p.v).filter((v): v is number => v !== null);
+    const min = Math.min(...known);
+    const max = Math.max(...known);
     const y: Field = {
       name: label,
       type: FieldType.number,
-      config: { color: { mode: 'fixed', fixedColor: theme.colors.error.main } },
+      config: { color: { mode: 'fixed', fixedColor: theme.colors.error.main }, custom: { fillOpacity: 15, lineWidth: 2 } },
       values: series.map((p) => p.v),
+      // The Sparkline scales y by the field's computed range, as Grafana's panels fill it in.
+      state: { range: { min, max, delta: max - min } },
     };
     return { x, y };
   }, [series, label, theme]);

@@ -45,7 +45,7 @@ export function IncidentHeader({ incident, services, edit, canEdit, liveStatus, 
               canEdit={canEdit}
               value={incident.title}
               isPending={edit.pendingField === 'title'}
-              onSave={(title) => edit.save({ field: 'title', value: title })}
+              onSave={async (title) => (await edit.save({ field: 'title', value: title })) !== 'failed'}
               valueTestId={testIds.warRoom.title}
               editTestId={testIds.warRoom.editTitle}
               inputTestId={testIds.warRoom.titleInput}
@@ -100,7 +100,7 @@ export function IncidentHeader({ incident, services, edit, canEdit, liveStatus, 
               value={incident.commander ?? ''}
               placeholder="Unassigned"
               isPending={edit.pendingField === 'commander'}
-              onSave={(name) => edit.save({ field: 'commander', value: name || null })}
+              onSave={async (name) => (await edit.save({ field: 'commander', value: name || null })) !== 'failed'}
               valueTestId={testIds.warRoom.commander}
               editTestId={testIds.warRoom.editCommander}
               inputTestId={testIds.warRoom.commanderInput}

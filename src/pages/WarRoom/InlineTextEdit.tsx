@@ -12,7 +12,7 @@ interface Props {
   placeholder?: string;
   isPending: boolean;
   canEdit: boolean;
-  /** Resolves true when saved (the editor closes), false to keep it open. */
+  /** Resolves true to close the editor (saved, or kept by a conflict notice), false to keep it open (failed). */
   onSave: (value: string) => Promise<boolean>;
   valueTestId: string;
   editTestId: string;

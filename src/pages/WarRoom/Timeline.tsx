@@ -43,8 +43,9 @@ export function Timeline({ timeline, canEdit }: { timeline: TimelineState; canEd
             void send();
           }}
         >
-          <Field label="Add a note" description="Ctrl+Enter to post" className={styles.field}>
+          <Field label="Add a note" description="Ctrl+Enter to post" className={styles.field} htmlFor="warroom-note">
             <TextArea
+              id="warroom-note"
               rows={2}
               value={draft}
               placeholder="What did you see or do?"

@@ -56,7 +56,7 @@ function Details({ event }: { event: TimelineEvent }) {
       return (
         <div className={styles.detail}>
           <Badge color={HYPOTHESIS_COLORS[h.status] ?? 'blue'} text={h.status} />{' '}
-          {h.origin === 'suggested' && <Badge color="purple" text="suggested" />} “{h.statement}”
+          {h.origin === 'suggested' && <Badge color="purple" text="suggested" />}
           {note && <div className={styles.note}>Note: {note}</div>}
         </div>
       );
@@ -71,7 +71,7 @@ function Details({ event }: { event: TimelineEvent }) {
         <div className={styles.detail}>
           <div>
             {SOURCE_LABELS[f.source] ?? f.source} · {SIGNAL_LABELS[f.signal] ?? f.signal}
-            {f.service ? ` · ${f.service}` : ''} · score {formatScore(f.score)}: {f.summary}
+            {f.service ? ` · ${f.service}` : ''} · score {formatScore(f.score)}
           </div>
           {f.query && <code className={styles.query}>{f.query}</code>}
           {note && <div className={styles.note}>Note: {note}</div>}

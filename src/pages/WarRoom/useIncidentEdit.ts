@@ -9,6 +9,9 @@ export type EditableField = 'title' | 'severity' | 'status' | 'commander';
 export type IncidentEdit = Required<Pick<UpdateIncidentInput, EditableField>>;
 export type FieldChange = { [K in EditableField]: { field: K; value: IncidentEdit[K] } }[EditableField];
 
+/** `conflict`: not saved, but the change is kept in the conflict notice, which offers to apply it again. */
+export type EditOutcome = 'saved' | 'conflict' | 'failed';
+
 export interface EditConflict {
   change: FieldChange;
   /** The incident as someone else left it (from the 409's details.current). */
@@ -20,10 +23,10 @@ export interface IncidentEditState {
   conflict: EditConflict | null;
   error: { title: string; error: ApiError; hint?: string } | null;
   dismiss: () => void;
-  /** PATCHes one field with the version the page holds. Resolves true when saved. */
-  save: (change: FieldChange) => Promise<boolean>;
+  /** PATCHes one field with the version the page holds. */
+  save: (change: FieldChange) => Promise<EditOutcome>;
   /** Applies the conflicting change again on top of the current version. */
-  retry: () => Promise<boolean>;
+  retry: () => Promise<EditOutcome>;
 }
 
 function isIncident(value: unknown): value is Incident {
@@ -41,19 +44,20 @@ export function useIncidentEdit(incident: Incident | null, apply: (incident: Inc
   const [error, setError] = useState<IncidentEditState['error']>(null);
 
   const patch = useCallback(
-    async (base: Incident, change: FieldChange) => {
+    async (base: Incident, change: FieldChange): Promise<EditOutcome> => {
       setPendingField(change.field);
       setError(null);
       setConflict(null);
       try {
         apply(await updateIncident(base.id, { version: base.version, [change.field]: change.value }));
-        return true;
+        return 'saved';
       } catch (e) {
         const err = toApiError(e);
         const current = err.details?.current;
         if (err.code === 'VERSION_CONFLICT' && isIncident(current)) {
           apply(current);
           setConflict({ change, current });
+          return 'conflict';
         } else if (err.code === 'STATUS_TRANSITION_INVALID') {
           const details = statusTransitionDetails(err);
           setError({
@@ -66,7 +70,7 @@ export function useIncidentEdit(incident: Incident | null, apply: (incident: Inc
         } else {
           setError({ title: `Could not change the ${change.field}`, error: err });
         }
-        return false;
+        return 'failed';
       } finally {
         setPendingField(null);
       }
@@ -75,13 +79,13 @@ export function useIncidentEdit(incident: Incident | null, apply: (incident: Inc
   );
 
   const save = useCallback(
-    (change: FieldChange) => (incident ? patch(incident, change) : Promise.resolve(false)),
+    (change: FieldChange) => (incident ? patch(incident, change) : Promise.resolve<EditOutcome>('failed')),
     [incident, patch]
   );
 
   const retry = useCallback(
     // The page's incident is at least as new as the 409's (live updates may have moved it on since).
-    () => (conflict ? patch(incident ?? conflict.current, conflict.change) : Promise.resolve(false)),
+    () => (conflict ? patch(incident ?? conflict.current, conflict.change) : Promise.resolve<EditOutcome>('failed')),
     [conflict, incident, patch]
   );
 
