@@ -96,6 +96,7 @@ export function EditsForm({ draft, canEdit, onChange }: Props) {
             size="sm"
             variant="secondary"
             icon="plus"
+            className={styles.add}
             data-testid={testIds.review.addFollowUp}
             onClick={() =>
               onChange({ ...draft, followUps: [...draft.followUps, { title: '', owner: null, done: false }] })
@@ -122,4 +123,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
   legend: css({ ...theme.typography.h5, marginBottom: theme.spacing(1) }),
   followUp: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1) }),
   muted: css({ color: theme.colors.text.secondary, margin: 0 }),
+  add: css({ alignSelf: 'flex-start' }),
 });
