@@ -31,7 +31,11 @@ test.beforeAll(async () => {
   });
   host = await startHost({
     port: hostPort,
-    env: { SIDECAR_URL: sidecar.url, SIDECAR_LIVE_URL: `${sidecar.url.replace('http', 'ws')}/live`, STUDIO_ADMIN_TOKEN: SIDECAR_TOKEN },
+    env: {
+      SIDECAR_URL: sidecar.url,
+      SIDECAR_LIVE_URL: `${sidecar.url.replace('http', 'ws')}/live`,
+      STUDIO_ADMIN_TOKEN: SIDECAR_TOKEN,
+    },
   });
   const res = await sidecar.api('/api/incidents?q=Checkout');
   const body = (await res.json()) as { items: Array<{ id: string; title: string }> };
@@ -62,7 +66,9 @@ async function sparklineDrawn(page: Page) {
 async function expectNoSeriousViolations(page: Page, what: string) {
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${what}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+  expect(
+    serious.map((v) => `${what}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+  ).toEqual([]);
 }
 
 test('opens the war room from the list and shows the incident, its evidence and its hypotheses', async ({ page }) => {
@@ -83,7 +89,10 @@ test('opens the war room from the list and shows the incident, its evidence and 
   await expect(findings).toHaveCount(4);
   await expect(findings.first()).toHaveAttribute('data-source', 'prometheus');
   await expect(findings.first().getByTestId(ids.evidence.sparkline).locator('canvas')).toBeVisible();
-  await expect(findings.first().getByTestId(ids.evidence.explore)).toHaveAttribute('href', /^\/explore\?schemaVersion=1/);
+  await expect(findings.first().getByTestId(ids.evidence.explore)).toHaveAttribute(
+    'href',
+    /^\/explore\?schemaVersion=1/
+  );
   await expect(page.getByTestId(ids.hypotheses.card).and(page.locator('[data-origin="suggested"]'))).toHaveCount(1);
   await expect(page.getByTestId(ids.warRoom.duration)).toHaveText(/^\d+m \d\ds$/);
   await expectNoSeriousViolations(page, 'war room');
@@ -100,7 +109,9 @@ test('opens the war room from the list and shows the incident, its evidence and 
 test('a note, a decision and a pin land on the timeline, and a second page sees the note live', async ({ browser }) => {
   const alice = await openWarRoom(browser);
   const bob = await openWarRoom(browser);
-  await expect(bob.getByTestId(ids.incidents.liveStatus)).toHaveAttribute('data-live-state', 'live', { timeout: 10_000 });
+  await expect(bob.getByTestId(ids.incidents.liveStatus)).toHaveAttribute('data-live-state', 'live', {
+    timeout: 10_000,
+  });
   let bobReloads = 0;
   bob.on('framenavigated', () => bobReloads++);
 
@@ -117,9 +128,9 @@ test('a note, a decision and a pin land on the timeline, and a second page sees 
   await card.getByTestId(ids.hypotheses.decisionNote).fill('Rollback brought errors back to baseline');
   await card.getByTestId(ids.hypotheses.decide).click();
   await expect(card).toHaveAttribute('data-status', 'confirmed');
-  await expect(alice.getByTestId(ids.timeline.entry).and(alice.locator('[data-event-type="hypothesis_decided"]'))).toContainText(
-    'Rollback brought errors back to baseline'
-  );
+  await expect(
+    alice.getByTestId(ids.timeline.entry).and(alice.locator('[data-event-type="hypothesis_decided"]'))
+  ).toContainText('Rollback brought errors back to baseline');
   // Bob's board follows without a reload.
   await expect(bob.getByTestId(ids.hypotheses.card).and(bob.locator('[data-origin="suggested"]'))).toHaveAttribute(
     'data-status',
@@ -131,7 +142,8 @@ test('a note, a decision and a pin land on the timeline, and a second page sees 
   const loki = alice.getByTestId(ids.evidence.finding).and(alice.locator('[data-source="loki"]'));
   await loki.getByTestId(ids.evidence.pin).click();
   await expect(loki.getByTestId(ids.evidence.pin)).toHaveText('Pinned');
-  const pinned = (page: Page) => page.getByTestId(ids.timeline.entry).and(page.locator('[data-event-type="evidence_pinned"]'));
+  const pinned = (page: Page) =>
+    page.getByTestId(ids.timeline.entry).and(page.locator('[data-event-type="evidence_pinned"]'));
   await expect(pinned(alice)).toContainText('New error log pattern');
   await expect(pinned(bob)).toContainText('New error log pattern', { timeout: 2000 });
   expect(bobReloads).toBe(0);
@@ -166,7 +178,9 @@ test('a header change made elsewhere meanwhile is reported as a conflict with th
   await expect(page.getByTestId(ids.warRoom.commander)).toHaveText('robin');
 });
 
-test('the wallboard shows status, duration, the latest entries and the top findings, without controls', async ({ page }) => {
+test('the wallboard shows status, duration, the latest entries and the top findings, without controls', async ({
+  page,
+}) => {
   await page.goto(`${host.url}${APP}/incidents/${incidentId}`);
   await page.getByTestId(ids.warRoom.wallboardButton).click();
   const board = page.getByTestId(ids.wallboard.container);

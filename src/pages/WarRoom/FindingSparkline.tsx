@@ -39,7 +39,10 @@ export function FindingSparkline({ series, unit, label }: Props) {
     const y: Field = {
       name: label,
       type: FieldType.number,
-      config: { color: { mode: 'fixed', fixedColor: theme.colors.error.main }, custom: { fillOpacity: 15, lineWidth: 2 } },
+      config: {
+        color: { mode: 'fixed', fixedColor: theme.colors.error.main },
+        custom: { fillOpacity: 15, lineWidth: 2 },
+      },
       values: series.map((p) => p.v),
       // The Sparkline scales y by the field's computed range, as Grafana's panels fill it in.
       state: { range: { min, max, delta: max - min } },

@@ -28,7 +28,13 @@ describe('HypothesesBoard', () => {
     dns = makeHypothesis({ statement: 'DNS flapped', owner: 'robin', version: 1 });
     backend.on('GET', API, reply(200, { items: [deploy, dns] }));
     backend.on('PATCH', `${API}/${deploy.id}`, (r: BackendSrvRequest) =>
-      reply(200, { ...deploy, status: r.data.status, decisionNote: r.data.note ?? null, decidedBy: 'admin', version: 2 })
+      reply(200, {
+        ...deploy,
+        status: r.data.status,
+        decisionNote: r.data.note ?? null,
+        decidedBy: 'admin',
+        version: 2,
+      })
     );
   });
 
@@ -69,7 +75,11 @@ describe('HypothesesBoard', () => {
 
   test('a decision someone else made first is reported with what it is now', async () => {
     const decided = { ...deploy, status: 'refuted' as const, decidedBy: 'sam', version: 2 };
-    backend.on('PATCH', `${API}/${deploy.id}`, reply(409, envelope('VERSION_CONFLICT', 'changed', { current: decided })));
+    backend.on(
+      'PATCH',
+      `${API}/${deploy.id}`,
+      reply(409, envelope('VERSION_CONFLICT', 'changed', { current: decided }))
+    );
     render(<Board />);
     await screen.findAllByTestId(ids.card);
     fireEvent.click(within(cardOf('The 14:02 deploy broke checkout')).getByTestId(ids.confirm));
@@ -92,6 +102,9 @@ describe('HypothesesBoard', () => {
     await waitFor(() => expect(screen.getAllByTestId(ids.card)).toHaveLength(3));
     expect(cardOf('Payments API rate-limits us')).toHaveTextContent('Owner: kim');
     expect(screen.getByTestId(ids.statementInput)).toHaveValue('');
-    expect(backend.requestsTo('POST', API)[0]!.data).toEqual({ statement: 'Payments API rate-limits us', owner: 'kim' });
+    expect(backend.requestsTo('POST', API)[0]!.data).toEqual({
+      statement: 'Payments API rate-limits us',
+      owner: 'kim',
+    });
   });
 });

@@ -75,21 +75,30 @@ describe('TimelineEntry', () => {
 
   test('a decision shows the verdict, that it was suggested, and the note', () => {
     const hypothesis = makeHypothesis({ status: 'refuted', origin: 'suggested' });
-    const entry = renderEntry(makeTimelineEvent('hypothesis_decided', { data: { hypothesis, note: 'Errors began before it' } }));
+    const entry = renderEntry(
+      makeTimelineEvent('hypothesis_decided', { data: { hypothesis, note: 'Errors began before it' } })
+    );
     expect(entry).toHaveTextContent('refuted');
     expect(entry).toHaveTextContent('suggested');
     expect(entry).toHaveTextContent('Note: Errors began before it');
   });
 
   test('pinned evidence shows the frozen finding and its query', () => {
-    const finding = makeFinding({ source: 'loki', signal: 'log_pattern', score: 0.7, query: '{service="checkout"} |= "error"' });
+    const finding = makeFinding({
+      source: 'loki',
+      signal: 'log_pattern',
+      score: 0.7,
+      query: '{service="checkout"} |= "error"',
+    });
     const entry = renderEntry(makeTimelineEvent('evidence_pinned', { data: { finding, note: null } }));
     expect(entry).toHaveTextContent('Loki · New log pattern · checkout · score 70 %');
     expect(within(entry).getByText('{service="checkout"} |= "error"')).toBeInTheDocument();
   });
 
   test('an entry whose data is not what its kind promises still shows its message', () => {
-    const entry = renderEntry(makeTimelineEvent('evidence_pinned', { message: 'Pinned something', data: { finding: 42 } }));
+    const entry = renderEntry(
+      makeTimelineEvent('evidence_pinned', { message: 'Pinned something', data: { finding: 42 } })
+    );
     expect(entry).toHaveTextContent('Pinned something');
   });
 });

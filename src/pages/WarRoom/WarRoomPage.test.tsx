@@ -4,7 +4,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/rea
 import type { BackendSrvRequest } from '@grafana/runtime';
 import type { CorrelationResult, Hypothesis, Incident } from '../../api/types';
 import { testIds } from '../../components/testIds';
-import { makeFinding, makeHypothesis, makeRun, makeTimelineEvent } from '../../testUtils/evidenceFixtures';
+import { makeFinding, makeRun, makeTimelineEvent } from '../../testUtils/evidenceFixtures';
 import { envelope, installFakeBackendSrv, reply, type FakeBackendSrv } from '../../testUtils/fakeBackendSrv';
 import { makeIncident } from '../../testUtils/fixtures';
 import { WarRoomPage } from './WarRoomPage';
@@ -22,7 +22,11 @@ describe('WarRoomPage', () => {
   function serve(correlations: CorrelationResult, hypotheses: Hypothesis[] = []) {
     backend.on('GET', url, reply(200, incident));
     backend.on('GET', `${url}/impact`, reply(200, { items: [] }));
-    backend.on('GET', `${url}/timeline`, reply(200, { items: [makeTimelineEvent('created', { message: 'INC-9 declared' })] }));
+    backend.on(
+      'GET',
+      `${url}/timeline`,
+      reply(200, { items: [makeTimelineEvent('created', { message: 'INC-9 declared' })] })
+    );
     backend.on('GET', `${url}/correlations`, reply(200, correlations));
     backend.on('GET', `${url}/hypotheses`, reply(200, { items: hypotheses }));
   }
@@ -39,7 +43,13 @@ describe('WarRoomPage', () => {
 
   beforeEach(() => {
     backend = installFakeBackendSrv();
-    incident = makeIncident({ reference: 'INC-9', title: 'Checkout 500s', severity: 'high', status: 'investigating', version: 2 });
+    incident = makeIncident({
+      reference: 'INC-9',
+      title: 'Checkout 500s',
+      severity: 'high',
+      status: 'investigating',
+      version: 2,
+    });
     url = `${API}/incidents/${incident.id}`;
   });
 
@@ -97,9 +107,23 @@ describe('WarRoomPage', () => {
         source: 'prometheus',
         summary: 'Error ratio up 20×',
         score: 0.95,
-        data: { unit: 'ratio', series: [{ t: 1, v: 0.01 }, { t: 2, v: null }, { t: 3, v: 0.2 }] },
+        data: {
+          unit: 'ratio',
+          series: [
+            { t: 1, v: 0.01 },
+            { t: 2, v: null },
+            { t: 3, v: 0.2 },
+          ],
+        },
       }),
-      makeFinding({ rank: 3, source: 'prometheus', signal: 'latency_p95', summary: 'p95 doubled', score: 0.5, exploreUrl: null }),
+      makeFinding({
+        rank: 3,
+        source: 'prometheus',
+        signal: 'latency_p95',
+        summary: 'p95 doubled',
+        score: 0.5,
+        exploreUrl: null,
+      }),
     ];
     serve({ run, findings });
     renderPage();
@@ -130,7 +154,11 @@ describe('WarRoomPage', () => {
 
   test('before any correlation it says so, and a re-run shows the new findings', async () => {
     serve({ run: null, findings: [] });
-    backend.on('POST', `${url}/correlate`, reply(200, { run: makeRun(), findings: [makeFinding({ summary: 'Fresh finding' })] }));
+    backend.on(
+      'POST',
+      `${url}/correlate`,
+      reply(200, { run: makeRun(), findings: [makeFinding({ summary: 'Fresh finding' })] })
+    );
     renderPage();
     expect(await screen.findByTestId(ids.evidence.empty)).toHaveTextContent('No correlation yet');
     fireEvent.click(screen.getByTestId(ids.evidence.rerun));
@@ -144,7 +172,10 @@ describe('WarRoomPage', () => {
     backend.on(
       'POST',
       `${url}/correlations/${finding.id}/pin`,
-      reply(201, makeTimelineEvent('evidence_pinned', { message: 'Pinned evidence: Error ratio up', data: { finding } }))
+      reply(
+        201,
+        makeTimelineEvent('evidence_pinned', { message: 'Pinned evidence: Error ratio up', data: { finding } })
+      )
     );
     renderPage();
     fireEvent.click(await screen.findByTestId(ids.evidence.pin));
