@@ -120,7 +120,7 @@ describe.runIf(shouldRunPrometheusTests)('correlation finds a jump in a real Pro
   });
 
   it('ranks the error-ratio jump first with a high score', () => {
-    expect(result.run.sources.prometheus.status).toBe('ok');
+    expect(result.run.sources.prometheus?.status).toBe('ok');
     const [top] = result.findings;
     expect(top, JSON.stringify(result.findings.map((f) => [f.signal, f.score]))).toMatchObject({
       source: 'prometheus',

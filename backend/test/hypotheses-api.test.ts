@@ -98,6 +98,17 @@ describe('adding hypotheses', () => {
     expect(refused.error.code).toBe('VALIDATION_FAILED');
     expect(refused.error.message).toContain(theirs!.id);
     expect((await expectStatus(await sidecar.call(board(incident.id)), 200)).items).toHaveLength(1);
+
+    // Retention removes the finding: the board keeps the link, and an edit that keeps it is still accepted.
+    await sidecar.sql`delete from correlations where id = ${mine!.id}`;
+    const evidence = [...linked.evidence, { url: 'https://runbook.example/pool', label: 'runbook' }];
+    const edited = await expectStatus(await patch(incident.id, linked.id, { version: 1, evidence }), 200);
+    expect(edited.evidence).toEqual(evidence);
+    const readded = await patch(incident.id, linked.id, {
+      version: 2,
+      evidence: [{ findingId: theirs!.id, label: 'x' }],
+    });
+    expect((await expectStatus(readded, 400)).error.code).toBe('VALIDATION_FAILED');
   });
 
   it.each([

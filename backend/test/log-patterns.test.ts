@@ -19,16 +19,19 @@ describe('logTemplate', () => {
       "ERROR 2024-05-01 10:00:00,123 [worker-3] db: can't connect to 'orders-db' (attempt 3/5)",
       "ERROR <ts> [worker-<num>] db: can't connect to '<str>' (attempt <num>/<num>)",
     ],
-    ['panic: runtime error: index out of range [5] with length 3', 'panic: runtime error: index out of range [<num>] with length <num>'],
     [
-      '10.1.2.3 - - "GET /api/orders/1234 HTTP/1.1" 500 0.123',
-      '<ip> - - "<str>" <num> <num>',
+      'panic: runtime error: index out of range [5] with length 3',
+      'panic: runtime error: index out of range [<num>] with length <num>',
     ],
+    ['10.1.2.3 - - "GET /api/orders/1234 HTTP/1.1" 500 0.123', '<ip> - - "<str>" <num> <num>'],
     [
       'declined\tcard ending 4242,  amount=-12.50 EUR via http2 client v1.2.3 for user42 order-77 ord_88 at 0xdeadBEEF sha=3f786850e387550fdab836ed7e6dc881de23001b',
       'declined card ending <num>, amount=<num> EUR via http2 client v1.2.3 for user42 order-<num> ord_<num> at <id> sha=<id>',
     ],
-    ['request K7gNU3sdo-OL0wNhqoVWhr3g6s1xYv72 timed out after 2m30s at 10:00:00.5', 'request <id> timed out after <duration> at <ts>'],
+    [
+      'request K7gNU3sdo-OL0wNhqoVWhr3g6s1xYv72 timed out after 2m30s at 10:00:00.5',
+      'request <id> timed out after <duration> at <ts>',
+    ],
     ['Zahlung für Bestellung 42 fehlgeschlagen ✗', 'Zahlung für Bestellung <num> fehlgeschlagen ✗'],
   ])('%s', (line, template) => {
     expect(logTemplate(line)).toBe(template);
@@ -98,7 +101,9 @@ describe('comparePatterns', () => {
   });
 
   it('takes the spans the lines cover: the same counts over a shorter baseline are no rise', () => {
-    const current = minePatterns(Array.from({ length: 12 }, (_, i) => line(`retrying call to ledger, attempt ${i}`, i)));
+    const current = minePatterns(
+      Array.from({ length: 12 }, (_, i) => line(`retrying call to ledger, attempt ${i}`, i))
+    );
     expect(comparePatterns(current, baseline, { currentMs: 60_000, baselineMs: 60_000 }, { minRatio: 2 })).toEqual([
       expect.objectContaining({ count: 12, baselineCount: 6 }),
     ]);

@@ -4,6 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { DependencyFailure, type PolicyOptions } from '../src/resilience/policy.js';
 import { TtlCache } from '../src/resilience/cache.js';
 import { ResilienceRegistry } from '../src/resilience/registry.js';
@@ -32,7 +33,13 @@ const POLICY: PolicyOptions = {
   timeoutMs: 300,
   retries: 2,
   backoff: { baseMs: 5, maxMs: 50, jitter: 0 },
-  breaker: { consecutiveFailures: 5, failureRate: 0.5, windowSize: 10, closeAfterSuccesses: 3, halfOpenAfterMs: 60_000 },
+  breaker: {
+    consecutiveFailures: 5,
+    failureRate: 0.5,
+    windowSize: 10,
+    closeAfterSuccesses: 3,
+    halfOpenAfterMs: 60_000,
+  },
   bulkhead: { maxConcurrent: 10, maxQueue: 100 },
 };
 const RANGE = { start: new Date('2022-02-16T16:50:00Z'), end: new Date('2022-02-16T17:00:00Z') };
@@ -46,7 +53,9 @@ beforeEach(() => server.reset());
 function client(options: { cache?: boolean; policy?: Partial<PolicyOptions> } = {}) {
   const registry = new ResilienceRegistry();
   const policy = createLokiPolicy({ ...POLICY, ...options.policy }, registry);
-  const cache = options.cache ? new TtlCache<LokiQueryResponse | string[]>('loki', { maxEntries: 10, ttlMs: 60_000 }, registry) : undefined;
+  const cache = options.cache
+    ? new TtlCache<LokiQueryResponse | string[]>('loki', { maxEntries: 10, ttlMs: 60_000 }, registry)
+    : undefined;
   return { registry, policy, loki: new LokiClient({ baseUrl: `${server.url}/loki-gw/`, policy, cache }) };
 }
 
@@ -114,7 +123,10 @@ describe('real Loki payloads (../shared/fixtures/loki), unchanged', () => {
           resultType: 'streams',
           result: [
             { stream: { app: 'a' }, values: [[at, 'flat', { trace_id: 'abc' }]] },
-            { stream: { app: 'b' }, values: [[at, 'cat', { structuredMetadata: { pod: 'p1' }, parsed: { level: 'error' } }]] },
+            {
+              stream: { app: 'b' },
+              values: [[at, 'cat', { structuredMetadata: { pod: 'p1' }, parsed: { level: 'error' } }]],
+            },
           ],
         },
       })
@@ -131,7 +143,15 @@ describe('real Loki payloads (../shared/fixtures/loki), unchanged', () => {
     const answer = await client().loki.queryRange('sum(rate({a="b"}[5m]))', { ...RANGE, stepSeconds: 300 });
     expect(answer.data).toEqual({
       resultType: 'matrix',
-      result: [{ metric: {}, values: [{ timestamp: 1643014450.417, value: NaN }, { timestamp: 1643014750.417, value: NaN }] }],
+      result: [
+        {
+          metric: {},
+          values: [
+            { timestamp: 1643014450.417, value: NaN },
+            { timestamp: 1643014750.417, value: NaN },
+          ],
+        },
+      ],
     });
   });
 });
@@ -165,7 +185,10 @@ describe('what it sends', () => {
       json({ status: 'success', data: req.query.get('query') ? ['checkout', 'payments'] : undefined })
     );
     const { loki } = client();
-    expect(await loki.labelValues('service_name', { ...RANGE, query: '{env="prod"}' })).toEqual(['checkout', 'payments']);
+    expect(await loki.labelValues('service_name', { ...RANGE, query: '{env="prod"}' })).toEqual([
+      'checkout',
+      'payments',
+    ]);
     expect(server.requests[0]!.path).toBe('/loki-gw/loki/api/v1/label/service_name/values');
     expect(server.requests[0]!.query.get('query')).toBe('{env="prod"}');
     expect(await loki.labelValues('service_name', RANGE)).toEqual([]);
@@ -185,6 +208,23 @@ describe('what it sends', () => {
     expect(server.requests[0]!.headers['x-scope-orgid']).toBe(tenant);
   });
 
+  it('takes URL, token, tenant and timeout from the environment (LOKI_*)', async () => {
+    server.route(/query_range$/, () => fromFixture('loki/loki-matrix-nan.json'));
+    const config = loadConfig({
+      LOKI_URL: `http://127.0.0.1:${server.port}/gw`,
+      LOKI_TOKEN: 'env-token',
+      LOKI_TENANT: 'env-tenant',
+      LOKI_TIMEOUT_MS: '1234',
+      LOKI_DATASOURCE_UID: 'loki-ds',
+    });
+    expect(config.loki).toMatchObject({ datasourceUid: 'loki-ds', policy: { timeoutMs: 1234 } });
+    await createLokiClient(config.loki, new ResilienceRegistry())!.queryRange('{a="b"}', RANGE);
+    expect(server.requests[0]).toMatchObject({
+      path: `/gw${QUERY_PATH}`,
+      headers: { authorization: 'Bearer env-token', 'x-scope-orgid': 'env-tenant' },
+    });
+  });
+
   it('is not built without a URL', () => {
     expect(createLokiClient({ cacheTtlMs: 1, policy: POLICY }, new ResilienceRegistry())).toBeUndefined();
   });
@@ -201,7 +241,7 @@ describe('what it sends', () => {
 });
 
 describe('failures', () => {
-  it('a plain-text 400 parse error is the query\'s fault: its text, not retried, not counted by the breaker', async () => {
+  it("a plain-text 400 parse error is the query's fault: its text, not retried, not counted by the breaker", async () => {
     server.route(/query_range$/, () => text(400, 'parse error at line 1, col 6: syntax error: unexpected IDENTIFIER'));
     const { loki, policy } = client({ policy: { breaker: { ...POLICY.breaker, consecutiveFailures: 1 } } });
     const err = await failure(() => loki.queryRange('{a="b"} |~ oops', RANGE));
@@ -222,7 +262,10 @@ describe('failures', () => {
     const err = await failure(() => client().loki.queryRange('{a="b"}', RANGE));
     expect(err).toBeInstanceOf(DependencyFailure);
     expect(err).toMatchObject({ dependency: 'loki', reason: 'retries_exhausted' });
-    expect((err as DependencyFailure).cause).toMatchObject({ status: 504, message: expect.stringContaining('deadline') });
+    expect((err as DependencyFailure).cause).toMatchObject({
+      status: 504,
+      message: expect.stringContaining('deadline'),
+    });
     expect(server.requests).toHaveLength(3);
   });
 
@@ -245,7 +288,10 @@ describe('failures', () => {
     server.reset();
     server.route(/query_range$/, () => tooMany());
     const { loki, policy } = client({ policy: { breaker: { ...POLICY.breaker, consecutiveFailures: 1 } } });
-    expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({ status: 429, retryAfterMs: undefined });
+    expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({
+      status: 429,
+      retryAfterMs: undefined,
+    });
     expect(server.requests).toHaveLength(1);
     expect(policy.state).toBe('closed');
   });
@@ -255,25 +301,37 @@ describe('failures', () => {
     const err = await failure(() => client().loki.queryRange('{a="b"}', RANGE));
     expect(err).toMatchObject({ reason: 'retries_exhausted', cause: { status: 502, errorType: 'bad_response' } });
     server.reset();
-    server.route(/query_range$/, () => json({ status: 'success', data: { resultType: 'streams', result: [{ stream: {}, values: [['soon', 'x']] }] } }));
-    expect(await failure(() => client().loki.queryRange('{a="b"}', RANGE))).toMatchObject({ cause: { errorType: 'bad_response' } });
+    server.route(/query_range$/, () =>
+      json({ status: 'success', data: { resultType: 'streams', result: [{ stream: {}, values: [['soon', 'x']] }] } })
+    );
+    expect(await failure(() => client().loki.queryRange('{a="b"}', RANGE))).toMatchObject({
+      cause: { errorType: 'bad_response' },
+    });
   });
 
   it('slow past its timeout: gives up with reason timeout', async () => {
     server.route(/query_range$/, () => ({ ...fromFixture('loki/loki-matrix-nan.json'), delayMs: 1000 }));
     const { loki } = client({ policy: { retries: 0 } });
     const started = Date.now();
-    expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({ dependency: 'loki', reason: 'timeout' });
+    expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({
+      dependency: 'loki',
+      reason: 'timeout',
+    });
     expect(Date.now() - started).toBeLessThan(900);
   });
 
   it('down (connection refused, or dropped mid-request): retried, then the breaker opens and fails fast', async () => {
     server.route(/query_range$/, () => ({ destroy: true }));
     const { loki, policy } = client({ policy: { retries: 0, breaker: { ...POLICY.breaker, consecutiveFailures: 2 } } });
-    expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({ reason: 'failed', cause: { status: 0 } });
+    expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({
+      reason: 'failed',
+      cause: { status: 0 },
+    });
     await server.refuse();
     try {
-      expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({ cause: { errorType: 'unreachable' } });
+      expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({
+        cause: { errorType: 'unreachable' },
+      });
       expect(policy.state).toBe('open');
       const started = Date.now();
       expect(await failure(() => loki.queryRange('{a="b"}', RANGE))).toMatchObject({ reason: 'circuit_open' });

@@ -75,6 +75,9 @@ describe('pinning a finding', () => {
       data: { finding: expectedFinding, note: 'matches the customer reports' },
     });
     expect(event.message).toContain('New log pattern in checkout');
+    // The frozen copy is the finding exactly as the correlation API shows it.
+    const shown = await expectStatus(await sidecar.call(`/api/incidents/${incident.id}/correlations`), 200);
+    expect(shown.findings).toEqual([event.data.finding]);
 
     // Retention (or a re-run) drops the run and its findings: the pinned entry still shows what was seen.
     await sidecar.sql`delete from correlation_runs where id = ${finding!.runId}`;
@@ -132,6 +135,12 @@ describe('pinning a finding', () => {
     expect(extra.error.code).toBe('VALIDATION_FAILED');
     await expectStatus(await pin(incident.id, finding!.id, { json: { note: 'x'.repeat(2001) } }), 400);
     await expectStatus(await pin(incident.id, finding!.id, { json: { note: 42 } }), 400);
+    const malformed = await sidecar.call(`/api/incidents/${incident.id}/correlations/${finding!.id}/pin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"note":',
+    });
+    expect((await expectStatus(malformed, 400)).error.code).toBe('MALFORMED_REQUEST');
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import type { PolicyOptions } from '../src/resilience/policy.js';
 import { ResilienceRegistry } from '../src/resilience/registry.js';
 import { TelemetryError } from '../src/telemetry/http.js';
@@ -25,7 +26,13 @@ const POLICY: PolicyOptions = {
   timeoutMs: 300,
   retries: 2,
   backoff: { baseMs: 5, maxMs: 50, jitter: 0 },
-  breaker: { consecutiveFailures: 5, failureRate: 0.5, windowSize: 10, closeAfterSuccesses: 3, halfOpenAfterMs: 60_000 },
+  breaker: {
+    consecutiveFailures: 5,
+    failureRate: 0.5,
+    windowSize: 10,
+    closeAfterSuccesses: 3,
+    halfOpenAfterMs: 60_000,
+  },
   bulkhead: { maxConcurrent: 10, maxQueue: 100 },
 };
 const RANGE = { start: new Date('2021-10-20T11:00:00.400Z'), end: new Date('2021-10-20T11:10:00.200Z') };
@@ -73,7 +80,11 @@ describe('real Tempo payloads (../shared/fixtures/tempo), unchanged', () => {
 
   it('search: string start times, numeric durations, 64-bit ids padded; q, start/end in seconds, limit, spss sent', async () => {
     server.route('/tempo/api/search', () => fromFixture('tempo/tempo-search-response.json'));
-    const answer = await client().tempo.search('{ resource.service.name = "frontend" }', { ...RANGE, limit: 50, spansPerSpanSet: 5 });
+    const answer = await client().tempo.search('{ resource.service.name = "frontend" }', {
+      ...RANGE,
+      limit: 50,
+      spansPerSpanSet: 5,
+    });
     expect(answer.traces).toEqual([
       {
         traceId: '0000000000000000d6e9329d67b6146a',
@@ -163,7 +174,14 @@ describe('search results with span sets', () => {
           rootName: 'POST /pay',
           start: new Date(1_700_000_000_000),
           durationMs: 1200,
-          spans: [{ spanId: 'f00d', name: 'charge', durationMs: 900.5, attributes: { status: 'error', 'service.name': 'payments' } }],
+          spans: [
+            {
+              spanId: 'f00d',
+              name: 'charge',
+              durationMs: 900.5,
+              attributes: { status: 'error', 'service.name': 'payments' },
+            },
+          ],
         },
         { traceId: 'QpC1h3qZMN55u0KDZTmOzA==', start: new Date(1_700_000_000_000) },
       ])
@@ -174,7 +192,14 @@ describe('search results with span sets', () => {
       spanSets: [
         {
           matched: 1,
-          spans: [{ spanId: '000000000000f00d', name: 'charge', durationMs: 900.5, attributes: { status: 'error', 'service.name': 'payments' } }],
+          spans: [
+            {
+              spanId: '000000000000f00d',
+              name: 'charge',
+              durationMs: 900.5,
+              attributes: { status: 'error', 'service.name': 'payments' },
+            },
+          ],
         },
       ],
     });
@@ -201,14 +226,37 @@ describe('credentials and failures', () => {
     )!;
     await withToken.search('{}', RANGE);
     expect(server.requests[0]!.headers).toMatchObject({ authorization: 'Bearer t0k', 'x-scope-orgid': 'tenant-7' });
-    const basic = createTempoClient({ url: `http://u:p@127.0.0.1:${server.port}/`, cacheTtlMs: 1000, policy: POLICY }, new ResilienceRegistry())!;
+    const basic = createTempoClient(
+      { url: `http://u:p@127.0.0.1:${server.port}/`, cacheTtlMs: 1000, policy: POLICY },
+      new ResilienceRegistry()
+    )!;
     await basic.search('{}', RANGE);
     expect(server.requests[1]!.headers.authorization).toBe('Basic dTpw');
     expect(server.requests[1]!.headers['x-scope-orgid']).toBeUndefined();
   });
 
-  it('a TraceQL parse error (text/plain 400) is the query\'s fault and is not retried', async () => {
-    server.route('/tempo/api/search', () => text(400, 'invalid TraceQL query: parse error at line 1, col 3: syntax error'));
+  it('takes URL, token and tenant from the environment (TEMPO_*), and Prometheus its own (PROMETHEUS_*)', async () => {
+    server.route('/api/search', () => fromFixture('tempo/tempo-search-response.json'));
+    const config = loadConfig({
+      TEMPO_URL: `http://127.0.0.1:${server.port}`,
+      TEMPO_TOKEN: 'tt',
+      TEMPO_TENANT: 'tenant-t',
+      TEMPO_DATASOURCE_UID: 'tempo-ds',
+      PROMETHEUS_URL: 'http://127.0.0.1:9',
+      PROMETHEUS_TOKEN: 'pt',
+      PROMETHEUS_TENANT: 'tenant-p',
+    });
+    expect(config.tempo.datasourceUid).toBe('tempo-ds');
+    expect(config.prometheus).toMatchObject({ token: 'pt', tenant: 'tenant-p' });
+    await createTempoClient(config.tempo, new ResilienceRegistry())!.search('{}', RANGE);
+    expect(server.requests[0]!.headers).toMatchObject({ authorization: 'Bearer tt', 'x-scope-orgid': 'tenant-t' });
+    expect(createTempoClient({ ...config.tempo, url: undefined }, new ResilienceRegistry())).toBeUndefined();
+  });
+
+  it("a TraceQL parse error (text/plain 400) is the query's fault and is not retried", async () => {
+    server.route('/tempo/api/search', () =>
+      text(400, 'invalid TraceQL query: parse error at line 1, col 3: syntax error')
+    );
     const err = await failure(() => client().tempo.search('{ oops', RANGE));
     expect(err).toBeInstanceOf(TelemetryError);
     expect(err).toMatchObject({ status: 400, isQueryError: true, message: expect.stringContaining('invalid TraceQL') });
@@ -217,7 +265,9 @@ describe('credentials and failures', () => {
 
   it('429: retried after Retry-After, given up at once without it', async () => {
     let calls = 0;
-    server.route('/tempo/api/search', () => (++calls === 1 ? tooMany(0.02) : fromFixture('tempo/tempo-search-response.json')));
+    server.route('/tempo/api/search', () =>
+      ++calls === 1 ? tooMany(0.02) : fromFixture('tempo/tempo-search-response.json')
+    );
     expect((await client().tempo.search('{}', RANGE)).traces).toHaveLength(2);
     server.reset();
     server.route('/tempo/api/search', () => tooMany());
@@ -234,7 +284,9 @@ describe('credentials and failures', () => {
     });
     server.reset();
     server.route('/tempo/api/search', () => json({ traces: [{ traceID: 'zz??', startTimeUnixNano: '1' }] }));
-    expect(await failure(() => client().tempo.search('{}', RANGE))).toMatchObject({ cause: { errorType: 'bad_response' } });
+    expect(await failure(() => client().tempo.search('{}', RANGE))).toMatchObject({
+      cause: { errorType: 'bad_response' },
+    });
     server.reset();
     server.route('/tempo/api/search', () => text(503, 'Service Unavailable'));
     expect(await failure(() => client().tempo.search('{}', RANGE))).toMatchObject({ cause: { status: 503 } });

@@ -8,7 +8,14 @@ import { comparePatterns, minePatterns, type PatternChange } from '../domain/log
 import { describeFailure } from '../telemetry/http.js';
 import { logLines, type LokiClient, type LokiQueryResponse } from '../telemetry/loki.js';
 import { exploreUrl } from './explore.js';
-import type { CorrelationContext, EvidenceSource, ServiceUnderInvestigation, SourceFinding, SourceReport, TimeRange } from './source.js';
+import type {
+  CorrelationContext,
+  EvidenceSource,
+  ServiceUnderInvestigation,
+  SourceFinding,
+  SourceReport,
+  TimeRange,
+} from './source.js';
 
 export interface LokiSourceOptions {
   /** Undefined: the source is not configured (LOKI_URL unset) and runs are told `skipped`. */
@@ -61,7 +68,8 @@ export class LokiSource implements EvidenceSource {
     });
     if (jobs.length > 0 && failures.length === jobs.length) throw new Error(`every query failed (${failures[0]})`);
 
-    const answer = (i: number) => (settled[i]!.status === 'fulfilled' ? (settled[i] as PromiseFulfilledResult<LokiQueryResponse>).value : null);
+    const answer = (i: number) =>
+      settled[i]!.status === 'fulfilled' ? (settled[i] as PromiseFulfilledResult<LokiQueryResponse>).value : null;
     const findings: SourceFinding[] = [];
     for (let i = 0; i < jobs.length; i += 3) {
       const volume = jobs[i] as Extract<Job, { kind: 'volume' }>;
@@ -72,7 +80,10 @@ export class LokiSource implements EvidenceSource {
       }
       const current = answer(i + 1);
       const baseline = answer(i + 2);
-      if (current && baseline) findings.push(...this.patternFindings(current, baseline, jobs[i + 1] as Extract<Job, { kind: 'lines' }>, context, limit));
+      if (current && baseline)
+        findings.push(
+          ...this.patternFindings(current, baseline, jobs[i + 1] as Extract<Job, { kind: 'lines' }>, context, limit)
+        );
     }
     if (failures.length > 0) {
       const shown = failures.slice(0, 3).join('; ');
@@ -114,9 +125,10 @@ export class LokiSource implements EvidenceSource {
       }
     const stepMs = job.stepSeconds * 1000;
     const points: Point[] = [];
-    for (let t = job.range.start.getTime(); t <= job.range.end.getTime(); t += stepMs) points.push({ t, v: counts.get(t) ?? 0 });
+    for (let t = job.range.start.getTime(); t <= job.range.end.getTime(); t += stepMs)
+      points.push({ t, v: counts.get(t) ?? 0 });
     const boundary = context.window.start.getTime();
-    const values = (before: boolean) => points.filter((p) => (p.t < boundary) === before).map((p) => p.v as number);
+    const values = (before: boolean) => points.filter((p) => p.t < boundary === before).map((p) => p.v as number);
     // Fewer than ~3 lines a minute more is not worth an SRE's attention, however quiet the baseline was.
     const minAbsoluteChange = Math.max(1, (3 * job.stepSeconds) / 60);
     const shift = scoreShift(values(true), values(false), { direction: 'up', minAbsoluteChange });
@@ -210,6 +222,9 @@ function round(value: number | null): string {
 const clip = (text: string) => (text.length > 120 ? `${text.slice(0, 119)}…` : text);
 
 /** The Loki evidence source; `isConfigured` is false without a client. */
-export function createLokiSource(client: LokiClient | undefined, options: Omit<LokiSourceOptions, 'client'> = {}): LokiSource {
+export function createLokiSource(
+  client: LokiClient | undefined,
+  options: Omit<LokiSourceOptions, 'client'> = {}
+): LokiSource {
   return new LokiSource({ client, ...options });
 }

@@ -9,7 +9,14 @@ import { describeFailure } from '../telemetry/http.js';
 import type { SearchResponse, TempoClient, TraceHit } from '../telemetry/tempo.js';
 import { exploreUrl } from './explore.js';
 import type { FindingData } from './findings.js';
-import type { CorrelationContext, EvidenceSource, ServiceUnderInvestigation, SourceFinding, SourceReport, TimeRange } from './source.js';
+import type {
+  CorrelationContext,
+  EvidenceSource,
+  ServiceUnderInvestigation,
+  SourceFinding,
+  SourceReport,
+  TimeRange,
+} from './source.js';
 
 export interface TempoSourceOptions {
   /** Undefined: the source is not configured (TEMPO_URL unset) and runs are told `skipped`. */
@@ -58,7 +65,9 @@ export class TempoSource implements EvidenceSource {
       ];
     });
     const settled = await Promise.allSettled(
-      jobs.map((job) => client.search(job.query, { ...job.range, limit, spansPerSpanSet: spss }, { signal: context.signal }))
+      jobs.map((job) =>
+        client.search(job.query, { ...job.range, limit, spansPerSpanSet: spss }, { signal: context.signal })
+      )
     );
     const failures: string[] = [];
     settled.forEach((outcome, i) => {
@@ -68,7 +77,8 @@ export class TempoSource implements EvidenceSource {
     });
     if (jobs.length > 0 && failures.length === jobs.length) throw new Error(`every search failed (${failures[0]})`);
 
-    const answer = (i: number) => (settled[i]!.status === 'fulfilled' ? (settled[i] as PromiseFulfilledResult<SearchResponse>).value : null);
+    const answer = (i: number) =>
+      settled[i]!.status === 'fulfilled' ? (settled[i] as PromiseFulfilledResult<SearchResponse>).value : null;
     const findings: SourceFinding[] = [];
     for (let i = 0; i < jobs.length; i += 4) {
       const service = jobs[i]!.service;
@@ -85,7 +95,11 @@ export class TempoSource implements EvidenceSource {
     }
     if (failures.length > 0) {
       const shown = failures.slice(0, 3).join('; ');
-      return { status: 'degraded', message: `${failures.length} of ${jobs.length} searches failed: ${shown}`, findings };
+      return {
+        status: 'degraded',
+        message: `${failures.length} of ${jobs.length} searches failed: ${shown}`,
+        findings,
+      };
     }
     return { status: 'ok', findings };
   }
@@ -118,13 +132,19 @@ export class TempoSource implements EvidenceSource {
         signal: 'error_traces',
         score,
         summary: `${atLeast(count)} error traces in ${service.name}, ${atLeast(baseline.traces.length)} in a baseline of ${minutes(baselineMs)}`,
-        data: { count, baselineCount: baseline.traces.length, traces: newest(window.traces).map((t) => summary(t, true)) },
+        data: {
+          count,
+          baselineCount: baseline.traces.length,
+          traces: newest(window.traces).map((t) => summary(t, true)),
+        },
       },
     ];
     const spans = failingSpans(window, allWindow, service.name);
     const top = spans[0];
     if (top) {
-      const before = failingSpans(baseline, null, service.name).find((s) => s.service === top.service && s.name === top.name);
+      const before = failingSpans(baseline, null, service.name).find(
+        (s) => s.service === top.service && s.name === top.name
+      );
       const spanScore = scoreCountChange(before?.errors ?? 0, baselineMs, top.errors, windowMs);
       if (spanScore > 0)
         findings.push({
@@ -183,13 +203,19 @@ export class TempoSource implements EvidenceSource {
  * gives no way to tell, so then every span the error search matched counts (it matched because of the error).
  * Spans without a service attribute belong to the service under investigation (its query selected them).
  */
-export function failingSpans(errors: SearchResponse, all: SearchResponse | null, fallbackService: string): NonNullable<FindingData['spans']> {
+export function failingSpans(
+  errors: SearchResponse,
+  all: SearchResponse | null,
+  fallbackService: string
+): NonNullable<FindingData['spans']> {
   const spansOf = (r: SearchResponse | null) => (r?.traces ?? []).flatMap((t) => t.spanSets.flatMap((s) => s.spans));
   const errorSpans = spansOf(errors);
   const hasStatus = errorSpans.some((s) => 'status' in s.attributes);
   const table = new Map<string, { service: string; name: string; errors: number; total: number; ids: Set<string> }>();
   const add = (span: (typeof errorSpans)[number], isError: boolean) => {
-    const service = String(span.attributes['service.name'] ?? span.attributes['resource.service.name'] ?? fallbackService);
+    const service = String(
+      span.attributes['service.name'] ?? span.attributes['resource.service.name'] ?? fallbackService
+    );
     const name = span.name ?? '(unnamed span)';
     const key = `${service}\u0000${name}`;
     let row = table.get(key);
@@ -219,13 +245,18 @@ function summary(t: TraceHit, error: boolean): Summary {
 }
 
 const span = (range: TimeRange) => range.end.getTime() - range.start.getTime();
-const newest = (traces: TraceHit[]) => [...traces].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime()).slice(0, MAX_TRACES);
+const newest = (traces: TraceHit[]) =>
+  [...traces].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime()).slice(0, MAX_TRACES);
 const earliest = (traces: TraceHit[]) =>
   traces.length ? new Date(Math.min(...traces.map((t) => t.startedAt.getTime()))) : null;
 const minutes = (msValue: number) => `${Math.round(msValue / 60_000)} min`;
-const ms = (value: number) => (value >= 1000 ? `${Number((value / 1000).toPrecision(3))} s` : `${Math.round(value)} ms`);
+const ms = (value: number) =>
+  value >= 1000 ? `${Number((value / 1000).toPrecision(3))} s` : `${Math.round(value)} ms`;
 
 /** The Tempo evidence source; `isConfigured` is false without a client. */
-export function createTempoSource(client: TempoClient | undefined, options: Omit<TempoSourceOptions, 'client'> = {}): TempoSource {
+export function createTempoSource(
+  client: TempoClient | undefined,
+  options: Omit<TempoSourceOptions, 'client'> = {}
+): TempoSource {
   return new TempoSource({ client, ...options });
 }

@@ -4,30 +4,8 @@ import { createRouter } from '../http/context.js';
 import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openapi.js';
 import type { Database } from '../store/db.js';
 import { pinFinding } from '../store/pins.js';
-
-const WindowSchema = z.object({ start: z.iso.datetime(), end: z.iso.datetime() });
-
-/** A finding as frozen by a pin (the wire's Finding; `data` is whatever its source attached). */
-export const FrozenFindingSchema = z
-  .object({
-    id: z.uuid(),
-    incidentId: z.uuid(),
-    runId: z.uuid(),
-    source: z.enum(['prometheus', 'loki', 'tempo', 'change']),
-    service: z.string().nullable(),
-    signal: z.string(),
-    score: z.number(),
-    rank: z.number().int(),
-    summary: z.string(),
-    query: z.string(),
-    window: WindowSchema,
-    baseline: WindowSchema.nullable(),
-    changedAt: z.iso.datetime().nullable(),
-    exploreUrl: z.string().nullable(),
-    data: z.record(z.string(), z.unknown()),
-    computedAt: z.iso.datetime(),
-  })
-  .openapi('FrozenFinding');
+// The correlation API's Finding: a pin freezes exactly what GET /correlations showed.
+import { FindingSchema } from './correlations.js';
 
 const PinnedEventSchema = z
   .object({
@@ -38,7 +16,7 @@ const PinnedEventSchema = z
     author: z.string(),
     source: z.enum(['user', 'system', 'api']),
     message: z.string(),
-    data: z.object({ finding: FrozenFindingSchema, note: z.string().nullable() }),
+    data: z.object({ finding: FindingSchema, note: z.string().nullable() }),
   })
   .openapi('EvidencePinnedEvent');
 

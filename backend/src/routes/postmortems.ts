@@ -10,7 +10,7 @@ import { postmortemFacts, savePostmortem, type PostmortemFacts } from '../store/
 import { PrometheusError, type PrometheusClient } from '../telemetry/prometheus.js';
 import { incidentCost } from '../telemetry/sloStatus.js';
 import { HypothesisSchema, wireHypothesis } from './hypotheses.js';
-import { FrozenFindingSchema } from './pins.js';
+import { FindingSchema } from './correlations.js';
 
 const tags = ['Review'];
 // Prometheus gets this long for a postmortem's budget figures; past it the document says "unknown" rather than wait.
@@ -54,7 +54,7 @@ const PostmortemSchema = z
       })
     ),
     hypotheses: z.array(HypothesisSchema),
-    pinnedEvidence: z.array(FrozenFindingSchema),
+    pinnedEvidence: z.array(FindingSchema),
     budgetBurned: z
       .array(
         z.object({

@@ -168,7 +168,15 @@ export async function updateHypothesis(
         details: { current },
       });
     }
-    if (changes.evidence) await assertFindingsBelong(tx, incidentId, changes.evidence);
+    if (changes.evidence) {
+      // Only links added now are checked: a link kept from before may point at a finding retention has since removed.
+      const kept = new Set(current.evidence.map((e) => e.findingId).filter(Boolean));
+      await assertFindingsBelong(
+        tx,
+        incidentId,
+        changes.evidence.filter((e) => !e.findingId || !kept.has(e.findingId))
+      );
+    }
 
     const statement = changes.statement ?? current.statement;
     const owner = changes.owner !== undefined ? changes.owner : current.owner;

@@ -37,7 +37,7 @@ export async function serviceImpact(sql: Sql, incidentId: string): Promise<Servi
     ), latest_run as (
       select id from correlation_runs
       where incident_id = ${incidentId} and finished_at is not null
-      order by started_at desc limit 1
+      order by finished_at desc, started_at desc limit 1
     ), correlated as (
       select c.service, count(*)::int as findings, max(c.score) as top_score
       from correlations c join latest_run r on r.id = c.run_id

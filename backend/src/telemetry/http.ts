@@ -114,7 +114,12 @@ export async function getText(
     text = await res.text();
   } catch (err) {
     if (signal.aborted) throw err;
-    throw new TelemetryError(dependency, 0, 'unreachable', `${dependency} broke off its answer: ${(err as Error).message}`);
+    throw new TelemetryError(
+      dependency,
+      0,
+      'unreachable',
+      `${dependency} broke off its answer: ${(err as Error).message}`
+    );
   }
   const isJson = /\bjson\b/i.test(res.headers.get('content-type') ?? '');
   return { status: res.status, ok: res.ok, isJson, text, headers: res.headers };
@@ -156,7 +161,10 @@ export function badResponse(dependency: string, label: string, why: string): Tel
  * never a URL, a credential or a stack.
  */
 export function describeFailure(label: string, err: unknown): string {
-  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'BudgetExceeded' || err.name === 'TaskCancelledError'))
+  if (
+    err instanceof Error &&
+    (err.name === 'AbortError' || err.name === 'BudgetExceeded' || err.name === 'TaskCancelledError')
+  )
     return 'cut short by the run budget';
   if (err instanceof DependencyFailure) return `${label} unavailable (${err.reason.replace(/_/g, ' ')})`;
   if (err instanceof TelemetryError) {

@@ -123,7 +123,11 @@ function toData(data: z.infer<typeof Data>): LokiQueryData {
     case 'vector':
       return {
         resultType: 'vector',
-        result: data.result.map((s) => ({ metric: s.metric, timestamp: s.value[0], value: parseSampleValue(s.value[1]) })),
+        result: data.result.map((s) => ({
+          metric: s.metric,
+          timestamp: s.value[0],
+          value: parseSampleValue(s.value[1]),
+        })),
       };
   }
 }
@@ -170,7 +174,9 @@ export class LokiClient {
     if (range.stepSeconds !== undefined) params.step = `${range.stepSeconds}s`;
     if (range.limit !== undefined) params.limit = String(range.limit);
     if (range.direction) params.direction = range.direction;
-    return (await this.call('/loki/api/v1/query_range', params, options, (text) => this.parseQuery(text))) as LokiQueryResponse;
+    return (await this.call('/loki/api/v1/query_range', params, options, (text) =>
+      this.parseQuery(text)
+    )) as LokiQueryResponse;
   }
 
   /** The values a label takes within a range (optionally among the streams a selector picks). */
@@ -184,7 +190,8 @@ export class LokiClient {
     const path = `/loki/api/v1/label/${encodeURIComponent(name)}/values`;
     return (await this.call(path, params, options, (text) => {
       const body = LabelValues.safeParse(safeJson(text));
-      if (!body.success || body.data.status !== 'success') throw badResponse('loki', 'Loki', 'not a label values answer');
+      if (!body.success || body.data.status !== 'success')
+        throw badResponse('loki', 'Loki', 'not a label values answer');
       return body.data.data ?? [];
     })) as string[];
   }
@@ -211,7 +218,8 @@ export class LokiClient {
 
   private parseQuery(text: string): LokiQueryResponse {
     const envelope = Envelope.safeParse(safeJson(text));
-    if (!envelope.success || envelope.data.status !== 'success') throw badResponse('loki', 'Loki', 'not a query answer');
+    if (!envelope.success || envelope.data.status !== 'success')
+      throw badResponse('loki', 'Loki', 'not a query answer');
     const data = Data.safeParse(envelope.data.data);
     if (!data.success) throw badResponse('loki', 'Loki', 'unknown result shape');
     let parsed: LokiQueryData;
@@ -233,7 +241,9 @@ function safeJson(text: string): unknown {
 }
 
 /** Every line of a streams answer, newest first, with its stream's labels (structured metadata merged in). */
-export function logLines(response: LokiQueryResponse): Array<{ at: Date; ns: string; line: string; labels: Record<string, string> }> {
+export function logLines(
+  response: LokiQueryResponse
+): Array<{ at: Date; ns: string; line: string; labels: Record<string, string> }> {
   if (response.data.resultType !== 'streams') return [];
   const lines = response.data.result.flatMap((s) =>
     s.entries.map((e) => ({ at: e.at, ns: e.ns, line: e.line, labels: { ...s.labels, ...e.metadata } }))

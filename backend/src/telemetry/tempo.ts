@@ -17,7 +17,14 @@ import {
   httpError,
   TelemetryError,
 } from './http.js';
-import { flattenAttributes, KeyValues, normaliseId, parseTrace, type AttributeValue, type Trace } from './tempoTrace.js';
+import {
+  flattenAttributes,
+  KeyValues,
+  normaliseId,
+  parseTrace,
+  type AttributeValue,
+  type Trace,
+} from './tempoTrace.js';
 
 export { TelemetryError as TempoError };
 export { normaliseId, parseTrace, type Trace, type TraceSpan } from './tempoTrace.js';
@@ -234,6 +241,10 @@ export function createTempoClient(config: TempoConfig, registry: ResilienceRegis
     baseUrl,
     headers,
     policy: createTempoPolicy(config.policy, registry),
-    cache: new TtlCache<SearchResponse | { trace: Trace | null }>('tempo', { maxEntries: 500, ttlMs: config.cacheTtlMs }, registry),
+    cache: new TtlCache<SearchResponse | { trace: Trace | null }>(
+      'tempo',
+      { maxEntries: 500, ttlMs: config.cacheTtlMs },
+      registry
+    ),
   });
 }

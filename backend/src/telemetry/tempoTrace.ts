@@ -22,12 +22,14 @@ export function normaliseId(id: string, bytes: 16 | 8 = 16): string {
 
 export type AttributeValue = string | number | boolean;
 
-const AnyValue: z.ZodType<unknown> = z.object({
-  stringValue: z.string().optional(),
-  intValue: z.union([z.string(), z.number()]).optional(),
-  doubleValue: z.union([z.number(), z.string()]).optional(),
-  boolValue: z.boolean().optional(),
-}).loose();
+const AnyValue: z.ZodType<unknown> = z
+  .object({
+    stringValue: z.string().optional(),
+    intValue: z.union([z.string(), z.number()]).optional(),
+    doubleValue: z.union([z.number(), z.string()]).optional(),
+    boolValue: z.boolean().optional(),
+  })
+  .loose();
 export const KeyValues = z.array(z.object({ key: z.string(), value: AnyValue.optional() })).optional();
 
 /** OTLP key/values as a flat record; arrays and maps are kept as their JSON text. */
@@ -39,7 +41,8 @@ export function flattenAttributes(list: z.infer<typeof KeyValues>): Record<strin
     else if (v.intValue !== undefined) out[key] = Number(v.intValue);
     else if (v.doubleValue !== undefined) out[key] = Number(v.doubleValue);
     else if (typeof v.boolValue === 'boolean') out[key] = v.boolValue;
-    else if (v.arrayValue !== undefined || v.kvlistValue !== undefined) out[key] = JSON.stringify(v.arrayValue ?? v.kvlistValue);
+    else if (v.arrayValue !== undefined || v.kvlistValue !== undefined)
+      out[key] = JSON.stringify(v.arrayValue ?? v.kvlistValue);
   }
   return out;
 }
@@ -101,7 +104,8 @@ function kindName(kind: number | string | undefined): string {
   return (kind ?? 'unspecified').replace(/^SPAN_KIND_/, '').toLowerCase();
 }
 
-const isErrorCode = (code: number | string | undefined) => code === 2 || code === 'STATUS_CODE_ERROR' || code === 'ERROR';
+const isErrorCode = (code: number | string | undefined) =>
+  code === 2 || code === 'STATUS_CODE_ERROR' || code === 'ERROR';
 
 /**
  * A trace-by-id body in any shape Tempo answers, as one typed trace. Returns null for an empty answer (`{}` or a

@@ -60,9 +60,21 @@ export interface FixtureServer {
 
 export const json = (body: unknown, status = 200): Reply => ({ status, body, contentType: 'application/json' });
 /** Loki's and Tempo's error answers: plain text. */
-export const text = (status: number, body: string): Reply => ({ status, body, contentType: 'text/plain; charset=utf-8' });
-export const fromFixture = (name: string): Reply => ({ status: 200, body: fixture(name), contentType: 'application/json' });
-export const garbage = (): Reply => ({ status: 200, body: '<html><body>502 Bad Gateway</body></html>', contentType: 'text/html' });
+export const text = (status: number, body: string): Reply => ({
+  status,
+  body,
+  contentType: 'text/plain; charset=utf-8',
+});
+export const fromFixture = (name: string): Reply => ({
+  status: 200,
+  body: fixture(name),
+  contentType: 'application/json',
+});
+export const garbage = (): Reply => ({
+  status: 200,
+  body: '<html><body>502 Bad Gateway</body></html>',
+  contentType: 'text/html',
+});
 export const tooMany = (retryAfterSeconds?: number): Reply => ({
   ...text(429, 'Ingestion rate limit exceeded (limit: 4194304 bytes/sec)'),
   headers: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
@@ -73,19 +85,32 @@ export async function startFixtureServer(): Promise<FixtureServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url!, 'http://localhost');
-    const seen: SeenRequest = { method: req.method!, path: url.pathname, query: url.searchParams, headers: req.headers };
+    const seen: SeenRequest = {
+      method: req.method!,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+    };
     state.requests.push(seen);
     req.resume();
-    const route = routes.find((r) => (typeof r.path === 'string' ? r.path === url.pathname : r.path.test(url.pathname)));
-    void Promise.resolve(route ? route.responder(seen) : text(404, '404 page not found')).then(async (reply) => {
-      const wait = state.latencyMs + (reply.delayMs ?? 0);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (reply.destroy) return void req.socket.destroy();
-      if (res.destroyed) return;
-      const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? null);
-      res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'application/json', ...reply.headers });
-      res.end(body);
-    });
+    const route = routes.find((r) =>
+      typeof r.path === 'string' ? r.path === url.pathname : r.path.test(url.pathname)
+    );
+    // A responder that throws answers 500 with its message, so a broken test scenario shows in the test's failure.
+    void new Promise<Reply>((done) => done(route ? route.responder(seen) : text(404, '404 page not found')))
+      .catch((err: Error) => text(500, `fixture server: ${err.message}`))
+      .then(async (reply) => {
+        const wait = state.latencyMs + (reply.delayMs ?? 0);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (reply.destroy) return void req.socket.destroy();
+        if (res.destroyed) return;
+        const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? null);
+        res.writeHead(reply.status ?? 200, {
+          'content-type': reply.contentType ?? 'application/json',
+          ...reply.headers,
+        });
+        res.end(body);
+      });
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
