@@ -1,7 +1,7 @@
 import { exploreUrl } from '../correlation/explore.js';
 import type { FindingData, FindingSignal } from '../correlation/findings.js';
 import type { Sql } from './db.js';
-import { saveRun, type SourceRun } from './correlations.js';
+import { loadPreviousState, saveRun, type SourceRun } from './correlations.js';
 
 /** The datasource uids provisioning gives Prometheus, Loki and Tempo (provisioning/datasources). */
 const UIDS = { prometheus: 'prometheus', loki: 'loki', tempo: 'tempo' } as const;
@@ -160,6 +160,7 @@ export async function seedDemoEvidence(sql: Sql, incident: { id: string; started
       sources,
       findings: findings.map((f) => ({ ...f, window, baseline })),
     },
+    await loadPreviousState(sql, incident.id),
     // What the engine would suggest from these: the deploy, backed by the log pattern right after it.
     () => [
       {
