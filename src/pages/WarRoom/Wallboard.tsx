@@ -17,7 +17,8 @@ interface Props {
   onExit: () => void;
 }
 
-const LATEST = 8;
+// Enough to read from across the room and still leave the footer on a 720p screen.
+const LATEST = 6;
 const TOP = 5;
 
 const LIVE_TEXT: Record<LiveStatus['state'], string> = {
