@@ -6,6 +6,8 @@ import { prefixRoute, ROUTES } from '../../constants';
 import { AppErrorBoundary } from '../AppErrorBoundary/AppErrorBoundary';
 
 const IncidentsPage = lazy(() => import('../../pages/Incidents/IncidentsPage'));
+const WarRoomPage = lazy(() => import('../../pages/WarRoom/WarRoomPage'));
+const ReviewPage = lazy(() => import('../../pages/Review/ReviewPage'));
 
 // Grafana mounts this under /a/<plugin id>/*, so route paths are relative to the app's base URL.
 function App(_props: AppRootProps) {
@@ -15,6 +17,8 @@ function App(_props: AppRootProps) {
       <Suspense fallback={<LoadingPlaceholder text="Loading…" />}>
         <Routes>
           <Route path={ROUTES.Incidents} element={<IncidentsPage />} />
+          <Route path={ROUTES.WarRoom} element={<WarRoomPage />} />
+          <Route path={ROUTES.Review} element={<ReviewPage />} />
           {/* Anything else (the app's root included) lands on the incidents list. Absolute, so it does not depend
               on how the router resolves relative links inside splat routes. */}
           <Route path="*" element={<Navigate to={prefixRoute(ROUTES.Incidents)} replace />} />

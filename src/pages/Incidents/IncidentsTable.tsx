@@ -1,9 +1,11 @@
 import React from 'react';
+import { Link } from 'react-router-dom';
 import { css } from '@emotion/css';
 import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
 import { Badge, useStyles2 } from '@grafana/ui';
 import type { Incident, IncidentStatus } from '../../api/types';
 import { testIds } from '../../components/testIds';
+import { warRoomUrl } from '../../constants';
 import { formatAge, SEVERITY_COLORS, severityLabel } from './format';
 import { StatusMenu } from './StatusMenu';
 
@@ -42,7 +44,9 @@ export function IncidentsTable({ incidents, now, pendingId, onChangeStatus }: Pr
           >
             <td className={styles.reference}>{incident.reference}</td>
             <td>
-              <div>{incident.title}</div>
+              <Link to={warRoomUrl(incident.id)} className={styles.link}>
+                {incident.title}
+              </Link>
               {incident.commander && <div className={styles.secondary}>Commander: {incident.commander}</div>}
             </td>
             <td>
@@ -91,6 +95,11 @@ const getStyles = (theme: GrafanaTheme2) => ({
   reference: css({
     fontFamily: theme.typography.fontFamilyMonospace,
     whiteSpace: 'nowrap',
+  }),
+  link: css({
+    display: 'block',
+    color: theme.colors.text.link,
+    '&:hover': { textDecoration: 'underline' },
   }),
   secondary: css({
     color: theme.colors.text.secondary,
