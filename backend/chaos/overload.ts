@@ -47,7 +47,7 @@ async function cannon(options: Options): Promise<Result & { statusCodeStats: Rec
 async function run({ guard, registry, log }: ExperimentContext, settings: OverloadSettings): Promise<Check[]> {
   const pg = await startChaosPostgres(registry);
   // Production defaults for shedding (SHED_MAX_IN_FLIGHT 400, SHED_EVENT_LOOP_DELAY_MS 200).
-  const sidecar = await startChaosSidecar(registry, pg.url, { SHUTDOWN_DRAIN_DELAY_MS: '200', LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn' });
+  const sidecar = await startChaosSidecar(registry, pg.url, { SHUTDOWN_DRAIN_DELAY_MS: '200' });
   const created = await send(`${sidecar.url}/api/incidents`, { token: ADMIN_TOKEN, json: { title: 'overload target', severity: 'high' } });
   if (created.status !== 201) throw new Error(`seeding failed: ${created.status}`);
   const target = { url: `${sidecar.url}/api/incidents/${created.body.id}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };

@@ -11,8 +11,8 @@ import { replicaKill, SHORT as REPLICA_KILL } from '../chaos/replica-kill.js';
 import { sigterm, SHORT as SIGTERM } from '../chaos/sigterm.js';
 import { runExperiment, type Experiment, type ExperimentResult } from '../chaos/support/experiment.js';
 
-// The test run itself keeps two files going at once, so the bound is looser than the runner's 4× the cores.
-const MAX_LOAD = Number(process.env.CHAOS_MAX_LOAD) || 6 * cpus().length;
+// The test run itself keeps two files going at once, so the bound is looser than the runner's 5× the cores.
+const MAX_LOAD = Number(process.env.CHAOS_MAX_LOAD) || 7 * cpus().length;
 
 async function play<S>(experiment: Experiment<S>, settings: S): Promise<ExperimentResult> {
   const result = await runExperiment(experiment, settings, {
