@@ -131,7 +131,8 @@ async function run({ guard, registry, log }: ExperimentContext, settings: DiskFu
     check(
       'clear errors while full (503, never 500)',
       fullErrors.length > 0 && fullErrors.every((o) => o.status === 503 && o.code !== undefined) && unclear.length === 0 && transport.length === 0,
-      `while full: ${tally(phases.full)} (codes ${[...new Set(fullErrors.map((o) => o.code))].join(', ') || 'none'}); other 5xx ${unclear.length}, cut ${transport.length}`
+      `while full: ${tally(phases.full)} (codes ${[...new Set(fullErrors.map((o) => o.code))].join(', ') || 'none'}); ` +
+        `other 5xx ${unclear.length}, cut ${transport.length}`
     ),
     check(
       'the sidecar stayed up',
@@ -141,7 +142,9 @@ async function run({ guard, registry, log }: ExperimentContext, settings: DiskFu
     check(
       'writes resume when space returns',
       recoveredAt !== undefined,
-      recoveredAt === undefined ? `no 201 within ${RECOVERY_LIMIT_MS / 1000} s` : `first 201 ${((recoveredAt - freedAt) / 1000).toFixed(1)} s after the space returned`
+      recoveredAt === undefined
+        ? `no 201 within ${RECOVERY_LIMIT_MS / 1000} s`
+        : `first 201 ${((recoveredAt - freedAt) / 1000).toFixed(1)} s after the space returned`
     ),
     check(
       'no acknowledged write lost; clean restart',

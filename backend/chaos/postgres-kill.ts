@@ -173,7 +173,8 @@ async function run({ guard, registry, log }: ExperimentContext, settings: Postgr
     check(
       'acknowledged writes stored exactly once',
       once(storedIncidents, titles.length) && once(storedNotes, messages.length) && once(storedAlerts, ackAlerts.size),
-      `incidents ${storedIncidents.length}/${titles.length}, notes ${storedNotes.length}/${messages.length}, alerts ${storedAlerts.length}/${ackAlerts.size} (sent ${sentAlerts.size})`
+      `incidents ${storedIncidents.length}/${titles.length}, notes ${storedNotes.length}/${messages.length}, ` +
+        `alerts ${storedAlerts.length}/${ackAlerts.size} (sent ${sentAlerts.size})`
     ),
     check(
       'outage answered 503 + Retry-After, fast',
@@ -181,7 +182,11 @@ async function run({ guard, registry, log }: ExperimentContext, settings: Postgr
       `${during.length} requests in outage: ${tally(during)}; slowest ${Math.max(0, ...during.map((o) => o.ms))} ms, ` +
         `p95 ${quantile(during.map((o) => o.ms), 0.95)} ms (timeout ${REQUEST_TIMEOUT_MS} ms); hung ${hung.length}, other 5xx ${serverErrors.length}`
     ),
-    check('recovered within 5 s of Postgres', recoveryMs < RECOVERY_TARGET_MS, `first 201 ${recoveryMs === Infinity ? 'never' : `${(recoveryMs / 1000).toFixed(2)} s`} after Postgres accepted connections`),
+    check(
+      'recovered within 5 s of Postgres',
+      recoveryMs < RECOVERY_TARGET_MS,
+      `first 201 ${recoveryMs === Infinity ? 'never' : `${(recoveryMs / 1000).toFixed(2)} s`} after Postgres accepted connections`
+    ),
     check(
       'live clients resumed with no missing event',
       gaps.missing === 0 && gaps.duplicates === 0 && gaps.clientsWithGap === 0 && gaps.resyncs === 0,

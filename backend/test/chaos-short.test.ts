@@ -20,7 +20,11 @@ async function play<S>(experiment: Experiment<S>, settings: S): Promise<Experime
     log: process.env.CHAOS_VERBOSE ? (line) => console.log(line) : undefined,
   });
   console.log(
-    [`${experiment.name}: ${result.verdict} in ${result.durationS.toFixed(0)} s`, ...result.checks.map((c) => `  ${c.ok ? 'ok' : 'FAIL'} ${c.name}: ${c.measured}`), ...result.notes.map((n) => `  note: ${n}`)].join('\n')
+    [
+      `${experiment.name}: ${result.verdict} in ${result.durationS.toFixed(0)} s`,
+      ...result.checks.map((c) => `  ${c.ok ? 'ok' : 'FAIL'} ${c.name}: ${c.measured}`),
+      ...result.notes.map((n) => `  note: ${n}`),
+    ].join('\n')
   );
   return result;
 }
