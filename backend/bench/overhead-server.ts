@@ -1,12 +1,14 @@
 /**
  * The servers `overhead` compares, one per process: `bare-node` (node:http calling the store function),
  * `bare-policy` (the same, through the Postgres resilience policy as routes call it), `bare-hono` (a one-route
- * Hono app on @hono/node-server calling the store function) and `full` (createApp exactly as main.ts builds it).
+ * Hono app on @hono/node-server calling the store function), `bare-route` (the real incidents routes mounted alone:
+ * the handler with no middleware, the issue's baseline) and `full` (createApp exactly as main.ts builds it).
  * Usage: tsx bench/overhead-server.ts <variant>, with BENCH_DATABASE_URL and STUDIO_ADMIN_TOKEN set.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import { pino } from 'pino';
 import { createApp } from '../src/app.js';
@@ -15,6 +17,7 @@ import { AppError } from '../src/domain/errors.js';
 import { Lifecycle } from '../src/lifecycle.js';
 import { createLogger } from '../src/observability/logger.js';
 import { ResilienceRegistry } from '../src/resilience/registry.js';
+import { incidentRoutes } from '../src/routes/incidents.js';
 import { createSql, Database } from '../src/store/db.js';
 import { getIncident } from '../src/store/incidents.js';
 
@@ -40,6 +43,16 @@ function bareNode(load: (id: string) => Promise<unknown>) {
 
 function bareHono() {
   const app = new Hono().get('/api/incidents/:id', async (c) => c.json(await getIncident(sql, c.req.param('id'))));
+  return serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+}
+
+/**
+ * The issue's baseline, "the same handler with no middleware": the real incidents routes (validation, the Postgres
+ * policy, the response schema) mounted alone, with none of the app's middleware.
+ */
+function bareRoute() {
+  const db = new Database(sql, config.database, new ResilienceRegistry());
+  const app = new OpenAPIHono().route('/api/incidents', incidentRoutes(db));
   return serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
 }
 
@@ -72,6 +85,7 @@ const servers = {
     return bareNode((id) => db.read((s) => getIncident(s, id)));
   },
   'bare-hono': bareHono,
+  'bare-route': bareRoute,
   full,
 } as const;
 const build = servers[variant as keyof typeof servers];
@@ -82,6 +96,6 @@ if (!build) {
 const server = build();
 const announce = () => console.log(`listening ${(server.address() as AddressInfo).port}`);
 if (server.listening) announce();
-else if (variant.startsWith('bare-') && variant !== 'bare-hono') server.listen(0, '127.0.0.1', announce);
+else if (variant === 'bare-node' || variant === 'bare-policy') server.listen(0, '127.0.0.1', announce);
 else server.once('listening', announce);
 process.on('SIGTERM', () => server.close(() => void sql.end({ timeout: 1 }).then(() => process.exit(0))));
