@@ -58,7 +58,13 @@ async function run({ guard, registry, log }: ExperimentContext, settings: DiskFu
   // Under the OS temp dir, reachable by the postgres OS user (the embedded server runs as it when we are root).
   const mountPoint = await mkdtemp(path.join(tmpdir(), 'studio-chaos-disk-'));
   registry.defer('remove the mount point', () => rm(mountPoint, { recursive: true, force: true }));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${settings.sizeMiB}m,mode=0755`, 'tmpfs', mountPoint]);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${settings.sizeMiB}m,mode=0755`, 'tmpfs', mountPoint], { stdio: 'pipe' });
+  } catch (err) {
+    // Not root (or a container without CAP_SYS_ADMIN): say so rather than fake a full disk some other way.
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`cannot mount a tmpfs for the data directory (needs root / CAP_SYS_ADMIN): ${stderr || (err as Error).message}`);
+  }
   registry.defer('unmount the tmpfs', async () => void execFileSync('umount', ['-l', mountPoint]));
   const env = { STUDIO_DATA_DIR: mountPoint, EMBEDDED_PG_PORT: String(await freePort()), SHUTDOWN_DRAIN_DELAY_MS: '200' };
   let sidecar = await startChaosSidecar(registry, undefined, env, 'sidecar (embedded Postgres)');
@@ -144,7 +150,7 @@ async function run({ guard, registry, log }: ExperimentContext, settings: DiskFu
       recoveredAt !== undefined,
       recoveredAt === undefined
         ? `no 201 within ${RECOVERY_LIMIT_MS / 1000} s`
-        : `first 201 ${((recoveredAt - freedAt) / 1000).toFixed(1)} s after the space returned`
+        : `first 201 ${(Math.max(0, recoveredAt - freedAt) / 1000).toFixed(1)} s after the space returned`
     ),
     check(
       'no acknowledged write lost; clean restart',
