@@ -13,9 +13,12 @@ export const SIDECAR_HEALTH_BASE = `${PLUGIN_PROXY_BASE}/health`;
 /** Where the config page saves the app's settings (Grafana's own API). */
 export const PLUGIN_SETTINGS_URL = `/api/plugins/${PLUGIN_ID}/settings`;
 
-/** Page routes, relative to PLUGIN_BASE_URL. War room (`incidents/:id`), Services, SLOs and Alerts come later. */
+/** Page routes, relative to PLUGIN_BASE_URL. War room (`incidents/:id`) comes later. */
 export enum ROUTES {
   Incidents = 'incidents',
+  Services = 'services',
+  Slos = 'slos',
+  Alerts = 'alerts',
 }
 
 /** Absolute URL of a page of this app, e.g. prefixRoute(ROUTES.Incidents) → "/a/reliability-studio-app/incidents". */

@@ -31,6 +31,21 @@ export const testIds = {
     rowStatusSelect: 'data-testid incidents row-status',
     /** Status filter (radio buttons: Active, All, Open, Investigating, Identified, Monitoring, Resolved). */
     statusFilter: 'data-testid incidents status-filter',
+    /** The filters bar (status, severity, service, started, search, sort). */
+    filters: 'data-testid incidents filters',
+    /** Severity checkboxes (Critical, High, Medium, Low); none checked means every severity. */
+    severityFilter: 'data-testid incidents severity-filter',
+    /** Service combobox ("All services" or one from the catalog). */
+    serviceFilter: 'data-testid incidents service-filter',
+    /** Started-within radio buttons (Any time, 1h, 6h, 24h, 7d, 30d; a custom range from a shared link). */
+    rangeFilter: 'data-testid incidents range-filter',
+    /** Text search in title and description. */
+    search: 'data-testid incidents search',
+    /** Sort radio buttons (Newest, Oldest, Severity, Status, Duration). */
+    sort: 'data-testid incidents sort',
+    clearFilters: 'data-testid incidents clear-filters',
+    /** The scrolling box around the virtualized table. */
+    scroller: 'data-testid incidents scroller',
     /** Shown when there are no incidents for the filter. */
     empty: 'data-testid incidents empty',
     /** Page-level error: the list could not be loaded (sidecar down, refused, ...). */

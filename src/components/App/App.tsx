@@ -6,6 +6,9 @@ import { prefixRoute, ROUTES } from '../../constants';
 import { AppErrorBoundary } from '../AppErrorBoundary/AppErrorBoundary';
 
 const IncidentsPage = lazy(() => import('../../pages/Incidents/IncidentsPage'));
+const ServicesPage = lazy(() => import('../../pages/Services/ServicesPage'));
+const SlosPage = lazy(() => import('../../pages/Slos/SlosPage'));
+const AlertsPage = lazy(() => import('../../pages/Alerts/AlertsPage'));
 
 // Grafana mounts this under /a/<plugin id>/*, so route paths are relative to the app's base URL.
 function App(_props: AppRootProps) {
@@ -15,6 +18,9 @@ function App(_props: AppRootProps) {
       <Suspense fallback={<LoadingPlaceholder text="Loading…" />}>
         <Routes>
           <Route path={ROUTES.Incidents} element={<IncidentsPage />} />
+          <Route path={ROUTES.Services} element={<ServicesPage />} />
+          <Route path={ROUTES.Slos} element={<SlosPage />} />
+          <Route path={ROUTES.Alerts} element={<AlertsPage />} />
           {/* Anything else (the app's root included) lands on the incidents list. Absolute, so it does not depend
               on how the router resolves relative links inside splat routes. */}
           <Route path="*" element={<Navigate to={prefixRoute(ROUTES.Incidents)} replace />} />
