@@ -15,11 +15,18 @@ import { healthRoutes } from './routes/health.js';
 import { alertRoutes } from './routes/alerts.js';
 import { alertRuleRoutes } from './routes/alertRules.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { hypothesisRoutes } from './routes/hypotheses.js';
+import { pinRoutes } from './routes/pins.js';
+import { impactRoutes } from './routes/impact.js';
+import { postmortemRoutes } from './routes/postmortems.js';
 import { liveRoutes } from './routes/live.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { sloRoutes } from './routes/slos.js';
 import type { PrometheusClient } from './telemetry/prometheus.js';
 import { serviceRoutes } from './routes/services.js';
+import { correlationRoutes } from './routes/correlations.js';
+import { changeRoutes } from './routes/changes.js';
+import type { CorrelationEngine } from './correlation/engine.js';
 import { tokenRoutes } from './routes/tokens.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ResilienceRegistry } from './resilience/registry.js';
@@ -43,6 +50,8 @@ export interface AppDeps {
   intakeMaxBodyBytes?: number;
   /** Prometheus for SLO status; without it those routes answer 503 UPSTREAM_UNAVAILABLE. */
   prometheus?: PrometheusClient;
+  /** The correlation engine; without it POST /api/incidents/:id/correlate answers 503 (reading results still works). */
+  correlation?: CorrelationEngine;
   /** Rate limits, load shedding and the request timeout (config.ts `limits`). */
   limits: LimitsConfig;
   /** Origins allowed to call from a browser; none (the default) keeps CORS closed. */
@@ -109,7 +118,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     limitCallers({ perMinute: limits.rateLimitPerMinute, intakePerMinute: limits.rateLimitIntakePerMinute })
   );
   app.route('/api/incidents', incidentRoutes(deps.db));
-  app.route('/api/services', serviceRoutes(deps.db));
+  app.route('/api/incidents', hypothesisRoutes(deps.db));
+  app.route('/api/incidents', pinRoutes(deps.db));
+  app.route('/api/incidents', impactRoutes(deps.db));
+  app.route('/api/incidents', postmortemRoutes(deps.db, deps.prometheus));
+  app.route('/api/services', serviceRoutes(deps.db, deps.correlation?.defaultQueries));
+  app.route('/api/incidents', correlationRoutes(deps.db, deps.correlation));
+  app.route('/api/changes', changeRoutes(deps.db));
   app.route('/api/tokens', tokenRoutes(deps.db));
   app.route('/api/live', liveRoutes(deps.db, deps.liveTicketTtlMs ?? 30_000));
   app.route('/api/integrations', integrationRoutes(deps.db));

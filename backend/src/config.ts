@@ -22,6 +22,8 @@ const ConfigSchema = z
     DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     STUDIO_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    // An integration token (alert intake only) provisioned at start, for stacks that configure Alertmanager up front.
+    STUDIO_INTAKE_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, 'must be at least 16 characters').optional()),
     STUDIO_DEMO_DATA: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
     // Observability (observability/*). Compose files pass unset variables as "", which means unset here.
@@ -52,6 +54,50 @@ const ConfigSchema = z
     TELEMETRY_MAX_CONCURRENT: count.default(10),
     TELEMETRY_QUEUE_MAX: z.coerce.number().int().min(0).default(100),
     TELEMETRY_CACHE_TTL_MS: ms.default(15_000),
+    // Correlation (correlation/engine.ts). PROMETHEUS_DATASOURCE_UID: Grafana's uid of that Prometheus, for Explore links.
+    PROMETHEUS_DATASOURCE_UID: z.preprocess(emptyAsUnset, z.string().max(100).optional()),
+    CORRELATION_BUDGET_MS: z.coerce.number().int().min(100).default(10_000),
+    CORRELATION_LEAD_MINUTES: z.coerce.number().min(0).max(24 * 60).default(15),
+    CORRELATION_REFRESH_MS: ms.default(60_000),
+    CORRELATION_POLL_MS: ms.default(2000),
+    CORRELATION_DEFAULT_QUERIES: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .transform((v, ctx) => {
+          try {
+            return JSON.parse(v) as unknown;
+          } catch {
+            ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+            return z.NEVER;
+          }
+        })
+        .pipe(
+          z.strictObject({
+            requestRate: z.string().min(1).optional(),
+            errorRatio: z.string().min(1).optional(),
+            latencyP95: z.string().min(1).optional(),
+            errorLogs: z.string().min(1).optional(),
+            traces: z.string().min(1).optional(),
+          })
+        )
+        .optional()
+    ),
+    // Per datasource: a bearer token (basic auth goes in the URL as user:pass@) and a tenant (X-Scope-OrgID).
+    PROMETHEUS_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
+    PROMETHEUS_TENANT: z.preprocess(emptyAsUnset, z.string().optional()),
+    // Loki and Tempo (telemetry/loki.ts, tempo.ts): correlation evidence. Unset: that source is skipped.
+    LOKI_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).optional()),
+    LOKI_TIMEOUT_MS: count.default(5000),
+    LOKI_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
+    LOKI_TENANT: z.preprocess(emptyAsUnset, z.string().optional()),
+    TEMPO_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).optional()),
+    TEMPO_TIMEOUT_MS: count.default(5000),
+    TEMPO_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
+    TEMPO_TENANT: z.preprocess(emptyAsUnset, z.string().optional()),
+    // Grafana datasource uids for the Explore links on findings; unset: findings carry no link.
+    LOKI_DATASOURCE_UID: z.preprocess(emptyAsUnset, z.string().optional()),
+    TEMPO_DATASOURCE_UID: z.preprocess(emptyAsUnset, z.string().optional()),
     // Alertmanager sends a whole notification group in one body (max_alerts: 0 means all of them): a 413 there
     // would be retried forever and the alerts lost, so intake gets its own, larger limit.
     INTAKE_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
@@ -123,6 +169,7 @@ const ConfigSchema = z
       adminToken: env.STUDIO_ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
       isDefaultAdminToken: !env.STUDIO_ADMIN_TOKEN || env.STUDIO_ADMIN_TOKEN === DEV_ADMIN_TOKEN,
       demoData: env.STUDIO_DEMO_DATA,
+      intakeToken: env.STUDIO_INTAKE_TOKEN,
       maxBodyBytes: env.MAX_BODY_BYTES,
       observability: {
         logLevel: env.LOG_LEVEL,
@@ -140,6 +187,8 @@ const ConfigSchema = z
       }),
       prometheus: {
         url: env.PROMETHEUS_URL,
+        token: env.PROMETHEUS_TOKEN,
+        tenant: env.PROMETHEUS_TENANT,
         cacheTtlMs: env.TELEMETRY_CACHE_TTL_MS,
         policy: policy({
           timeoutMs: env.PROMETHEUS_TIMEOUT_MS,
@@ -147,6 +196,40 @@ const ConfigSchema = z
           halfOpenAfterMs: env.TELEMETRY_BREAKER_HALF_OPEN_MS,
           bulkhead: { maxConcurrent: env.TELEMETRY_MAX_CONCURRENT, maxQueue: env.TELEMETRY_QUEUE_MAX },
         }),
+      },
+      loki: {
+        url: env.LOKI_URL,
+        token: env.LOKI_TOKEN,
+        tenant: env.LOKI_TENANT,
+        datasourceUid: env.LOKI_DATASOURCE_UID,
+        cacheTtlMs: env.TELEMETRY_CACHE_TTL_MS,
+        policy: policy({
+          timeoutMs: env.LOKI_TIMEOUT_MS,
+          retries: env.TELEMETRY_RETRIES,
+          halfOpenAfterMs: env.TELEMETRY_BREAKER_HALF_OPEN_MS,
+          bulkhead: { maxConcurrent: env.TELEMETRY_MAX_CONCURRENT, maxQueue: env.TELEMETRY_QUEUE_MAX },
+        }),
+      },
+      tempo: {
+        url: env.TEMPO_URL,
+        token: env.TEMPO_TOKEN,
+        tenant: env.TEMPO_TENANT,
+        datasourceUid: env.TEMPO_DATASOURCE_UID,
+        cacheTtlMs: env.TELEMETRY_CACHE_TTL_MS,
+        policy: policy({
+          timeoutMs: env.TEMPO_TIMEOUT_MS,
+          retries: env.TELEMETRY_RETRIES,
+          halfOpenAfterMs: env.TELEMETRY_BREAKER_HALF_OPEN_MS,
+          bulkhead: { maxConcurrent: env.TELEMETRY_MAX_CONCURRENT, maxQueue: env.TELEMETRY_QUEUE_MAX },
+        }),
+      },
+      correlation: {
+        prometheusDatasourceUid: env.PROMETHEUS_DATASOURCE_UID,
+        budgetMs: env.CORRELATION_BUDGET_MS,
+        leadMs: env.CORRELATION_LEAD_MINUTES * 60_000,
+        refreshMs: env.CORRELATION_REFRESH_MS,
+        pollMs: env.CORRELATION_POLL_MS,
+        defaultQueries: env.CORRELATION_DEFAULT_QUERIES ?? {},
       },
       intakeMaxBodyBytes: env.INTAKE_MAX_BODY_BYTES,
       shutdown: {

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { Lifecycle } from './lifecycle.js';
 import { ResilienceRegistry } from './resilience/registry.js';
 import { Database, isPostgresJsClosedSocketWrite } from './store/db.js';
+import { provisionIntakeToken } from './store/tokens.js';
 import { seedDemoData } from './store/demo.js';
 import { openDatabase } from './store/open.js';
 import { createPrometheusClient } from './telemetry/prometheus.js';
@@ -13,6 +14,10 @@ import { createLogger, flushLogger, logResilienceEvents } from './observability/
 import { createTracing } from './observability/tracing.js';
 import { createMetrics } from './observability/metrics.js';
 import { startLive } from './live/server.js';
+import { ChangeSource } from './correlation/changeSource.js';
+import { CorrelationEngine } from './correlation/engine.js';
+import { PrometheusSource } from './correlation/prometheusSource.js';
+import { CorrelationRefresher } from './correlation/refresher.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -50,6 +55,11 @@ async function main(): Promise<void> {
   const { sql, embedded, applied } = await openDatabase(config, (line) => logger.info({}, line));
   if (applied.length) logger.info({ applied }, 'migrations applied');
   if (config.demoData && (await seedDemoData(sql))) logger.info({}, 'demo data added');
+  if (config.intakeToken) {
+    const outcome = await provisionIntakeToken(sql, config.intakeToken);
+    if (outcome === 'revoked') logger.warn({}, 'STUDIO_INTAKE_TOKEN names a revoked token: alert intake with it stays refused');
+    else if (outcome !== 'unchanged') logger.info({ outcome }, 'integration token from STUDIO_INTAKE_TOKEN provisioned');
+  }
 
   const resilience = new ResilienceRegistry();
   const db = new Database(sql, config.database, resilience);
@@ -61,7 +71,33 @@ async function main(): Promise<void> {
     version,
   });
   // One registry for the HTTP app and the live feed, so /metrics shows both.
-  const metrics = createMetrics({ resilience, dbPoolMax: config.dbPoolMax, version });
+  const metrics = createMetrics({
+    resilience,
+    dbPoolMax: config.dbPoolMax,
+    version,
+    dataDir: embedded ? path.resolve(config.dataDir) : undefined,
+  });
+  // One Prometheus client (one policy, one cache) for SLO status and correlation alike.
+  const prometheus = createPrometheusClient(config.prometheus, resilience);
+  const correlation = new CorrelationEngine({
+    db,
+    sources: [
+      new PrometheusSource({ client: prometheus, datasourceUid: config.correlation.prometheusDatasourceUid }),
+      new ChangeSource(db),
+    ],
+    budgetMs: config.correlation.budgetMs,
+    leadMs: config.correlation.leadMs,
+    refreshMs: config.correlation.refreshMs,
+    defaultQueries: config.correlation.defaultQueries,
+    logger,
+  });
+  const refresher = new CorrelationRefresher({
+    db,
+    engine: correlation,
+    pollMs: config.correlation.pollMs,
+    refreshMs: config.correlation.refreshMs,
+    logger,
+  });
   const app = createApp({
     metrics,
     liveTicketTtlMs: config.live.ticketTtlMs,
@@ -71,7 +107,8 @@ async function main(): Promise<void> {
     adminToken: config.adminToken,
     maxBodyBytes: config.maxBodyBytes,
     intakeMaxBodyBytes: config.intakeMaxBodyBytes,
-    prometheus: createPrometheusClient(config.prometheus, resilience),
+    prometheus,
+    correlation,
     limits: config.limits,
     corsOrigins: config.corsOrigins,
     version,
@@ -87,6 +124,7 @@ async function main(): Promise<void> {
       `sidecar listening on http://localhost:${info.port} (API description: /api/openapi.json)`
     );
   });
+  refresher.start();
   const live = await startLive({
     server: server as import('node:http').Server,
     db,
@@ -117,6 +155,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, config.shutdown.drainDelayMs));
     // WebSockets hold their sockets open, so they go first: 1001 tells each client to reconnect to another replica.
     await live.close();
+    await refresher.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     (server as import('node:http').Server).closeIdleConnections();
     await closed;

@@ -356,6 +356,23 @@ export interface PinInput {
   note?: string;
 }
 
+// ---- Service impact: GET /api/incidents/:id/impact (answers `ItemList<ServiceImpact>`) ----
+
+/** A service the incident touches, and why. Declared services come first (major to minor), then by topScore. */
+export interface ServiceImpact {
+  service: string;
+  /** null: alerts or findings name a service the catalog does not know. */
+  serviceId: string | null;
+  /** The declared impact; null for a service only alerts or correlation point at. */
+  impact: 'major' | 'partial' | 'minor' | null;
+  reasons: Array<'declared' | 'alerts' | 'correlation'>;
+  /** The incident's alerts whose `service` (else `job`, else `app`) label names it. */
+  alerts: number;
+  /** Findings about it in the latest finished correlation run. */
+  findings: number;
+  topScore: number | null;
+}
+
 // ---- Review: /api/incidents/:id/postmortem (?format=md answers text/markdown) ----
 
 export interface FollowUp {

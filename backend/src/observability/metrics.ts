@@ -2,6 +2,8 @@
  * The sidecar's Prometheus metrics. Names are a contract with dashboards and alert rules (README lists them):
  * rename only with them. One Registry per app instance, so tests building several apps never share series.
  */
+import { statfs } from 'node:fs/promises';
+import type { StatsFs } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerState, ResilienceRegistry } from '../resilience/registry.js';
 
@@ -18,6 +20,8 @@ export interface MetricsOptions {
   /** postgres.js exposes only its configured pool size; the live connection counts are internal to it. */
   dbPoolMax?: number;
   version?: string;
+  /** The embedded Postgres' data directory: its filesystem's free and total bytes are exported for disk alerts. */
+  dataDir?: string;
 }
 
 export interface Metrics {
@@ -70,6 +74,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     );
   }
 
+  if (options.dataDir) registerDiskMetrics(options.dataDir, registers);
+
   const unsubscribe = options.resilience ? registerResilienceMetrics(options.resilience, registers) : () => {};
 
   return {
@@ -81,6 +87,33 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     contentType: registry.contentType,
     close: unsubscribe,
   };
+}
+
+/** Free and total bytes of the data directory's filesystem, read at scrape time (one statfs call). */
+function registerDiskMetrics(dataDir: string, registers: Registry[]): void {
+  const read = async (pick: (s: StatsFs) => number, gauge: Gauge) => {
+    try {
+      gauge.set(pick(await statfs(dataDir)));
+    } catch {
+      gauge.reset(); // a missing directory exports nothing rather than a wrong zero
+    }
+  };
+  new Gauge({
+    name: 'data_dir_free_bytes',
+    help: 'Bytes available to the sidecar on the filesystem of its data directory (embedded Postgres).',
+    registers,
+    async collect() {
+      await read((s) => s.bavail * s.bsize, this);
+    },
+  });
+  new Gauge({
+    name: 'data_dir_size_bytes',
+    help: 'Size in bytes of the filesystem holding the data directory (embedded Postgres).',
+    registers,
+    async collect() {
+      await read((s) => s.blocks * s.bsize, this);
+    },
+  });
 }
 
 /** Breaker, bulkhead and cache gauges read at scrape time, and counters fed by the registry's events. */

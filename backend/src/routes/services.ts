@@ -1,9 +1,26 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { effectiveQueries, LABEL_NAME, QUERY_KEYS, type QueryOverrides } from '../correlation/queries.js';
 import { requireRole } from '../http/auth.js';
 import { createRouter } from '../http/context.js';
 import { errorResponses, jsonContent } from '../http/openapi.js';
 import type { Database } from '../store/db.js';
-import { createService, listServices } from '../store/services.js';
+import { createService, getServiceByName, listServices, updateService } from '../store/services.js';
+
+const QueryTemplateSchema = z.string().trim().min(1).max(4000);
+const QueriesShape = Object.fromEntries(QUERY_KEYS.map((k) => [k, QueryTemplateSchema.optional()])) as Record<
+  (typeof QUERY_KEYS)[number],
+  z.ZodOptional<typeof QueryTemplateSchema>
+>;
+/** Overrides of the query templates; `{{selector}}`, `{{service}}` and (PromQL) `{{range}}` are filled in. */
+const QueriesInputSchema = z.strictObject(QueriesShape).openapi('ServiceQueries');
+const QueriesSchema = z.object(
+  Object.fromEntries(QUERY_KEYS.map((k) => [k, z.string().optional()])) as Record<(typeof QUERY_KEYS)[number], z.ZodOptional<z.ZodString>>
+);
+// Label names become matchers in PromQL and LogQL, which allow only these.
+const LabelsInputSchema = z.record(
+  z.string().min(1).max(100).regex(LABEL_NAME, 'a Prometheus label name: letters, digits and _, not starting with a digit'),
+  z.string().max(500)
+);
 
 const ServiceSchema = z
   .object({
@@ -14,21 +31,45 @@ const ServiceSchema = z
     description: z.string(),
     labels: z.record(z.string(), z.string()).openapi({ description: 'Selector used in telemetry queries' }),
     runbookUrl: z.string().nullable(),
+    queries: QueriesSchema.openapi({ description: 'Per-service overrides of the query templates' }),
+    effectiveQueries: z
+      .object(Object.fromEntries(QUERY_KEYS.map((k) => [k, z.string()])) as Record<(typeof QUERY_KEYS)[number], z.ZodString>)
+      .optional()
+      .openapi({ description: 'GET /api/services/{name} only: every template, filled in (`{{range}}` is set per query)' }),
   })
   .openapi('Service');
 
+const ServiceNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, dot, dash or underscore; at most 63');
+
 const CreateServiceSchema = z
   .strictObject({
-    name: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, dot, dash or underscore; at most 63'),
+    name: ServiceNameSchema,
     team: z.string().trim().min(1).max(100).optional(),
     tier: z.number().int().min(1).max(4).optional(),
     description: z.string().max(2000).optional(),
-    labels: z.record(z.string().min(1).max(100), z.string().max(500)).optional(),
+    labels: LabelsInputSchema.optional(),
     runbookUrl: z.url({ protocol: /^https?$/ }).optional(),
+    queries: QueriesInputSchema.optional(),
   })
   .openapi('CreateService');
+
+const UpdateServiceSchema = z
+  .strictObject({
+    name: ServiceNameSchema.optional(),
+    team: z.string().trim().min(1).max(100).nullable().optional(),
+    tier: z.number().int().min(1).max(4).optional(),
+    description: z.string().max(2000).optional(),
+    labels: LabelsInputSchema.optional(),
+    runbookUrl: z.url({ protocol: /^https?$/ }).nullable().optional(),
+    queries: QueriesInputSchema.optional().openapi({ description: 'Replaces every override; {} returns to the defaults' }),
+  })
+  .openapi('UpdateService');
+
+const NameParamsSchema = z.object({
+  name: ServiceNameSchema.openapi({ param: { name: 'name', in: 'path' }, example: 'checkout' }),
+});
 
 const tags = ['Services'];
 
@@ -56,11 +97,53 @@ const createServiceRoute = createRoute({
   },
 });
 
-export function serviceRoutes(db: Database) {
+const getServiceRoute = createRoute({
+  method: 'get',
+  path: '/{name}',
+  tags,
+  summary: 'One service, with the queries correlation runs for it (effectiveQueries)',
+  request: { params: NameParamsSchema },
+  responses: {
+    200: jsonContent(ServiceSchema, 'The service'),
+    ...errorResponses(400, 401, 404, 503),
+  },
+});
+
+const updateServiceRoute = createRoute({
+  method: 'patch',
+  path: '/{name}',
+  tags,
+  summary: 'Change a service: team, tier, labels, runbook, query overrides; a new name renames it',
+  middleware: [requireRole('editor')] as const,
+  request: {
+    params: NameParamsSchema,
+    body: { required: true, content: { 'application/json': { schema: UpdateServiceSchema } } },
+  },
+  responses: {
+    200: jsonContent(ServiceSchema, 'The changed service, with effectiveQueries'),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
+  },
+});
+
+/** The service catalog; `defaultQueries` are CORRELATION_DEFAULT_QUERIES, shown in effectiveQueries. */
+export function serviceRoutes(db: Database, defaultQueries: QueryOverrides = {}) {
+  const withEffective = <S extends { name: string; labels: Record<string, string>; queries: Record<string, string> }>(service: S) => ({
+    ...service,
+    effectiveQueries: effectiveQueries(service, defaultQueries),
+  });
   return createRouter()
     .openapi(listRoute, async (c) => c.json({ items: await db.read(listServices) }, 200))
     .openapi(createServiceRoute, async (c) => {
       const input = c.req.valid('json');
       return c.json(await db.write((sql) => createService(sql, input)), 201);
+    })
+    .openapi(getServiceRoute, async (c) => {
+      const { name } = c.req.valid('param');
+      return c.json(withEffective(await db.read((sql) => getServiceByName(sql, name))), 200);
+    })
+    .openapi(updateServiceRoute, async (c) => {
+      const { name } = c.req.valid('param');
+      const changes = c.req.valid('json');
+      return c.json(withEffective(await db.write((sql) => updateService(sql, name, changes))), 200);
     });
 }

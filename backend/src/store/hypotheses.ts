@@ -109,7 +109,9 @@ async function assertFindingsBelong(sql: Db, incidentId: string, evidence: Evide
     throw new AppError({
       code: 'VALIDATION_FAILED',
       message: `Evidence links to findings that are not this incident's: ${unknown.join(', ')}`,
-      details: { issues: unknown.map((id) => ({ path: ['evidence'], message: `finding ${id} is not this incident's` })) },
+      details: {
+        issues: unknown.map((id) => ({ path: ['evidence'], message: `finding ${id} is not this incident's` })),
+      },
     });
   }
 }
@@ -166,7 +168,15 @@ export async function updateHypothesis(
         details: { current },
       });
     }
-    if (changes.evidence) await assertFindingsBelong(tx, incidentId, changes.evidence);
+    if (changes.evidence) {
+      // Only links added now are checked: a link kept from before may point at a finding retention has since removed.
+      const kept = new Set(current.evidence.map((e) => e.findingId).filter(Boolean));
+      await assertFindingsBelong(
+        tx,
+        incidentId,
+        changes.evidence.filter((e) => !e.findingId || !kept.has(e.findingId))
+      );
+    }
 
     const statement = changes.statement ?? current.statement;
     const owner = changes.owner !== undefined ? changes.owner : current.owner;

@@ -9,6 +9,8 @@ export interface Service {
   description: string;
   labels: Record<string, string>;
   runbookUrl: string | null;
+  /** Per-service overrides of the query templates (correlation/queries.ts). */
+  queries: Record<string, string>;
 }
 
 export interface NewService {
@@ -18,9 +20,13 @@ export interface NewService {
   description?: string;
   labels?: Record<string, string>;
   runbookUrl?: string | null;
+  queries?: Record<string, string>;
 }
 
-const COLUMNS = 'id, name, team, tier, description, labels, runbook_url';
+/** PATCH: only the fields given change; `null` clears team and runbook URL. */
+export type ServiceChanges = Partial<NewService>;
+
+const COLUMNS = 'id, name, team, tier, description, labels, runbook_url, queries';
 
 export async function listServices(sql: Sql): Promise<Service[]> {
   return sql<Service[]>`select ${sql.unsafe(COLUMNS)} from services order by name`;
@@ -29,20 +35,60 @@ export async function listServices(sql: Sql): Promise<Service[]> {
 export async function createService(sql: Sql | TransactionSql, input: NewService): Promise<Service> {
   try {
     const [row] = await sql<Service[]>`
-      insert into services (name, team, tier, description, labels, runbook_url)
+      insert into services (name, team, tier, description, labels, runbook_url, queries)
       values (${input.name}, ${input.team ?? null}, ${input.tier ?? 3}, ${input.description ?? ''},
-              ${sql.json(input.labels ?? { service: input.name })}, ${input.runbookUrl ?? null})
+              ${sql.json(input.labels ?? { service: input.name })}, ${input.runbookUrl ?? null},
+              ${sql.json(input.queries ?? {})})
       returning ${sql.unsafe(COLUMNS)}`;
     return row!;
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') {
-      throw new AppError({
-        code: 'SERVICE_ALREADY_EXISTS',
-        message: `A service named ${input.name} already exists`,
-        details: { name: input.name },
-      });
-    }
-    throw err;
+    throw asDuplicate(err, input.name);
+  }
+}
+
+function asDuplicate(err: unknown, name: string | undefined): unknown {
+  if ((err as { code?: string }).code === '23505') {
+    return new AppError({
+      code: 'SERVICE_ALREADY_EXISTS',
+      message: `A service named ${name} already exists`,
+      details: { name },
+    });
+  }
+  return err;
+}
+
+function serviceNotFound(name: string): AppError {
+  return new AppError({ code: 'SERVICE_NOT_FOUND', message: `No service named ${name}`, details: { name } });
+}
+
+/** One service by name; SERVICE_NOT_FOUND otherwise. */
+export async function getServiceByName(sql: Sql | TransactionSql, name: string): Promise<Service> {
+  const [row] = await sql<Service[]>`select ${sql.unsafe(COLUMNS)} from services where name = ${name}`;
+  if (!row) throw serviceNotFound(name);
+  return row;
+}
+
+/**
+ * Changes the given fields (a new `name` renames; `queries` replaces the whole override set). SERVICE_NOT_FOUND
+ * for an unknown name, SERVICE_ALREADY_EXISTS when the new name is taken.
+ */
+export async function updateService(sql: Sql, name: string, changes: ServiceChanges): Promise<Service> {
+  const set: Record<string, unknown> = {};
+  if (changes.name !== undefined) set.name = changes.name;
+  if (changes.team !== undefined) set.team = changes.team;
+  if (changes.tier !== undefined) set.tier = changes.tier;
+  if (changes.description !== undefined) set.description = changes.description;
+  if (changes.labels !== undefined) set.labels = sql.json(changes.labels);
+  if (changes.runbookUrl !== undefined) set.runbook_url = changes.runbookUrl;
+  if (changes.queries !== undefined) set.queries = sql.json(changes.queries);
+  if (Object.keys(set).length === 0) return getServiceByName(sql, name);
+  try {
+    const [row] = await sql<Service[]>`
+      update services set ${sql(set)} where name = ${name} returning ${sql.unsafe(COLUMNS)}`;
+    if (!row) throw serviceNotFound(name);
+    return row;
+  } catch (err) {
+    throw asDuplicate(err, changes.name);
   }
 }
 

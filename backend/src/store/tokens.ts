@@ -57,6 +57,32 @@ export async function createApiToken(
   }
 }
 
+/** The name of the integration token STUDIO_INTAKE_TOKEN provisions. */
+export const PROVISIONED_INTAKE_TOKEN_NAME = 'intake (STUDIO_INTAKE_TOKEN)';
+
+/**
+ * Makes the token given in STUDIO_INTAKE_TOKEN a live integration token, so a stack can hand one secret to
+ * Alertmanager and the sidecar at deploy time. A changed secret replaces the old one; a revoked provisioned token
+ * stays revoked (returns 'revoked'): revocation is an operator's decision that a redeploy must not undo.
+ */
+export async function provisionIntakeToken(sql: Sql, token: string): Promise<'created' | 'updated' | 'unchanged' | 'revoked'> {
+  return sql.begin(async (tx) => {
+    const name = PROVISIONED_INTAKE_TOKEN_NAME;
+    const [found] = await tx<{ id: string; tokenHash: Buffer; revokedAt: Date | null }[]>`
+      select id, token_hash, revoked_at from api_tokens where name = ${name} for update`;
+    const hash = hashToken(token);
+    if (found?.revokedAt) return 'revoked';
+    if (found?.tokenHash.equals(hash)) return 'unchanged';
+    const [row] = found
+      ? await tx<{ id: string }[]>`update api_tokens set token_hash = ${hash} where id = ${found.id} returning id`
+      : await tx<{ id: string }[]>`
+          insert into api_tokens (name, token_hash, role) values (${name}, ${hash}, 'integration') returning id`;
+    const type = found ? 'token.updated' : 'token.created';
+    await appendEvent(tx, { topic: 'tokens', type, payload: { id: row!.id, name, role: 'integration' }, actor: SYSTEM_ACTOR.name });
+    return found ? 'updated' : 'created';
+  });
+}
+
 /** Every token, revoked ones included, oldest first. */
 export async function listApiTokens(sql: Sql): Promise<ApiTokenRecord[]> {
   return sql<ApiTokenRecord[]>`select ${sql.unsafe(RECORD_COLUMNS)} from api_tokens order by created_at, name`;

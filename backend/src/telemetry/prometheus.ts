@@ -8,6 +8,7 @@ import { AppError } from '../domain/errors.js';
 import { DependencyFailure, DependencyPolicy, type FailureClass, type PolicyOptions } from '../resilience/policy.js';
 import { TtlCache } from '../resilience/cache.js';
 import type { ResilienceRegistry } from '../resilience/registry.js';
+import { classifyStatus, datasourceConnection, retryAfterMs } from './http.js';
 
 export interface Sample {
   metric: Record<string, string>;
@@ -97,26 +98,13 @@ function toQueryData(data: z.infer<typeof Data>): QueryData {
   }
 }
 
-/** Reads a Retry-After header (seconds or an HTTP date) as milliseconds. */
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
 /**
  * How the 'prometheus' policy treats errors: no answer or a 5xx is Prometheus being unwell (retried, counts
  * towards the breaker); a 429 is retried only when it says when (Retry-After), without tripping the breaker;
  * other 4xx are the query's fault, never retried, never counted.
  */
 export function classifyPrometheusError(err: unknown): FailureClass {
-  if (err instanceof PrometheusError) {
-    if (err.status === 0 || err.status >= 500) return { retry: 'idempotent', isFailure: true };
-    if (err.status === 429) return { retry: err.retryAfterMs !== undefined ? 'idempotent' : 'never', isFailure: false };
-    return { retry: 'never', isFailure: false };
-  }
+  if (err instanceof PrometheusError) return classifyStatus(err.status, err.retryAfterMs);
   // fetch() rejects with a TypeError for refused connections, resets and DNS failures.
   return { retry: 'idempotent', isFailure: true };
 }
@@ -281,29 +269,27 @@ export function toUpstreamError(err: unknown): unknown {
 
 export interface PrometheusConfig {
   url?: string;
+  /** Sent as a bearer token; basic auth goes in the URL. */
+  token?: string;
+  /** Sent as X-Scope-OrgID (Mimir, Cortex, Thanos receive). */
+  tenant?: string;
   cacheTtlMs: number;
   policy: PolicyOptions;
 }
 
 /**
  * The process's Prometheus client (one policy, one cache, both reported to the registry), or undefined when no
- * URL is configured. Basic auth given in the URL (https://user:pass@host) is sent as a header: fetch refuses
- * credentials in URLs.
+ * URL is configured. Basic auth given in the URL (https://user:pass@host), a bearer token and a tenant become
+ * headers (telemetry/http.ts): fetch refuses credentials in URLs.
  */
 export function createPrometheusClient(
   config: PrometheusConfig,
   registry: ResilienceRegistry
 ): PrometheusClient | undefined {
   if (!config.url) return undefined;
-  const url = new URL(config.url);
-  const headers: Record<string, string> = {};
-  if (url.username || url.password) {
-    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-    url.username = '';
-    url.password = '';
-  }
+  const { baseUrl, headers } = datasourceConnection({ url: config.url, token: config.token, tenant: config.tenant });
   return new PrometheusClient({
-    baseUrl: url.href,
+    baseUrl,
     policy: createPrometheusPolicy(config.policy, registry),
     cache: new TtlCache<QueryResponse>('prometheus', { maxEntries: 1000, ttlMs: config.cacheTtlMs }, registry),
     headers,

@@ -4,6 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createApp } from '../../src/app.js';
+import type { CorrelationEngine } from '../../src/correlation/engine.js';
 import { loadConfig } from '../../src/config.js';
 import { Lifecycle } from '../../src/lifecycle.js';
 import { ResilienceRegistry } from '../../src/resilience/registry.js';
@@ -62,6 +63,8 @@ export async function startSidecar(
     extend?: (app: ReturnType<typeof createApp>) => void;
     /** Attaches the live feed (/live) as main.ts does; LIVE_* settings come from `env`. */
     live?: boolean;
+    /** Builds the correlation engine the app gets (test/correlation-*: real sources against test servers). */
+    correlation?: (deps: { db: Database; resilience: ResilienceRegistry }) => CorrelationEngine;
   } = {}
 ): Promise<TestSidecar> {
   const testDb = options.databaseUrl ? undefined : await createTestDatabase();
@@ -85,6 +88,7 @@ export async function startSidecar(
   // The live feed registers its series in the app's registry, as in main.ts.
   const liveMetrics = options.live ? createMetrics({ resilience, dbPoolMax: 5, version: 'test' }) : undefined;
   const app = createApp({
+    correlation: options.correlation?.({ db, resilience }),
     db,
     resilience,
     lifecycle,

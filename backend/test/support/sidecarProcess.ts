@@ -14,14 +14,29 @@ export interface SidecarProcess {
   stop(): Promise<void>;
 }
 
-/** The real sidecar (src/main.ts) in its own process on `databaseUrl`: a replica, as production runs it. */
-export async function startSidecarProcess(databaseUrl: string, token: string, env: Record<string, string> = {}): Promise<SidecarProcess> {
+/**
+ * The real sidecar (src/main.ts) in its own process on `databaseUrl`: a replica, as production runs it. Without a
+ * URL it starts its embedded Postgres (pass STUDIO_DATA_DIR and EMBEDDED_PG_PORT in `env`).
+ */
+export async function startSidecarProcess(
+  databaseUrl: string | undefined,
+  token: string,
+  env: Record<string, string> = {}
+): Promise<SidecarProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const { DATABASE_URL: _inherited, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: BACKEND,
     stdio: 'pipe',
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, STUDIO_ADMIN_TOKEN: token, ...env },
+    env: {
+      ...inherited,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      STUDIO_ADMIN_TOKEN: token,
+      ...env,
+    },
   });
   let output = '';
   child.stdout.on('data', (d) => (output += d));

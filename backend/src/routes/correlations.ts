@@ -1,0 +1,134 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { CorrelationEngine } from '../correlation/engine.js';
+import { CORRELATION_SOURCES } from '../correlation/findings.js';
+import { AppError } from '../domain/errors.js';
+import { requireRole } from '../http/auth.js';
+import { createRouter } from '../http/context.js';
+import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openapi.js';
+import type { CorrelationRecord, Finding, CorrelationRun } from '../store/correlations.js';
+import { latestCorrelation } from '../store/correlations.js';
+import type { Database } from '../store/db.js';
+import { assertIncidentExists } from '../store/incidents.js';
+
+const tags = ['Correlation'];
+
+const WindowSchema = z.object({ start: z.iso.datetime(), end: z.iso.datetime() });
+
+export const FindingSchema = z
+  .object({
+    id: z.uuid(),
+    incidentId: z.uuid(),
+    runId: z.uuid(),
+    source: z.enum(CORRELATION_SOURCES),
+    service: z.string().nullable(),
+    signal: z.string(),
+    score: z.number().min(0).max(1).openapi({ description: '0–1: how far the signal moved from its baseline' }),
+    rank: z.number().int(),
+    summary: z.string(),
+    query: z.string().openapi({ description: 'The exact PromQL, LogQL or TraceQL (empty for a change)' }),
+    window: WindowSchema,
+    baseline: WindowSchema.nullable(),
+    changedAt: z.iso.datetime().nullable(),
+    exploreUrl: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()),
+    computedAt: z.iso.datetime(),
+  })
+  .openapi('Finding');
+
+const SourceRunSchema = z.object({
+  status: z.enum(['ok', 'degraded', 'failed', 'skipped']),
+  message: z.string().nullable(),
+  durationMs: z.number().int().nullable(),
+  findings: z.number().int(),
+});
+
+const RunSchema = z
+  .object({
+    id: z.uuid(),
+    incidentId: z.uuid(),
+    trigger: z.enum(['created', 'manual', 'refresh']),
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime().nullable(),
+    window: WindowSchema,
+    baseline: WindowSchema,
+    sources: z.record(z.enum(CORRELATION_SOURCES), SourceRunSchema),
+  })
+  .openapi('CorrelationRun');
+
+export const CorrelationResultSchema = z
+  .object({ run: RunSchema.nullable(), findings: z.array(FindingSchema) })
+  .openapi('CorrelationResult');
+
+const wireWindow = (w: { start: Date; end: Date }) => ({ start: iso(w.start), end: iso(w.end) });
+
+/** A stored finding as the wire's Finding (ISO dates). */
+export const wireFinding = (f: Finding) => ({
+  ...f,
+  window: wireWindow(f.window),
+  baseline: f.baseline ? wireWindow(f.baseline) : null,
+  changedAt: iso(f.changedAt),
+  computedAt: iso(f.computedAt),
+  data: f.data as Record<string, unknown>,
+});
+
+const wireRun = (r: CorrelationRun) => ({
+  ...r,
+  startedAt: iso(r.startedAt),
+  finishedAt: iso(r.finishedAt),
+  window: wireWindow(r.window),
+  baseline: wireWindow(r.baseline),
+});
+
+const wireResult = (r: CorrelationRecord) => ({ run: r.run ? wireRun(r.run) : null, findings: r.findings.map(wireFinding) });
+
+const routes = {
+  latest: createRoute({
+    method: 'get',
+    path: '/{id}/correlations',
+    tags,
+    summary: "The incident's latest correlation run and its findings, best first",
+    request: { params: IdParamsSchema },
+    responses: {
+      200: jsonContent(CorrelationResultSchema, 'The latest finished run ({run: null, findings: []} before the first)'),
+      ...errorResponses(400, 401, 404, 503),
+    },
+  }),
+  correlate: createRoute({
+    method: 'post',
+    path: '/{id}/correlate',
+    tags,
+    summary: 'Correlate now: asks every evidence source within the run budget and answers with the result',
+    description:
+      'A source that fails or is cut short by the budget is marked failed or degraded in `run.sources`; the others ' +
+      'still answer. A request while a run is going waits for that run instead of starting another.',
+    middleware: [requireRole('editor')] as const,
+    request: { params: IdParamsSchema },
+    responses: {
+      200: jsonContent(CorrelationResultSchema, 'The run just finished'),
+      ...errorResponses(400, 401, 403, 404, 503),
+    },
+  }),
+};
+
+/** /api/incidents/{id}/correlations and /api/incidents/{id}/correlate. */
+export function correlationRoutes(db: Database, engine: CorrelationEngine | undefined) {
+  return createRouter()
+    .openapi(routes.latest, async (c) => {
+      const { id } = c.req.valid('param');
+      const record = await db.read(async (sql) => {
+        await assertIncidentExists(sql, id);
+        return latestCorrelation(sql, id);
+      });
+      return c.json(wireResult(record), 200);
+    })
+    .openapi(routes.correlate, async (c) => {
+      const { id } = c.req.valid('param');
+      if (!engine) {
+        throw new AppError({ code: 'UPSTREAM_UNAVAILABLE', message: 'Correlation is not running on this sidecar', isRetryable: false });
+      }
+      await db.read((sql) => assertIncidentExists(sql, id));
+      // Null: a run that was joined had nothing new to store; the latest result is the answer.
+      const record = (await engine.run(id, 'manual')) ?? (await engine.latest(id));
+      return c.json(wireResult(record), 200);
+    });
+}

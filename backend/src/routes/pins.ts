@@ -1,0 +1,64 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireRole } from '../http/auth.js';
+import { createRouter } from '../http/context.js';
+import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openapi.js';
+import type { Database } from '../store/db.js';
+import { pinFinding } from '../store/pins.js';
+// The correlation API's Finding: a pin freezes exactly what GET /correlations showed.
+import { FindingSchema } from './correlations.js';
+
+const PinnedEventSchema = z
+  .object({
+    id: z.uuid(),
+    incidentId: z.uuid(),
+    type: z.literal('evidence_pinned'),
+    occurredAt: z.iso.datetime(),
+    author: z.string(),
+    source: z.enum(['user', 'system', 'api']),
+    message: z.string(),
+    data: z.object({ finding: FindingSchema, note: z.string().nullable() }),
+  })
+  .openapi('EvidencePinnedEvent');
+
+const PinInputSchema = z.strictObject({ note: z.string().trim().max(2000).optional() }).openapi('PinInput');
+
+const PinParamsSchema = IdParamsSchema.extend({
+  findingId: z.uuid().openapi({ param: { name: 'findingId', in: 'path' } }),
+});
+
+const pinRoute = createRoute({
+  method: 'post',
+  path: '/{id}/correlations/{findingId}/pin',
+  tags: ['Investigation'],
+  summary: "Pin a finding: freeze it, result data included, into the incident's timeline",
+  description:
+    'A finding is pinned once per incident: pinning it again answers 409 EVIDENCE_ALREADY_PINNED with the existing ' +
+    'timeline entry in details.current. The body may be omitted.',
+  middleware: [requireRole('editor')] as const,
+  request: {
+    params: PinParamsSchema,
+    body: { required: false, content: { 'application/json': { schema: PinInputSchema } } },
+  },
+  responses: {
+    201: jsonContent(PinnedEventSchema, 'The evidence_pinned timeline entry'),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
+  },
+});
+
+/** Pinned evidence: POST /api/incidents/{id}/correlations/{findingId}/pin. */
+export function pinRoutes(db: Database) {
+  return createRouter().openapi(pinRoute, async (c) => {
+    const { id, findingId } = c.req.valid('param');
+    const note = c.req.valid('json')?.note || null;
+    const event = await db.write((sql) => pinFinding(sql, id, findingId, note, c.get('principal').actor));
+    return c.json(
+      {
+        ...event,
+        type: 'evidence_pinned' as const,
+        occurredAt: iso(event.occurredAt),
+        data: event.data as z.infer<typeof PinnedEventSchema>['data'],
+      },
+      201
+    );
+  });
+}

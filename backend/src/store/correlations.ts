@@ -1,0 +1,249 @@
+import type { Sql, TransactionSql } from 'postgres';
+import { SYSTEM_ACTOR } from '../domain/actor.js';
+import { AppError } from '../domain/errors.js';
+import type { CorrelationSourceName, FindingData, FindingSignal } from '../correlation/findings.js';
+import type { TimeRange } from '../correlation/source.js';
+import { appendEvent } from './events.js';
+import { insertSuggestedHypotheses, type EvidenceLink, type Hypothesis } from './hypotheses.js';
+import { insertTimelineEvent } from './timeline.js';
+
+export type SourceStatus = 'ok' | 'degraded' | 'failed' | 'skipped';
+export type RunTrigger = 'created' | 'manual' | 'refresh';
+
+export interface SourceRun {
+  status: SourceStatus;
+  message: string | null;
+  durationMs: number | null;
+  findings: number;
+}
+
+export interface Finding {
+  id: string;
+  incidentId: string;
+  runId: string;
+  source: CorrelationSourceName;
+  service: string | null;
+  signal: FindingSignal;
+  score: number;
+  rank: number;
+  summary: string;
+  query: string;
+  window: TimeRange;
+  baseline: TimeRange | null;
+  changedAt: Date | null;
+  exploreUrl: string | null;
+  data: FindingData;
+  computedAt: Date;
+}
+
+export interface CorrelationRun {
+  id: string;
+  incidentId: string;
+  trigger: RunTrigger;
+  startedAt: Date;
+  finishedAt: Date | null;
+  window: TimeRange;
+  baseline: TimeRange;
+  sources: Record<CorrelationSourceName, SourceRun>;
+}
+
+export interface CorrelationRecord {
+  run: CorrelationRun | null;
+  findings: Finding[];
+}
+
+/** A finished run as the engine hands it over: findings ranked, best first. */
+export interface NewRun {
+  incidentId: string;
+  trigger: RunTrigger;
+  startedAt: Date;
+  finishedAt: Date;
+  window: TimeRange;
+  baseline: TimeRange;
+  sources: Record<CorrelationSourceName, SourceRun>;
+  findings: Array<Omit<Finding, 'id' | 'incidentId' | 'runId' | 'rank' | 'computedAt'>>;
+}
+
+/** A statement the engine suggests for the board, tied to the finding (by its rank in the run) behind it. */
+export interface Suggestion {
+  statement: string;
+  findingRank: number;
+  /** Also what identifies the suggestion across runs: the same signal is suggested once, whatever its numbers. */
+  label: string;
+}
+
+type Db = Sql | TransactionSql;
+
+interface RunRow {
+  id: string;
+  incidentId: string;
+  trigger: RunTrigger;
+  startedAt: Date;
+  finishedAt: Date | null;
+  windowStart: Date;
+  windowEnd: Date;
+  baselineStart: Date;
+  baselineEnd: Date;
+  sources: Record<CorrelationSourceName, SourceRun>;
+}
+
+interface FindingRow extends Omit<Finding, 'window' | 'baseline'> {
+  windowStart: Date;
+  windowEnd: Date;
+  baselineStart: Date | null;
+  baselineEnd: Date | null;
+}
+
+const toRun = (r: RunRow): CorrelationRun => ({
+  id: r.id,
+  incidentId: r.incidentId,
+  trigger: r.trigger,
+  startedAt: r.startedAt,
+  finishedAt: r.finishedAt,
+  window: { start: r.windowStart, end: r.windowEnd },
+  baseline: { start: r.baselineStart, end: r.baselineEnd },
+  sources: r.sources,
+});
+
+const toFinding = ({ windowStart, windowEnd, baselineStart, baselineEnd, ...rest }: FindingRow): Finding => ({
+  ...rest,
+  window: { start: windowStart, end: windowEnd },
+  baseline: baselineStart && baselineEnd ? { start: baselineStart, end: baselineEnd } : null,
+});
+
+/** The latest finished run of the incident and its findings, ranked ({run: null} before the first). */
+export async function latestCorrelation(sql: Db, incidentId: string): Promise<CorrelationRecord> {
+  const [run] = await sql<RunRow[]>`
+    select * from correlation_runs
+    where incident_id = ${incidentId} and finished_at is not null
+    order by finished_at desc, started_at desc limit 1`;
+  if (!run) return { run: null, findings: [] };
+  const findings = await sql<FindingRow[]>`select * from correlations where run_id = ${run.id} order by rank`;
+  return { run: toRun(run), findings: findings.map(toFinding) };
+}
+
+/** When the incident was last correlated (started), or null if never. */
+export async function lastRunStartedAt(sql: Db, incidentId: string): Promise<Date | null> {
+  const [row] = await sql<{ startedAt: Date }[]>`
+    select started_at from correlation_runs where incident_id = ${incidentId} order by started_at desc limit 1`;
+  return row?.startedAt ?? null;
+}
+
+/**
+ * Unresolved incidents that need a run: never correlated (`created`), or last correlated longer than `refreshMs`
+ * ago (`refresh`; 0 leaves those out). Never-correlated ones first, then the stalest.
+ */
+export async function incidentsDue(
+  sql: Db,
+  refreshMs: number,
+  limit: number
+): Promise<Array<{ id: string; trigger: RunTrigger }>> {
+  const rows = await sql<{ id: string; lastRun: Date | null }[]>`
+    select i.id, r.last_run
+    from incidents i
+    left join lateral (
+      select max(started_at) as last_run from correlation_runs where incident_id = i.id
+    ) r on true
+    where i.resolved_at is null
+      and (r.last_run is null
+           or (${refreshMs}::bigint > 0 and r.last_run < now() - make_interval(secs => ${refreshMs / 1000})))
+    order by r.last_run asc nulls first
+    limit ${limit}`;
+  return rows.map((r) => ({ id: r.id, trigger: r.lastRun ? 'refresh' : 'created' }));
+}
+
+const keyOf = (f: { source: string; service: string | null; signal: string }) => `${f.source}|${f.service ?? ''}|${f.signal}`;
+
+/**
+ * Stores a finished run and its findings in one transaction, with its outbox event (`correlation.completed`). The
+ * timeline gets one `correlation_found` entry only when the top findings differ from the previous run's (a refresh
+ * that sees the same picture says nothing), and each new suggestion a `hypothesis_added` one.
+ */
+export async function saveRun(
+  sql: Sql,
+  input: NewRun,
+  suggest: (findings: Finding[]) => Suggestion[]
+): Promise<{ record: CorrelationRecord; hypotheses: Hypothesis[]; isNews: boolean }> {
+  return sql.begin(async (tx) => {
+    const [incident] = await tx`select 1 from incidents where id = ${input.incidentId} for key share`;
+    if (!incident) {
+      throw new AppError({ code: 'INCIDENT_NOT_FOUND', message: `No incident with id ${input.incidentId}`, details: { id: input.incidentId } });
+    }
+    const previous = await latestCorrelation(tx, input.incidentId);
+    const [runRow] = await tx<RunRow[]>`
+      insert into correlation_runs (incident_id, trigger, started_at, finished_at, window_start, window_end,
+                                    baseline_start, baseline_end, sources)
+      values (${input.incidentId}, ${input.trigger}, ${input.startedAt}, ${input.finishedAt}, ${input.window.start},
+              ${input.window.end}, ${input.baseline.start}, ${input.baseline.end}, ${tx.json(input.sources as never)})
+      returning *`;
+    const run = toRun(runRow!);
+    let findings: Finding[] = [];
+    if (input.findings.length > 0) {
+      const rows = input.findings.map((f, i) => ({
+        run_id: run.id,
+        incident_id: input.incidentId,
+        source: f.source,
+        service: f.service,
+        signal: f.signal,
+        score: f.score,
+        rank: i + 1,
+        summary: f.summary,
+        query: f.query,
+        window_start: f.window.start,
+        window_end: f.window.end,
+        baseline_start: f.baseline?.start ?? null,
+        baseline_end: f.baseline?.end ?? null,
+        changed_at: f.changedAt,
+        explore_url: f.exploreUrl,
+        data: tx.json(f.data as never),
+      }));
+      const inserted = await tx<FindingRow[]>`insert into correlations ${tx(rows)} returning *`;
+      findings = inserted.map(toFinding).sort((a, b) => a.rank - b.rank);
+    }
+    const top = findings.slice(0, 3);
+    const previousTop = previous.findings.slice(0, 3).map(keyOf).join(',');
+    const isNews = top.length > 0 && top.map(keyOf).join(',') !== previousTop;
+    if (isNews) {
+      await insertTimelineEvent(tx, input.incidentId, SYSTEM_ACTOR, {
+        type: 'correlation_found',
+        message: `Correlation: ${top.map((f) => f.summary).join('; ')}`,
+        data: { runId: run.id, findings: findings.length, top, sources: input.sources },
+      });
+    }
+    const hypotheses = await insertNewSuggestions(tx, input.incidentId, suggest(findings), findings);
+    await appendEvent(tx, {
+      topic: `incident:${input.incidentId}`,
+      type: 'correlation.completed',
+      payload: { runId: run.id, incidentId: input.incidentId, trigger: input.trigger, findings: findings.length, sources: input.sources },
+      actor: SYSTEM_ACTOR.name,
+    });
+    return { record: { run, findings }, hypotheses, isNews };
+  });
+}
+
+/**
+ * Suggestions whose label the incident's board does not hold yet: the numbers in a statement ("3 min before")
+ * move from run to run, the signal behind it does not, so a refresh never adds a second card for it.
+ */
+async function insertNewSuggestions(
+  tx: TransactionSql,
+  incidentId: string,
+  suggestions: Suggestion[],
+  findings: Finding[]
+): Promise<Hypothesis[]> {
+  if (suggestions.length === 0) return [];
+  const existing = await tx<{ label: string }[]>`
+    select e->>'label' as label from hypotheses h, jsonb_array_elements(h.evidence) e
+    where h.incident_id = ${incidentId} and h.origin = 'suggested'`;
+  const known = new Set(existing.map((r) => r.label));
+  const fresh = suggestions.filter((s) => !known.has(s.label));
+  return insertSuggestedHypotheses(
+    tx,
+    incidentId,
+    fresh.map((s) => {
+      const finding = findings.find((f) => f.rank === s.findingRank);
+      const evidence: EvidenceLink[] = [{ ...(finding ? { findingId: finding.id } : {}), label: s.label }];
+      return { statement: s.statement, evidence };
+    })
+  );
+}
