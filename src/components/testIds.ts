@@ -77,4 +77,30 @@ export const testIds = {
     /** Errors that do not belong to one field (sidecar down, refused, unmapped validation issues). */
     error: 'data-testid declare error',
   },
+  services: {
+    container: 'data-testid services container',
+    add: 'data-testid services add',
+    list: 'data-testid services list',
+    /** One per service; carries `data-service-name`. */
+    row: 'data-testid services row',
+    /** Inside a row: opens the edit drawer. */
+    edit: 'data-testid services edit',
+    savedNotice: 'data-testid services saved-notice',
+    pageError: 'data-testid services page-error',
+  },
+  serviceForm: {
+    form: 'data-testid service-form form',
+    name: 'data-testid service-form name',
+    team: 'data-testid service-form team',
+    /** Radio buttons Tier 1–4. */
+    tier: 'data-testid service-form tier',
+    description: 'data-testid service-form description',
+    /** One `name=value` a line. */
+    labels: 'data-testid service-form labels',
+    runbookUrl: 'data-testid service-form runbook-url',
+    /** Prefix: the query key follows (`… query errorRatio`). */
+    query: 'data-testid service-form query',
+    submit: 'data-testid service-form submit',
+    error: 'data-testid service-form error',
+  },
 } as const;

@@ -52,10 +52,15 @@ interface Props {
 export function IncidentsFilters({ view, catalog, onChange }: Props) {
   const styles = useStyles2(getStyles);
   const [text, setText] = useState(view.q);
+  const [shownQ, setShownQ] = useState(view.q);
   const set = (patch: Partial<IncidentView>) => onChange({ ...view, ...patch });
 
-  // The URL is the source of truth: a shared link or Back changes `view.q`, and the box follows.
-  useEffect(() => setText(view.q), [view.q]);
+  // The URL is the source of truth: a shared link or Back changes `view.q`, and the box follows (adjusting state
+  // while rendering, React's pattern for state derived from a changed prop).
+  if (shownQ !== view.q) {
+    setShownQ(view.q);
+    setText(view.q);
+  }
   useEffect(() => {
     if (text === view.q) {
       return;

@@ -34,6 +34,8 @@ export function IncidentsTable({ incidents, now, pendingId, onChangeStatus, onEn
   const theme = useTheme2();
   const scrollRef = useRef<HTMLDivElement>(null);
   const rowHeight = theme.spacing.gridSize * ROW_HEIGHT_UNITS;
+  // The table is not memoized: it renders again on every scroll, which is what the virtualizer expects.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: incidents.length,
     getScrollElement: () => scrollRef.current,

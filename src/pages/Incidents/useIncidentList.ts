@@ -38,9 +38,12 @@ export function useIncidentList(view: IncidentView): IncidentList {
   const key = viewKey(view);
   // The view as of the last key change: the effects below depend on the key only, not on the object's identity.
   const viewRef = useRef(view);
-  viewRef.current = view;
+  // Declared before the fetch effect, so that effect reads this render's view.
+  useEffect(() => {
+    viewRef.current = view;
+  });
   // A relative range ("last 24 hours") is fixed when the list is fetched, so later pages use the same bounds.
-  const query = useRef(queryFor(view, Date.now()));
+  const query = useRef<ReturnType<typeof queryFor>>({});
   const [state, setState] = useState<IncidentListState>({ phase: 'loading' });
   const [reloadCount, setReloadCount] = useState(0);
   const shownKey = useRef<string | null>(null);
