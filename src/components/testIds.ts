@@ -88,6 +88,23 @@ export const testIds = {
     savedNotice: 'data-testid services saved-notice',
     pageError: 'data-testid services page-error',
   },
+  slos: {
+    container: 'data-testid slos container',
+    /** The SLO cards, least budget left first. */
+    list: 'data-testid slos list',
+    /** One per SLO; carries `data-slo-name`. */
+    card: 'data-testid slos card',
+    sli: 'data-testid slos sli',
+    /** Budget left, as a percentage and in minutes. */
+    budget: 'data-testid slos budget',
+    /** The incidents that burned the SLO's budget. */
+    incidents: 'data-testid slos incidents',
+    /** Inside a card: its live status could not be had. */
+    statusError: 'data-testid slos status-error',
+    /** Page-level warning: no SLO has live figures (Prometheus not configured or down). */
+    unavailable: 'data-testid slos unavailable',
+    pageError: 'data-testid slos page-error',
+  },
   serviceForm: {
     form: 'data-testid service-form form',
     name: 'data-testid service-form name',
