@@ -105,6 +105,22 @@ export const testIds = {
     unavailable: 'data-testid slos unavailable',
     pageError: 'data-testid slos page-error',
   },
+  alerts: {
+    container: 'data-testid alerts container',
+    list: 'data-testid alerts list',
+    /** One per alert; carries `data-alert-id` and `data-alert-status` (firing, resolved). */
+    row: 'data-testid alerts row',
+    /** Radio buttons All, Firing, Resolved. */
+    statusFilter: 'data-testid alerts status-filter',
+    severityFilter: 'data-testid alerts severity-filter',
+    sourceFilter: 'data-testid alerts source-filter',
+    /** Radio buttons Any, With incident, Without. */
+    incidentFilter: 'data-testid alerts incident-filter',
+    alertname: 'data-testid alerts alertname',
+    empty: 'data-testid alerts empty',
+    loadMore: 'data-testid alerts load-more',
+    pageError: 'data-testid alerts page-error',
+  },
   serviceForm: {
     form: 'data-testid service-form form',
     name: 'data-testid service-form name',
