@@ -17,6 +17,10 @@ import { startLive } from './live/server.js';
 import { ChangeSource } from './correlation/changeSource.js';
 import { CorrelationEngine } from './correlation/engine.js';
 import { PrometheusSource } from './correlation/prometheusSource.js';
+import { createLokiSource } from './correlation/lokiSource.js';
+import { createTempoSource } from './correlation/tempoSource.js';
+import { createLokiClient } from './telemetry/loki.js';
+import { createTempoClient } from './telemetry/tempo.js';
 import { CorrelationRefresher } from './correlation/refresher.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -83,6 +87,8 @@ async function main(): Promise<void> {
     db,
     sources: [
       new PrometheusSource({ client: prometheus, datasourceUid: config.correlation.prometheusDatasourceUid }),
+      createLokiSource(createLokiClient(config.loki, resilience), { datasourceUid: config.loki.datasourceUid }),
+      createTempoSource(createTempoClient(config.tempo, resilience), { datasourceUid: config.tempo.datasourceUid }),
       new ChangeSource(db),
     ],
     budgetMs: config.correlation.budgetMs,

@@ -59,7 +59,7 @@ function prometheusSource(url: string): PrometheusSource {
     PROMETHEUS_TIMEOUT_MS: '300',
     TELEMETRY_RETRIES: '1',
     RETRY_BASE_MS: '10',
-    TELEMETRY_CACHE_TTL_MS: '0',
+    TELEMETRY_CACHE_TTL_MS: '1',
   });
   return new PrometheusSource({ client: createPrometheusClient(config.prometheus, new ResilienceRegistry()), datasourceUid: 'prom' });
 }

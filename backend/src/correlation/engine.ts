@@ -8,6 +8,7 @@
  * Postgres itself if the connection dies) makes a second replica skip (refresh) or wait for the other's result
  * (manual).
  */
+import { setMaxListeners } from 'node:events';
 import type { ReservedSql } from 'postgres';
 import { DependencyFailure } from '../resilience/policy.js';
 import type { Logger } from '../observability/logger.js';
@@ -16,6 +17,7 @@ import { loadCorrelationSubject } from '../store/correlationSubject.js';
 import {
   lastRunStartedAt,
   latestCorrelation,
+  loadPreviousState,
   saveRun,
   type CorrelationRecord,
   type NewRun,
@@ -154,11 +156,18 @@ export class CorrelationEngine {
       queries: effectiveQueries(s, this.options.defaultQueries),
     }));
     const controller = new AbortController();
+    // Every query of every source listens to this one signal.
+    setMaxListeners(Infinity, controller.signal);
     const timer = setTimeout(() => controller.abort(new BudgetExceeded(budgetMs)), budgetMs);
     const context = { incidentId, incidentStart: subject.startedAt, window, baseline, services, signal: controller.signal };
+    // What the new run is compared with is read meanwhile, so storing it is writes only.
+    const previousState = db.read((sql) => loadPreviousState(sql, incidentId));
+    previousState.catch(() => undefined);
     const outcomes = await Promise.all(
       this.options.sources.map((source) => runSource(source, context, controller.signal))
     ).finally(() => clearTimeout(timer));
+    const previous = await previousState;
+    const collectedAt = Date.now();
 
     const sources = Object.fromEntries(
       CORRELATION_SOURCES.map((name) => [name, { status: 'skipped', message: 'not configured', durationMs: null, findings: 0 }])
@@ -175,11 +184,19 @@ export class CorrelationEngine {
       saveRun(
         sql,
         { incidentId, trigger, startedAt, finishedAt: this.options.now(), window, baseline, sources, findings },
+        previous,
         (stored) => suggestHypotheses(stored, subject.startedAt, this.options.suggestMinScore)
       )
     );
     logger?.info(
-      { incidentId, trigger, findings: record.findings.length, suggested: hypotheses.length, durationMs: Date.now() - startedAt.getTime() },
+      {
+        incidentId,
+        trigger,
+        findings: record.findings.length,
+        suggested: hypotheses.length,
+        collectMs: collectedAt - startedAt.getTime(),
+        durationMs: Date.now() - startedAt.getTime(),
+      },
       'correlation: run stored'
     );
     return record;

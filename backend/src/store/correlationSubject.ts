@@ -16,16 +16,19 @@ export interface CorrelationSubject {
  * before anyone has catalogued the service.
  */
 export async function loadCorrelationSubject(sql: Sql | TransactionSql, incidentId: string): Promise<CorrelationSubject> {
-  const [incident] = await sql<{ startedAt: Date; resolvedAt: Date | null }[]>`
-    select started_at, resolved_at from incidents where id = ${incidentId}`;
+  // Both at once (one round trip): the incident's times and its declared services.
+  const [[incident], declared] = await Promise.all([
+    sql<{ startedAt: Date; resolvedAt: Date | null }[]>`select started_at, resolved_at from incidents where id = ${incidentId}`,
+    sql<CorrelationSubject['services']>`
+      select s.name, s.labels, s.queries
+      from incident_services x join services s on s.id = x.service_id
+      where x.incident_id = ${incidentId}
+      order by s.name`,
+  ]);
   if (!incident) {
     throw new AppError({ code: 'INCIDENT_NOT_FOUND', message: `No incident with id ${incidentId}`, details: { id: incidentId } });
   }
-  let services = await sql<CorrelationSubject['services']>`
-    select s.name, s.labels, s.queries
-    from incident_services x join services s on s.id = x.service_id
-    where x.incident_id = ${incidentId}
-    order by s.name`;
+  let services: CorrelationSubject['services'] = [...declared];
   if (services.length === 0) {
     const named = await sql<{ key: string; value: string }[]>`
       select distinct on (value) key, value from (
@@ -39,9 +42,7 @@ export async function loadCorrelationSubject(sql: Sql | TransactionSql, incident
     const catalog = await sql<CorrelationSubject['services']>`
       select name, labels, queries from services where name = any(${named.map((n) => n.value)})`;
     const byName = new Map(catalog.map((s) => [s.name, s]));
-    services = named.map(
-      (n) => byName.get(n.value) ?? { name: n.value, labels: { [n.key]: n.value }, queries: {} }
-    ) as typeof services;
+    services = named.map((n) => byName.get(n.value) ?? { name: n.value, labels: { [n.key]: n.value }, queries: {} });
   }
-  return { incidentId, startedAt: incident.startedAt, resolvedAt: incident.resolvedAt, services: [...services] };
+  return { incidentId, startedAt: incident.startedAt, resolvedAt: incident.resolvedAt, services };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Sql, TransactionSql } from 'postgres';
 import { SYSTEM_ACTOR } from '../domain/actor.js';
 import { AppError } from '../domain/errors.js';
@@ -154,33 +155,66 @@ export async function incidentsDue(
 
 const keyOf = (f: { source: string; service: string | null; signal: string }) => `${f.source}|${f.service ?? ''}|${f.signal}`;
 
+/** What a new run is compared with: the previous run's top findings and the suggestions already on the board. */
+export interface PreviousState {
+  topKeys: string;
+  suggestedLabels: Set<string>;
+}
+
+/**
+ * Read while the sources run (the engine holds the incident's lock, so nothing changes it meanwhile): saving then
+ * needs no reads, only writes sent in one pipeline.
+ */
+export async function loadPreviousState(sql: Db, incidentId: string): Promise<PreviousState> {
+  const [top, labels] = await Promise.all([
+    sql<{ source: string; service: string | null; signal: string }[]>`
+      select c.source, c.service, c.signal from correlations c
+      where c.run_id = (select id from correlation_runs where incident_id = ${incidentId} and finished_at is not null
+                        order by finished_at desc, started_at desc limit 1)
+      order by c.rank limit 3`,
+    sql<{ label: string }[]>`
+      select e->>'label' as label from hypotheses h, jsonb_array_elements(h.evidence) e
+      where h.incident_id = ${incidentId} and h.origin = 'suggested'`,
+  ]);
+  return { topKeys: top.map(keyOf).join(','), suggestedLabels: new Set(labels.map((r) => r.label)) };
+}
+
 /**
  * Stores a finished run and its findings in one transaction, with its outbox event (`correlation.completed`). The
  * timeline gets one `correlation_found` entry only when the top findings differ from the previous run's (a refresh
- * that sees the same picture says nothing), and each new suggestion a `hypothesis_added` one.
+ * that sees the same picture says nothing), and each new suggestion a `hypothesis_added` one. The run's id is made
+ * here so that the run, its findings and its event go to Postgres together (one round trip, not one each).
  */
 export async function saveRun(
   sql: Sql,
   input: NewRun,
+  previous: PreviousState,
   suggest: (findings: Finding[]) => Suggestion[]
 ): Promise<{ record: CorrelationRecord; hypotheses: Hypothesis[]; isNews: boolean }> {
+  const runId = randomUUID();
   return sql.begin(async (tx) => {
-    const [incident] = await tx`select 1 from incidents where id = ${input.incidentId} for key share`;
-    if (!incident) {
-      throw new AppError({ code: 'INCIDENT_NOT_FOUND', message: `No incident with id ${input.incidentId}`, details: { id: input.incidentId } });
-    }
-    const previous = await latestCorrelation(tx, input.incidentId);
-    const [runRow] = await tx<RunRow[]>`
-      insert into correlation_runs (incident_id, trigger, started_at, finished_at, window_start, window_end,
+    const inserting = tx<RunRow[]>`
+      insert into correlation_runs (id, incident_id, trigger, started_at, finished_at, window_start, window_end,
                                     baseline_start, baseline_end, sources)
-      values (${input.incidentId}, ${input.trigger}, ${input.startedAt}, ${input.finishedAt}, ${input.window.start},
-              ${input.window.end}, ${input.baseline.start}, ${input.baseline.end}, ${tx.json(input.sources as never)})
-      returning *`;
-    const run = toRun(runRow!);
-    let findings: Finding[] = [];
+      values (${runId}, ${input.incidentId}, ${input.trigger}, ${input.startedAt}, ${input.finishedAt},
+              ${input.window.start}, ${input.window.end}, ${input.baseline.start}, ${input.baseline.end},
+              ${tx.json(input.sources as never)})
+      returning *`.catch((err: { code?: string }) => {
+      if (err.code === '23503') {
+        throw new AppError({ code: 'INCIDENT_NOT_FOUND', message: `No incident with id ${input.incidentId}`, details: { id: input.incidentId } });
+      }
+      throw err;
+    });
+    const announcing = appendEvent(tx, {
+      topic: `incident:${input.incidentId}`,
+      type: 'correlation.completed',
+      payload: { runId, incidentId: input.incidentId, trigger: input.trigger, findings: input.findings.length, sources: input.sources },
+      actor: SYSTEM_ACTOR.name,
+    });
+    let storing: Promise<FindingRow[]> = Promise.resolve([]);
     if (input.findings.length > 0) {
       const rows = input.findings.map((f, i) => ({
-        run_id: run.id,
+        run_id: runId,
         incident_id: input.incidentId,
         source: f.source,
         service: f.service,
@@ -197,12 +231,13 @@ export async function saveRun(
         explore_url: f.exploreUrl,
         data: tx.json(f.data as never),
       }));
-      const inserted = await tx<FindingRow[]>`insert into correlations ${tx(rows)} returning *`;
-      findings = inserted.map(toFinding).sort((a, b) => a.rank - b.rank);
+      storing = tx<FindingRow[]>`insert into correlations ${tx(rows)} returning *`;
     }
+    const [runRow, inserted] = await Promise.all([inserting, storing, announcing]);
+    const run = toRun(runRow[0]!);
+    const findings = inserted.map(toFinding).sort((a, b) => a.rank - b.rank);
     const top = findings.slice(0, 3);
-    const previousTop = previous.findings.slice(0, 3).map(keyOf).join(',');
-    const isNews = top.length > 0 && top.map(keyOf).join(',') !== previousTop;
+    const isNews = top.length > 0 && top.map(keyOf).join(',') !== previous.topKeys;
     if (isNews) {
       await insertTimelineEvent(tx, input.incidentId, SYSTEM_ACTOR, {
         type: 'correlation_found',
@@ -210,33 +245,23 @@ export async function saveRun(
         data: { runId: run.id, findings: findings.length, top, sources: input.sources },
       });
     }
-    const hypotheses = await insertNewSuggestions(tx, input.incidentId, suggest(findings), findings);
-    await appendEvent(tx, {
-      topic: `incident:${input.incidentId}`,
-      type: 'correlation.completed',
-      payload: { runId: run.id, incidentId: input.incidentId, trigger: input.trigger, findings: findings.length, sources: input.sources },
-      actor: SYSTEM_ACTOR.name,
-    });
+    const fresh = suggest(findings).filter((s) => !previous.suggestedLabels.has(s.label));
+    const hypotheses = await insertNewSuggestions(tx, input.incidentId, fresh, findings);
     return { record: { run, findings }, hypotheses, isNews };
   });
 }
 
 /**
- * Suggestions whose label the incident's board does not hold yet: the numbers in a statement ("3 min before")
- * move from run to run, the signal behind it does not, so a refresh never adds a second card for it.
+ * Suggestions the board does not hold yet (the caller filtered them by label: the numbers in a statement, "3 min
+ * before", move from run to run, the signal behind it does not, so a refresh never adds a second card for it).
  */
 async function insertNewSuggestions(
   tx: TransactionSql,
   incidentId: string,
-  suggestions: Suggestion[],
+  fresh: Suggestion[],
   findings: Finding[]
 ): Promise<Hypothesis[]> {
-  if (suggestions.length === 0) return [];
-  const existing = await tx<{ label: string }[]>`
-    select e->>'label' as label from hypotheses h, jsonb_array_elements(h.evidence) e
-    where h.incident_id = ${incidentId} and h.origin = 'suggested'`;
-  const known = new Set(existing.map((r) => r.label));
-  const fresh = suggestions.filter((s) => !known.has(s.label));
+  if (fresh.length === 0) return [];
   return insertSuggestedHypotheses(
     tx,
     incidentId,

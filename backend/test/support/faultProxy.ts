@@ -4,12 +4,16 @@ export interface FaultProxy {
   port: number;
   /** Delay every chunk in both directions by this many milliseconds (0: none). */
   setDelay(ms: number): void;
+  /** Connections currently open through the proxy (each counts its two sockets once). */
+  connections(): number;
   close(): Promise<void>;
 }
 
 /**
- * A TCP proxy that can make a dependency slow without touching it: each chunk waits `delay` ms before it is
- * forwarded, in order. Test tooling for fault injection (the design's "latency injected" experiments).
+ * A TCP proxy that can make a dependency slow without touching it: each chunk is forwarded `delay` ms after it
+ * arrived, in order. That is added latency, not a slower link: chunks arriving together leave together, rather than
+ * each waiting behind the previous one's delay. Test tooling for fault injection (test/faults.test.ts and the game
+ * days in chaos/).
  */
 export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<FaultProxy> {
   let delay = 0;
@@ -17,8 +21,9 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
   const pipe = (from: Socket, to: Socket) => {
     let chain = Promise.resolve();
     from.on('data', (chunk) => {
-      const wait = delay;
+      const due = Date.now() + delay;
       chain = chain.then(async () => {
+        const wait = due - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         if (!to.destroyed) to.write(chunk);
       });
@@ -39,6 +44,7 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
   return {
     port: (server.address() as { port: number }).port,
     setDelay: (ms) => (delay = ms),
+    connections: () => sockets.size / 2,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(resolve));

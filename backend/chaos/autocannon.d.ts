@@ -1,0 +1,7 @@
+// What chaos/overload.ts needs of autocannon beyond bench/autocannon.d.ts: an open-loop rate.
+declare module 'autocannon' {
+  interface Options {
+    /** Requests per second over all connections (open loop); unset: each connection sends as fast as answered. */
+    overallRate?: number;
+  }
+}
