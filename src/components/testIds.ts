@@ -14,6 +14,12 @@ export const testIds = {
     sidecarToken: 'data-testid config sidecar-token',
     /** Optional public ws(s):// URL of the sidecar's /live endpoint. */
     liveUrl: 'data-testid config live-url',
+    /** Datasource uid for Explore links; carries `data-mode` (picker: Grafana's datasources; text: typed in). */
+    datasource: {
+      prometheus: 'data-testid config datasource prometheus',
+      loki: 'data-testid config datasource loki',
+      tempo: 'data-testid config datasource tempo',
+    },
     save: 'data-testid config save',
     /** Inline alert when saving the settings failed. */
     saveError: 'data-testid config save-error',
