@@ -127,6 +127,14 @@ export const testIds = {
     loadMore: 'data-testid alerts load-more',
     pageError: 'data-testid alerts page-error',
   },
+  panel: {
+    /** The Active incidents panel's body (absent while loading and on error). */
+    container: 'data-testid panel active-incidents',
+    /** One per incident; carries `data-incident-reference`. */
+    row: 'data-testid panel active-incidents row',
+    empty: 'data-testid panel active-incidents empty',
+    error: 'data-testid panel active-incidents error',
+  },
   serviceForm: {
     form: 'data-testid service-form form',
     name: 'data-testid service-form name',
