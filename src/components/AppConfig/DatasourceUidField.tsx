@@ -45,7 +45,7 @@ export function DatasourceUidField({ type, label, description, value, testId, on
             id={id}
             width={60}
             value={value}
-            placeholder="Datasource uid, e.g. prometheus"
+            placeholder={`Datasource uid, e.g. ${type}`}
             onChange={(e) => onChange(e.currentTarget.value)}
           />
         )}

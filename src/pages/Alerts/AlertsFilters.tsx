@@ -58,29 +58,37 @@ export function AlertsFilters({ view, onChange }: Props) {
       </Field>
       <fieldset className={styles.group} data-testid={ids.severityFilter}>
         <legend className={styles.legend}>Severity</legend>
-        {SEVERITIES.map((s) => (
-          <Checkbox
-            key={s}
-            label={severityLabel(s)}
-            value={view.severity.includes(s)}
-            onChange={(e) =>
-              set({ severity: SEVERITIES.filter((x) => toggle(view.severity, s, e.currentTarget.checked).includes(x)) })
-            }
-          />
-        ))}
+        <div className={styles.checks}>
+          {SEVERITIES.map((s) => (
+            <Checkbox
+              key={s}
+              label={severityLabel(s)}
+              value={view.severity.includes(s)}
+              onChange={(e) =>
+                set({
+                  severity: SEVERITIES.filter((x) => toggle(view.severity, s, e.currentTarget.checked).includes(x)),
+                })
+              }
+            />
+          ))}
+        </div>
       </fieldset>
       <fieldset className={styles.group} data-testid={ids.sourceFilter}>
         <legend className={styles.legend}>Source</legend>
-        {ALERT_SOURCES.map((s) => (
-          <Checkbox
-            key={s}
-            label={SOURCE_LABELS[s]}
-            value={view.source.includes(s)}
-            onChange={(e) =>
-              set({ source: ALERT_SOURCES.filter((x) => toggle(view.source, s, e.currentTarget.checked).includes(x)) })
-            }
-          />
-        ))}
+        <div className={styles.checks}>
+          {ALERT_SOURCES.map((s) => (
+            <Checkbox
+              key={s}
+              label={SOURCE_LABELS[s]}
+              value={view.source.includes(s)}
+              onChange={(e) =>
+                set({
+                  source: ALERT_SOURCES.filter((x) => toggle(view.source, s, e.currentTarget.checked).includes(x)),
+                })
+              }
+            />
+          ))}
+        </div>
       </fieldset>
       <Field label="Incident" className={styles.field}>
         <div data-testid={ids.incidentFilter}>
@@ -124,19 +132,22 @@ const getStyles = (theme: GrafanaTheme2) => ({
   filters: css({ display: 'flex', flexWrap: 'wrap', alignItems: 'flex-end', gap: theme.spacing(1, 2) }),
   field: css({ marginBottom: 0 }),
   group: css({
-    display: 'flex',
-    gap: theme.spacing(1.5),
-    alignItems: 'center',
     border: 'none',
     padding: 0,
     margin: 0,
-    minHeight: theme.spacing(theme.components.height.md),
   }),
   legend: css({
-    float: 'left',
-    marginRight: theme.spacing(0.5),
+    // Above the checkboxes, like the labels of the fields next to it.
+    padding: 0,
+    marginBottom: theme.spacing(0.5),
     fontSize: theme.typography.bodySmall.fontSize,
     fontWeight: theme.typography.fontWeightMedium,
     color: theme.colors.text.primary,
+  }),
+  checks: css({
+    display: 'flex',
+    gap: theme.spacing(1.5),
+    alignItems: 'center',
+    minHeight: theme.spacing(theme.components.height.md),
   }),
 });

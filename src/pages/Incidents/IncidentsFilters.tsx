@@ -93,14 +93,16 @@ export function IncidentsFilters({ view, catalog, onChange }: Props) {
       </Field>
       <fieldset className={styles.severities} data-testid={testIds.incidents.severityFilter}>
         <legend className={styles.legend}>Severity</legend>
-        {SEVERITIES.map((severity) => (
-          <Checkbox
-            key={severity}
-            label={severityLabel(severity)}
-            value={view.severity.includes(severity)}
-            onChange={(e) => toggleSeverity(severity, e.currentTarget.checked)}
-          />
-        ))}
+        <div className={styles.checks}>
+          {SEVERITIES.map((severity) => (
+            <Checkbox
+              key={severity}
+              label={severityLabel(severity)}
+              value={view.severity.includes(severity)}
+              onChange={(e) => toggleSeverity(severity, e.currentTarget.checked)}
+            />
+          ))}
+        </div>
       </fieldset>
       <Field label="Service" htmlFor="incidents-service" className={styles.field}>
         <Combobox<string>
@@ -177,20 +179,23 @@ const getStyles = (theme: GrafanaTheme2) => ({
     marginBottom: 0,
   }),
   severities: css({
-    display: 'flex',
-    gap: theme.spacing(1.5),
-    alignItems: 'center',
     border: 'none',
     padding: 0,
     margin: 0,
-    minHeight: theme.spacing(theme.components.height.md),
   }),
   legend: css({
-    float: 'left',
-    marginRight: theme.spacing(0.5),
+    // Above the checkboxes, like the labels of the fields next to it.
+    padding: 0,
+    marginBottom: theme.spacing(0.5),
     fontSize: theme.typography.bodySmall.fontSize,
     fontWeight: theme.typography.fontWeightMedium,
     color: theme.colors.text.primary,
+  }),
+  checks: css({
+    display: 'flex',
+    gap: theme.spacing(1.5),
+    alignItems: 'center',
+    minHeight: theme.spacing(theme.components.height.md),
   }),
   clear: css({
     alignSelf: 'center',

@@ -42,7 +42,7 @@ export function ServicesTable({ services, onEdit }: Props) {
             </td>
             <td>
               {Object.keys(service.labels).length > 0 ? (
-                <TagList tags={Object.entries(service.labels).map(([k, v]) => `${k}=${v}`)} />
+                <TagList className={styles.tags} tags={Object.entries(service.labels).map(([k, v]) => `${k}=${v}`)} />
               ) : (
                 <span className={styles.secondary}>None</span>
               )}
@@ -92,6 +92,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
   secondary: css({
     color: theme.colors.text.secondary,
     fontSize: theme.typography.bodySmall.fontSize,
+  }),
+  tags: css({
+    justifyContent: 'flex-start',
   }),
   actions: css({
     textAlign: 'right',
