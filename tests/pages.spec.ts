@@ -45,13 +45,18 @@ async function expectAccessible(page: Page) {
   expect(bad).toEqual([]);
 }
 
+/** Icons load one request each: let them arrive so the picture shows every button (the live link may retry). */
+const settle = (page: Page) => page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => undefined);
+
 /** A screenshot of the page as it is (dark), then of the same URL in the light theme once `ready` shows again. */
 async function shootBothThemes(page: Page, name: string, ready: string) {
+  await settle(page);
   await page.screenshot({ path: `${SHOTS}/${name}-dark.png`, fullPage: true });
   const url = new URL(page.url());
   url.searchParams.set('theme', 'light');
   await page.goto(url.toString());
   await expect(page.getByTestId(ready).first()).toBeVisible({ timeout: 20_000 });
+  await settle(page);
   await page.screenshot({ path: `${SHOTS}/${name}-light.png`, fullPage: true });
 }
 

@@ -129,7 +129,7 @@ export function AlertsFilters({ view, onChange }: Props) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  filters: css({ display: 'flex', flexWrap: 'wrap', alignItems: 'flex-end', gap: theme.spacing(1, 2) }),
+  filters: css({ display: 'flex', flexWrap: 'wrap', alignItems: 'flex-start', gap: theme.spacing(1, 2) }),
   field: css({ marginBottom: 0 }),
   group: css({
     border: 'none',

@@ -170,9 +170,11 @@ export function IncidentsFilters({ view, catalog, onChange }: Props) {
 
 const getStyles = (theme: GrafanaTheme2) => ({
   filters: css({
+    flex: 1,
+    minWidth: 0,
     display: 'flex',
     flexWrap: 'wrap',
-    alignItems: 'flex-end',
+    alignItems: 'flex-start',
     gap: theme.spacing(1, 2),
   }),
   field: css({

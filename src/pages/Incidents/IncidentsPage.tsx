@@ -110,12 +110,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   toolbar: css({
     display: 'flex',
-    flexWrap: 'wrap',
     justifyContent: 'space-between',
     alignItems: 'flex-start',
     gap: theme.spacing(2),
   }),
   actions: css({
+    flexShrink: 0,
     display: 'flex',
     alignItems: 'center',
     gap: theme.spacing(2),

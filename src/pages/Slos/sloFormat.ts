@@ -38,7 +38,7 @@ export function formatBurnRate(rate: number | null): string {
 }
 
 export function windowLabel(window: SloWindow): string {
-  return window.type === 'rolling' ? `${window.days} days, rolling` : 'Calendar month';
+  return window.type === 'rolling' ? `${window.days} ${window.days === 1 ? 'day' : 'days'}, rolling` : 'Calendar month';
 }
 
 export type BudgetLevel = 'healthy' | 'low' | 'exhausted' | 'unknown';
