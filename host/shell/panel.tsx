@@ -29,7 +29,11 @@ export function SoloPanelPage() {
   const timeRange = useMemo(() => getDefaultTimeRange(), []);
   const eventBus = useMemo(() => new EventBusSrv(), []);
   if (state.error || !state.plugin?.panel) {
-    return state.error ? <Alert title={`Panel failed to load: ${state.error}`} /> : <LoadingPlaceholder text="Loading panel..." />;
+    return state.error ? (
+      <Alert title={`Panel failed to load: ${state.error}`} />
+    ) : (
+      <LoadingPlaceholder text="Loading panel..." />
+    );
   }
   const Panel = state.plugin.panel;
   const title = search.get('title') ?? 'Panel';
@@ -38,7 +42,13 @@ export function SoloPanelPage() {
       <PanelChrome title={title} width={WIDTH} height={HEIGHT}>
         {(width, height) => {
           const props: PanelProps = {
-            ...{ id: 1, title, data: { state: LoadingState.Done, series: [], timeRange }, timeRange, timeZone: 'browser' },
+            ...{
+              id: 1,
+              title,
+              data: { state: LoadingState.Done, series: [], timeRange },
+              timeRange,
+              timeZone: 'browser',
+            },
             ...{ options: JSON.parse(optionsJson), fieldConfig: { defaults: {}, overrides: [] }, transparent: false },
             ...{ width, height, renderCounter: 0, eventBus, replaceVariables: (s: string) => s },
             ...{ onOptionsChange: () => {}, onFieldConfigChange: () => {}, onChangeTimeRange: () => {} },

@@ -26,7 +26,8 @@ export function IncidentsList({ list, view, onClearFilters, pendingId, onChangeS
   const styles = useStyles2(getStyles);
   const now = useNow();
   const { state, loadMore } = list;
-  const canLoadMore = state.phase === 'ready' && Boolean(state.nextCursor) && !state.isLoadingMore && !state.loadMoreError;
+  const canLoadMore =
+    state.phase === 'ready' && Boolean(state.nextCursor) && !state.isLoadingMore && !state.loadMoreError;
   // Scrolling near the end fetches the next page; after a failure only Retry does (no request loop).
   const onEndReached = useCallback(() => canLoadMore && loadMore(), [canLoadMore, loadMore]);
   const filter = view.status;
