@@ -30,6 +30,9 @@ async function main() {
     stdio: 'inherit',
     env: {
       STUDIO_DEMO_DATA: 'true',
+      // Without Prometheus, Loki and Tempo a periodic refresh would replace the demo's correlation run with one that
+      // found nothing; set PROMETHEUS_URL and CORRELATION_REFRESH_MS to correlate for real.
+      ...(process.env.PROMETHEUS_URL ? {} : { CORRELATION_REFRESH_MS: '0' }),
       // The host page's origin may open the live feed (the sidecar refuses browser origins it was not told of).
       LIVE_ALLOWED_ORIGINS: `http://127.0.0.1:${hostPort},http://localhost:${hostPort}`,
       ...process.env,

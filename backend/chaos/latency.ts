@@ -24,6 +24,8 @@ const DELAY_MS = 2000;
 const TIMEOUT_MS = 1000;
 const HALF_OPEN_MS = 3000;
 const OBJECTIVE_P95_MS = 500;
+/** Correlation runs allowed for a breaker to open (5 consecutive failures, or half of the last 10 calls). */
+const MAX_RUNS = 10;
 
 export const latency: Experiment<LatencySettings> = {
   name: 'latency',
@@ -74,7 +76,8 @@ async function run(context: ExperimentContext, settings: LatencySettings): Promi
     LOKI_TIMEOUT_MS: String(TIMEOUT_MS),
     TEMPO_TIMEOUT_MS: String(TIMEOUT_MS),
     TELEMETRY_RETRIES: '0',
-    TELEMETRY_CACHE_TTL_MS: '0',
+    // 1 ms, not 0: lru-cache reads a TTL of 0 as "never expires", and each run must reach the slow source.
+    TELEMETRY_CACHE_TTL_MS: '1',
     TELEMETRY_BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS),
     CORRELATION_BUDGET_MS: '5000',
     SHUTDOWN_DRAIN_DELAY_MS: '200',
@@ -145,8 +148,13 @@ async function run(context: ExperimentContext, settings: LatencySettings): Promi
     proxies[name]!.setDelay(DELAY_MS);
     const correlations: Outcome[] = [];
     const outcomes = await underLoad(settings.phaseMs, async () => {
-      // Enough runs for the breaker to count its failures (each run queries the source a few times).
-      for (let i = 0; i < 3 && !guard.signal.aborted; i++) correlations.push(await call(`/api/incidents/${incidentId}/correlate`, { method: 'POST' }));
+      // Runs until the breaker has counted enough timeouts to open (each run queries the source once or a few times).
+      for (let i = 0; i < MAX_RUNS && !guard.signal.aborted; i++) {
+        correlations.push(await call(`/api/incidents/${incidentId}/correlate`, { method: 'POST' }));
+        if ((await breakers())[name] === 'open') break;
+      }
+      // One more with the breaker open: the source fails at once instead of waiting for its timeout.
+      correlations.push(await call(`/api/incidents/${incidentId}/correlate`, { method: 'POST' }));
     });
     const states = await breakers();
     proxies[name]!.setDelay(0);
@@ -161,10 +169,10 @@ async function run(context: ExperimentContext, settings: LatencySettings): Promi
           outcomes.every((o) => o.status >= 200 && o.status < 300) &&
           p95 < OBJECTIVE_P95_MS &&
           correlations.every((o) => o.status === 200) &&
-          sources[name]?.status === 'failed' &&
+          (sources[name]?.status === 'failed' || sources[name]?.status === 'degraded') &&
           others.some(([, s]) => s.status === 'ok'),
-        `breaker ${states[name]}; API ${outcomes.length} requests ${tally(outcomes)}, p95 ${p95} ms; correlate ` +
-          `${correlations.map((o) => `${o.status} in ${(o.ms / 1000).toFixed(1)} s`).join(', ')}; sources ` +
+        `breaker ${states[name]} after ${correlations.length - 1} runs; API ${outcomes.length} requests ${tally(outcomes)}, p95 ${p95} ms; ` +
+          `correlate ${correlations.map((o) => `${o.status} in ${(o.ms / 1000).toFixed(1)} s`).join(', ')}; last run's sources ` +
           `${Object.entries(sources).map(([k, v]) => `${k} ${v.status}`).join(', ')}`
       )
     );

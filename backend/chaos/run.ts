@@ -2,7 +2,7 @@
  * The game days: `npm run chaos` (all six) or `npm run chaos -- postgres-kill overload` (some; `--short` for the small settings), against real
  * processes on this machine. Each experiment states its hypothesis, runs inside its abort switch (load bound,
  * time bound), cleans up everything it started, and is judged on what was measured. Prints a table; exits 1 when a
- * verdict is not `pass`. CHAOS_MAX_LOAD changes the load bound (default 4× the cores).
+ * verdict is not `pass`. CHAOS_MAX_LOAD changes the load bound (default 5× the cores).
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { defaultMaxLoad, type LoadGuard } from './support/guard.js';

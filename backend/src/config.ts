@@ -51,7 +51,8 @@ const ConfigSchema = z
     PROMETHEUS_TIMEOUT_MS: count.default(5000),
     TELEMETRY_RETRIES: z.coerce.number().int().min(0).default(3),
     TELEMETRY_BREAKER_HALF_OPEN_MS: ms.default(30_000),
-    TELEMETRY_MAX_CONCURRENT: count.default(10),
+    // A correlation run sends every query of a source at once (Tempo: 4 per service): 32 keeps ~8 services in one round.
+    TELEMETRY_MAX_CONCURRENT: count.default(32),
     TELEMETRY_QUEUE_MAX: z.coerce.number().int().min(0).default(100),
     TELEMETRY_CACHE_TTL_MS: ms.default(15_000),
     // Correlation (correlation/engine.ts). PROMETHEUS_DATASOURCE_UID: Grafana's uid of that Prometheus, for Explore links.

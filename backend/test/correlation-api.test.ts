@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeSource } from '../src/correlation/changeSource.js';
 import { CorrelationEngine } from '../src/correlation/engine.js';
 import { CorrelationRefresher } from '../src/correlation/refresher.js';
+import { loadCorrelationSubject } from '../src/store/correlationSubject.js';
 import type { Database } from '../src/store/db.js';
 import { createApiToken } from '../src/store/tokens.js';
 import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
@@ -149,6 +150,26 @@ describe('automatic runs', () => {
     await refresher.round();
     const after = await expectStatus(await sidecar.call(`/api/incidents/${fresh}/correlations`), 200);
     expect(after.run.id).toBe(refreshed.run.id);
+  });
+});
+
+describe('what a run investigates', () => {
+  it("without impacted services, the services its alerts name: the catalog's, or the label alone", async () => {
+    const id = await declare([]);
+    const alert = (fingerprint: string, labels: Record<string, string>) => sidecar.sql`
+      insert into alerts (source, fingerprint, starts_at, status, alertname, severity, labels, group_key, incident_id)
+      values ('alertmanager', ${fingerprint}, now(), 'firing', 'HighErrors', 'high', ${sidecar.sql.json(labels)}, 'g', ${id})`;
+    await alert('a1', { alertname: 'HighErrors', service: 'payments', job: 'ignored' });
+    await alert('a2', { alertname: 'HighErrors', job: 'edge-proxy' });
+    await alert('a3', { alertname: 'HighErrors', app: 'payments' });
+    await sidecar.sql`update services set labels = ${sidecar.sql.json({ service: 'payments', env: 'prod' })} where name = 'payments'`;
+    const subject = await loadCorrelationSubject(sidecar.sql, id);
+    expect(subject.services).toEqual([
+      { name: 'edge-proxy', labels: { job: 'edge-proxy' }, queries: {} },
+      { name: 'payments', labels: { service: 'payments', env: 'prod' }, queries: {} },
+    ]);
+    const declared = await loadCorrelationSubject(sidecar.sql, await declare(['checkout']));
+    expect(declared.services.map((s) => s.name)).toEqual(['checkout']);
   });
 });
 

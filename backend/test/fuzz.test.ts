@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CorrelationEngine } from '../src/correlation/engine.js';
 import { createApiToken } from '../src/store/tokens.js';
 import { snapshotTables, type TableSnapshot } from './support/fuzz.js';
 import { ADMIN_TOKEN, expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
@@ -116,7 +117,10 @@ const withHeaders = <T extends Fuzzed>(arb: fc.Arbitrary<T>) =>
   fc.tuple(arb, authorization, junkHeaders).map(([req, auth, headers]) => ({ ...req, auth, headers: { ...headers, ...req.headers } }));
 
 beforeAll(async () => {
-  sidecar = await startSidecar();
+  // With an engine (and no telemetry), so POST /correlate is fuzzed as it runs in production rather than answering 503.
+  sidecar = await startSidecar({
+    correlation: ({ db }) => new CorrelationEngine({ db, sources: [], budgetMs: 2000, leadMs: 15 * 60_000, refreshMs: 0 }),
+  });
   viewer = (await createApiToken(sidecar.sql, 'fuzz-viewer', 'viewer')).token;
   await expectStatus(await sidecar.call('/api/services', { method: 'POST', json: { name: 'checkout' } }), 201);
   const incident = await expectStatus(

@@ -233,6 +233,16 @@ describe('TtlCache', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(cache.get('x')).toBeUndefined();
   });
+
+  it('keeps nothing with a TTL of 0, yet still shares a load in flight', async () => {
+    const cache = new TtlCache<string>('fresh', { maxEntries: 10, ttlMs: 0 });
+    const load = vi.fn(async () => 'value');
+    await Promise.all([cache.getOrLoad('k', load), cache.getOrLoad('k', load)]);
+    expect(load).toHaveBeenCalledTimes(1);
+    await cache.getOrLoad('k', load);
+    expect(load).toHaveBeenCalledTimes(2);
+    expect(cache.get('k')).toBeUndefined();
+  });
 });
 
 describe('the postgres.js closed-socket guard', () => {

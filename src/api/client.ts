@@ -29,7 +29,8 @@ export interface CallOptions {
 
 type Request = Pick<BackendSrvRequest, 'url' | 'method' | 'data' | 'params'>;
 
-async function call<T>(request: Request, { signal }: CallOptions = {}): Promise<T> {
+/** One sidecar call through Grafana's proxy; every failure becomes an ApiError. Shared by the api/ modules. */
+export async function call<T>(request: Request, { signal }: CallOptions = {}): Promise<T> {
   try {
     const response = await lastValueFrom(
       getBackendSrv().fetch<T>({
@@ -46,7 +47,8 @@ async function call<T>(request: Request, { signal }: CallOptions = {}): Promise<
   }
 }
 
-const incidentUrl = (id: string) => `${SIDECAR_API_BASE}/incidents/${encodeURIComponent(id)}`;
+/** Absolute proxy URL of one incident (the base of its sub-resources). */
+export const incidentUrl = (id: string) => `${SIDECAR_API_BASE}/incidents/${encodeURIComponent(id)}`;
 
 /** Query parameters for GET /incidents. Lists are joined with commas (Grafana would repeat the key instead). */
 export function incidentQueryParams(filters: IncidentFilters): Record<string, string | number> {

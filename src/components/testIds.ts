@@ -150,4 +150,103 @@ export const testIds = {
     submit: 'data-testid service-form submit',
     error: 'data-testid service-form error',
   },
+  warRoom: {
+    container: 'data-testid warroom container',
+    /** Page-level error: the incident could not be loaded. */
+    pageError: 'data-testid warroom page-error',
+    header: 'data-testid warroom header',
+    /** The incident's title; carries `data-version` (the incident version the page holds). */
+    title: 'data-testid warroom title',
+    editTitle: 'data-testid warroom edit-title',
+    titleInput: 'data-testid warroom title-input',
+    /** Button opening the severity menu; carries `data-severity`. */
+    severity: 'data-testid warroom severity',
+    /** Button opening the menu of valid next statuses; carries `data-status`. */
+    status: 'data-testid warroom status',
+    commander: 'data-testid warroom commander',
+    editCommander: 'data-testid warroom edit-commander',
+    commanderInput: 'data-testid warroom commander-input',
+    /** Save button of the inline title / commander editor. */
+    saveEdit: 'data-testid warroom save-edit',
+    duration: 'data-testid warroom duration',
+    services: 'data-testid warroom services',
+    /** 409 VERSION_CONFLICT: "changed by someone else", with the current value and a retry. */
+    conflict: 'data-testid warroom conflict',
+    conflictRetry: 'data-testid warroom conflict-retry',
+    /** Any other failed change of the header. */
+    editError: 'data-testid warroom edit-error',
+    wallboardButton: 'data-testid warroom wallboard-button',
+    reviewLink: 'data-testid warroom review-link',
+    /** Shown when live updates are unavailable and the page refreshes itself on a timer instead. */
+    polling: 'data-testid warroom polling',
+  },
+  timeline: {
+    list: 'data-testid timeline list',
+    /** One per event; carries `data-event-type` and `data-event-id`. */
+    entry: 'data-testid timeline entry',
+    empty: 'data-testid timeline empty',
+    error: 'data-testid timeline error',
+    noteInput: 'data-testid timeline note-input',
+    noteSubmit: 'data-testid timeline note-submit',
+    noteError: 'data-testid timeline note-error',
+  },
+  evidence: {
+    panel: 'data-testid evidence panel',
+    /** One per source; carries `data-source` and `data-source-status` (ok, degraded, failed, skipped). */
+    source: 'data-testid evidence source',
+    /** No correlation run yet. */
+    empty: 'data-testid evidence empty',
+    error: 'data-testid evidence error',
+    rerun: 'data-testid evidence rerun',
+    /** One per source that has findings; carries `data-source`. */
+    group: 'data-testid evidence group',
+    /** One per finding; carries `data-finding-id`, `data-source`, `data-rank`. */
+    finding: 'data-testid evidence finding',
+    sparkline: 'data-testid evidence sparkline',
+    query: 'data-testid evidence query',
+    explore: 'data-testid evidence explore',
+    pin: 'data-testid evidence pin',
+    actionError: 'data-testid evidence action-error',
+  },
+  hypotheses: {
+    board: 'data-testid hypotheses board',
+    /** One per hypothesis; carries `data-hypothesis-id`, `data-status` and `data-origin`. */
+    card: 'data-testid hypotheses card',
+    statementInput: 'data-testid hypotheses statement-input',
+    ownerInput: 'data-testid hypotheses owner-input',
+    add: 'data-testid hypotheses add',
+    confirm: 'data-testid hypotheses confirm',
+    refute: 'data-testid hypotheses refute',
+    reopen: 'data-testid hypotheses reopen',
+    /** Optional note of a decision, and the button that records it. */
+    decisionNote: 'data-testid hypotheses decision-note',
+    decide: 'data-testid hypotheses decide',
+    conflict: 'data-testid hypotheses conflict',
+    error: 'data-testid hypotheses error',
+  },
+  wallboard: {
+    container: 'data-testid wallboard container',
+    exit: 'data-testid wallboard exit',
+  },
+  review: {
+    container: 'data-testid review container',
+    pageError: 'data-testid review page-error',
+    summary: 'data-testid review summary',
+    impact: 'data-testid review impact',
+    rootCause: 'data-testid review root-cause',
+    lessons: 'data-testid review lessons',
+    /** One per follow-up row. */
+    followUp: 'data-testid review follow-up',
+    addFollowUp: 'data-testid review add-follow-up',
+    save: 'data-testid review save',
+    saved: 'data-testid review saved',
+    conflict: 'data-testid review conflict',
+    saveError: 'data-testid review save-error',
+    download: 'data-testid review download',
+    downloadError: 'data-testid review download-error',
+    timeline: 'data-testid review timeline',
+    hypotheses: 'data-testid review hypotheses',
+    pinned: 'data-testid review pinned',
+    budget: 'data-testid review budget',
+  },
 } as const;

@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { AbortedError, defaultMaxLoad, LoadGuard } from './guard.js';
 import { ProcessRegistry } from './registry.js';
 
@@ -44,10 +45,20 @@ export interface ExperimentResult {
 export async function runExperiment<Settings>(
   experiment: Experiment<Settings>,
   settings: Settings,
-  options: { maxLoad?: number; log?: (line: string) => void; onStart?: (guard: LoadGuard, registry: ProcessRegistry) => void } = {}
+  options: {
+    maxLoad?: number;
+    log?: (line: string) => void;
+    onStart?: (guard: LoadGuard, registry: ProcessRegistry) => void;
+    /** Before starting, wait up to this long for the load to drop under the bound (a shared machine has bursts). */
+    calmWaitMs?: number;
+  } = {}
 ): Promise<ExperimentResult> {
+  const maxLoad = options.maxLoad ?? defaultMaxLoad();
+  const calmBy = Date.now() + (options.calmWaitMs ?? 120_000);
+  if ((loadavg()[0] ?? 0) > maxLoad) options.log?.(`  [${experiment.name}] load ${loadavg()[0]?.toFixed(1)} above ${maxLoad}: waiting for it to drop`);
+  while ((loadavg()[0] ?? 0) > maxLoad && Date.now() < calmBy) await new Promise((r) => setTimeout(r, 2000));
   const started = Date.now();
-  const guard = new LoadGuard({ maxLoad: options.maxLoad ?? defaultMaxLoad(), timeLimitMs: experiment.timeLimitMs(settings) });
+  const guard = new LoadGuard({ maxLoad, timeLimitMs: experiment.timeLimitMs(settings) });
   const registry = new ProcessRegistry();
   options.onStart?.(guard, registry);
   const log = options.log ?? (() => {});

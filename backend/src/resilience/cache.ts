@@ -42,7 +42,8 @@ export class TtlCache<V extends {}> {
   }
 
   set(key: string, value: V): void {
-    this.lru.set(key, value);
+    // lru-cache reads ttl 0 as "never expires"; here 0 means "do not keep answers" (in-flight loads are still shared).
+    if (this.options.ttlMs > 0) this.lru.set(key, value);
   }
 
   async getOrLoad(key: string, load: () => Promise<V>): Promise<V> {
@@ -52,7 +53,7 @@ export class TtlCache<V extends {}> {
     if (pending) return pending;
     const promise = load()
       .then((value) => {
-        this.lru.set(key, value);
+        this.set(key, value);
         return value;
       })
       .finally(() => this.loading.delete(key));

@@ -1,6 +1,7 @@
 import type { Actor } from '../domain/actor.js';
 import type { Sql } from './db.js';
 import { createIncident, updateIncident } from './incidents.js';
+import { seedDemoEvidence } from './demoEvidence.js';
 import { createService } from './services.js';
 
 const DEMO_ACTOR: Actor = { name: 'demo', source: 'system' };
@@ -36,6 +37,7 @@ export async function seedDemoData(sql: Sql): Promise<boolean> {
     DEMO_ACTOR
   );
   await updateIncident(sql, checkout.id, checkout.version, { status: 'investigating' }, DEMO_ACTOR);
+  await seedDemoEvidence(sql, checkout);
 
   await createIncident(
     sql,

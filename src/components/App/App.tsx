@@ -9,6 +9,8 @@ const IncidentsPage = lazy(() => import('../../pages/Incidents/IncidentsPage'));
 const ServicesPage = lazy(() => import('../../pages/Services/ServicesPage'));
 const SlosPage = lazy(() => import('../../pages/Slos/SlosPage'));
 const AlertsPage = lazy(() => import('../../pages/Alerts/AlertsPage'));
+const WarRoomPage = lazy(() => import('../../pages/WarRoom/WarRoomPage'));
+const ReviewPage = lazy(() => import('../../pages/Review/ReviewPage'));
 
 // Grafana mounts this under /a/<plugin id>/*, so route paths are relative to the app's base URL.
 function App(_props: AppRootProps) {
@@ -21,6 +23,8 @@ function App(_props: AppRootProps) {
           <Route path={ROUTES.Services} element={<ServicesPage />} />
           <Route path={ROUTES.Slos} element={<SlosPage />} />
           <Route path={ROUTES.Alerts} element={<AlertsPage />} />
+          <Route path={ROUTES.WarRoom} element={<WarRoomPage />} />
+          <Route path={ROUTES.Review} element={<ReviewPage />} />
           {/* Anything else (the app's root included) lands on the incidents list. Absolute, so it does not depend
               on how the router resolves relative links inside splat routes. */}
           <Route path="*" element={<Navigate to={prefixRoute(ROUTES.Incidents)} replace />} />

@@ -1,10 +1,12 @@
 import React, { useEffect, useRef } from 'react';
+import { Link } from 'react-router-dom';
 import { css } from '@emotion/css';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
 import { Badge, useStyles2, useTheme2 } from '@grafana/ui';
 import type { Incident, IncidentStatus } from '../../api/types';
 import { testIds } from '../../components/testIds';
+import { warRoomUrl } from '../../constants';
 import { formatAge, SEVERITY_COLORS, severityLabel } from './format';
 import { StatusMenu } from './StatusMenu';
 
@@ -93,7 +95,9 @@ export function IncidentsTable({ incidents, now, pendingId, onChangeStatus, onEn
               >
                 <td className={styles.reference}>{incident.reference}</td>
                 <td className={styles.title}>
-                  <div>{incident.title}</div>
+                  <Link to={warRoomUrl(incident.id)} className={styles.link}>
+                    {incident.title}
+                  </Link>
                   {incident.commander && <div className={styles.secondary}>Commander: {incident.commander}</div>}
                 </td>
                 <td>
@@ -160,7 +164,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   title: css({
     overflow: 'hidden',
-    'div, span': { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' },
+    'a, div, span': { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' },
   }),
   services: css({
     overflow: 'hidden',
@@ -175,6 +179,11 @@ const getStyles = (theme: GrafanaTheme2) => ({
   reference: css({
     fontFamily: theme.typography.fontFamilyMonospace,
     whiteSpace: 'nowrap',
+  }),
+  link: css({
+    display: 'block',
+    color: theme.colors.text.link,
+    '&:hover': { textDecoration: 'underline' },
   }),
   secondary: css({
     color: theme.colors.text.secondary,

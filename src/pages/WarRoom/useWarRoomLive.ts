@@ -1,0 +1,89 @@
+import { useEffect } from 'react';
+import type { LiveEvent, LiveStatus } from '../../api/live';
+import { useLiveClient, useLiveStatus, useLiveTopic } from '../../api/liveHooks';
+import type { Incident } from '../../api/types';
+import { incidentOf } from '../Incidents/useLiveIncidents';
+import type { CorrelationsState } from './useCorrelations';
+import { isHypothesis, type HypothesesState } from './useHypotheses';
+import type { IncidentState } from './useIncident';
+import { isTimelineEvent, type TimelineState } from './useTimeline';
+
+/** How often the war room refreshes itself while the live feed is unavailable. */
+export const POLL_INTERVAL_MS = 15_000;
+
+export interface WarRoomParts {
+  incident: IncidentState;
+  timeline: TimelineState;
+  correlations: CorrelationsState;
+  hypotheses: HypothesesState;
+}
+
+/**
+ * Keeps every part of the war room current: `incident:<id>` carries the timeline (and correlation runs), the
+ * `incidents` topic the incident itself. While the live link is off or down the page polls instead, and says so.
+ */
+export function useWarRoomLive(id: string, parts: WarRoomParts): { status: LiveStatus; refresh: () => void } {
+  const client = useLiveClient();
+  const status = useLiveStatus(client);
+  const { incident, timeline, correlations, hypotheses } = parts;
+
+  const reloadAll = () => {
+    incident.reload();
+    timeline.reload();
+    correlations.reload();
+    hypotheses.reload();
+  };
+
+  useLiveTopic(client, `incident:${id}`, {
+    onEvent: (event: LiveEvent) => {
+      const data = event.data as Record<string, unknown> | null;
+      if (event.event === 'timeline.added' && isTimelineEvent(data)) {
+        timeline.add(data);
+        if (data.type === 'hypothesis_added' || data.type === 'hypothesis_decided') {
+          const h = data.data?.hypothesis;
+          if (isHypothesis(h)) {
+            hypotheses.upsert(h);
+          } else {
+            hypotheses.reload();
+          }
+        }
+        if (data.type === 'correlation_found') {
+          correlations.reload();
+        }
+      } else if (event.event === 'correlation.completed') {
+        // Fetch the result rather than trust the event's payload: the findings list may be trimmed in the event.
+        correlations.reload();
+      } else if (event.event.startsWith('hypothesis.')) {
+        hypotheses.reload();
+      } else if (event.event === 'incident.updated') {
+        const updated = incidentOf(event);
+        if (updated?.id === id) {
+          incident.apply(updated);
+        }
+      }
+    },
+    onResync: reloadAll,
+  });
+
+  useLiveTopic(client, 'incidents', {
+    onEvent: (event) => {
+      const updated: Incident | null = incidentOf(event);
+      if (updated?.id === id) {
+        incident.apply(updated);
+      }
+    },
+  });
+
+  const isPolling = status.state === 'off' || status.state === 'down';
+  useEffect(() => {
+    if (!isPolling) {
+      return;
+    }
+    const timer = setInterval(reloadAll, POLL_INTERVAL_MS);
+    return () => clearInterval(timer);
+    // reloadAll changes every render; the reload functions it calls are stable per incident.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [isPolling, id]);
+
+  return { status, refresh: reloadAll };
+}
