@@ -13,9 +13,12 @@ export const SIDECAR_HEALTH_BASE = `${PLUGIN_PROXY_BASE}/health`;
 /** Where the config page saves the app's settings (Grafana's own API). */
 export const PLUGIN_SETTINGS_URL = `/api/plugins/${PLUGIN_ID}/settings`;
 
-/** Page routes, relative to PLUGIN_BASE_URL. War room (`incidents/:id`), Services, SLOs and Alerts come later. */
+/** Page routes, relative to PLUGIN_BASE_URL. */
 export enum ROUTES {
   Incidents = 'incidents',
+  Services = 'services',
+  Slos = 'slos',
+  Alerts = 'alerts',
   /** One incident's war room; `?wallboard=1` shows it full screen for a war-room display. */
   WarRoom = 'incidents/:id',
   /** One incident's review (postmortem draft). */

@@ -17,6 +17,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   overhead: () => import('./overhead.js'),
   intake: () => import('./intake.js'),
   fanout: () => import('./fanout.js'),
+  ui: () => import('./ui.js'),
   correlate: () => import('./correlate.js'),
 };
 

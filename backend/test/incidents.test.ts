@@ -131,6 +131,94 @@ describe('GET /api/incidents', () => {
   });
 });
 
+describe('GET /api/incidents?sort=', () => {
+  // Twelve incidents in their own window: every severity, some moved along or resolved, two sharing a start time.
+  type Row = { id: string; severity: string; status: string; startedAt: string; resolvedAt: string | null };
+  let rows: Row[] = [];
+  const window = 'from=2025-06-01T00:00:00Z&to=2025-06-02T00:00:00Z';
+  const severities = ['low', 'critical', 'medium', 'high'];
+  const moves: Array<string[]> = [[], ['investigating'], ['resolved'], ['monitoring'], ['investigating', 'resolved'], []];
+
+  beforeAll(async () => {
+    rows = [];
+    for (let n = 0; n < 12; n++) {
+      const minute = n === 5 ? 4 : n; // 4 and 5 start together: ties fall back to the id
+      let incident = await declare({
+        title: `Sorted incident ${n}`,
+        severity: severities[n % 4],
+        startedAt: new Date(Date.parse('2025-06-01T00:00:00Z') + minute * 60_000).toISOString(),
+      });
+      for (const status of moves[n % 6]!) {
+        const res = await sidecar.call(`/api/incidents/${incident.id}`, {
+          method: 'PATCH',
+          json: { version: incident.version, status },
+        });
+        incident = await expectStatus(res, 200);
+      }
+      rows.push(incident);
+    }
+  });
+
+  const walk = async (sort: string, limit: number) => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await sidecar.call(`/api/incidents?${window}&sort=${sort}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { items: Row[]; nextCursor: string | null } = await expectStatus(res, 200);
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return seen;
+  };
+
+  const rank = (list: readonly string[], value: string) => list.indexOf(value);
+  const byNewest = (a: Row, b: Row) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.id < b.id ? 1 : -1);
+  const duration = (r: Row) => Date.parse(r.resolvedAt!) - Date.parse(r.startedAt);
+  const expected: Record<string, (a: Row, b: Row) => number> = {
+    newest: byNewest,
+    oldest: (a, b) => -byNewest(a, b),
+    severity: (a, b) =>
+      rank(['critical', 'high', 'medium', 'low'], a.severity) - rank(['critical', 'high', 'medium', 'low'], b.severity) ||
+      byNewest(a, b),
+    status: (a, b) =>
+      rank(['open', 'investigating', 'identified', 'monitoring', 'resolved'], a.status) -
+        rank(['open', 'investigating', 'identified', 'monitoring', 'resolved'], b.status) || byNewest(a, b),
+    duration: (a, b) => {
+      if (!a.resolvedAt !== !b.resolvedAt) return a.resolvedAt ? 1 : -1;
+      if (!a.resolvedAt) return Date.parse(a.startedAt) - Date.parse(b.startedAt) || (a.id < b.id ? 1 : -1);
+      return duration(b) - duration(a) || (a.id < b.id ? 1 : -1);
+    },
+  };
+
+  for (const sort of Object.keys(expected)) {
+    it(`pages through sort=${sort} in its order, without gaps or repeats, at any page size`, async () => {
+      const order = [...rows].sort(expected[sort]).map((r) => r.id);
+      expect(await walk(sort, 5)).toEqual(order);
+      expect(await walk(sort, 1)).toEqual(order);
+    });
+  }
+
+  it('puts the most severe first and keeps the resolved ones last by status', async () => {
+    const res = await sidecar.call(`/api/incidents?${window}&sort=severity&limit=3`);
+    const page = await expectStatus(res, 200);
+    expect(page.items.map((i: Row) => i.severity)).toEqual(['critical', 'critical', 'critical']);
+    const byStatus = await expectStatus(await sidecar.call(`/api/incidents?${window}&sort=status&limit=200`), 200);
+    expect(byStatus.items.at(-1).status).toBe('resolved');
+    expect(byStatus.items[0].status).toBe('open');
+  });
+
+  it("refuses another sort's cursor and an unknown sort", async () => {
+    const first = await expectStatus(await sidecar.call(`/api/incidents?${window}&sort=severity&limit=2`), 200);
+    const body = await expectStatus(
+      await sidecar.call(`/api/incidents?${window}&sort=newest&cursor=${first.nextCursor}`),
+      400
+    );
+    expect(body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ path: 'cursor' }] } });
+    const unknown = await expectStatus(await sidecar.call('/api/incidents?sort=loudest'), 400);
+    expect(unknown.error.code).toBe('VALIDATION_FAILED');
+  });
+});
+
 describe('PATCH /api/incidents/:id', () => {
   const patch = (id: string, json: unknown) => sidecar.call(`/api/incidents/${id}`, { method: 'PATCH', json });
 

@@ -20,6 +20,7 @@ import { setPluginPage } from '@host/runtime-plugin-page';
 import { getI18nInstance, initializeI18n } from '@host/i18n';
 import { HostBackendSrv } from './backendSrv';
 import { AppRootPage, Chrome, HostPluginPage, PluginConfigPage } from './pages';
+import { SoloPanelPage } from './panel';
 
 declare const System: any;
 const { config, locationService } = grafanaRuntime;
@@ -100,6 +101,7 @@ function HostApp() {
               <Routes>
                 <Route path="/a/:pluginId/*" element={<AppRootPage />} />
                 <Route path="/plugins/:pluginId" element={<PluginConfigPage />} />
+                <Route path="/d-solo/host/:panelDir" element={<SoloPanelPage />} />
                 <Route path="*" element={<Navigate to={config.bootData.navTree[0]?.url ?? '/'} replace />} />
               </Routes>
             </Chrome>

@@ -3,6 +3,8 @@ import { getBackendSrv, type BackendSrvRequest } from '@grafana/runtime';
 import { SIDECAR_API_BASE, SIDECAR_HEALTH_BASE } from '../constants';
 import { toApiError } from './errors';
 import type {
+  AlertFilters,
+  AlertPage,
   CreateIncidentInput,
   Incident,
   IncidentFilters,
@@ -10,6 +12,9 @@ import type {
   ItemList,
   ReadyStatus,
   Service,
+  ServiceInput,
+  Slo,
+  SloStatus,
   TimelineEvent,
   UpdateIncidentInput,
 } from './types';
@@ -54,7 +59,7 @@ export function incidentQueryParams(filters: IncidentFilters): Record<string, st
   if (filters.severity?.length) {
     params.severity = filters.severity.join(',');
   }
-  for (const key of ['service', 'q', 'from', 'to', 'cursor'] as const) {
+  for (const key of ['service', 'q', 'from', 'to', 'cursor', 'sort'] as const) {
     const value = filters[key];
     if (value) {
       params[key] = value;
@@ -66,7 +71,7 @@ export function incidentQueryParams(filters: IncidentFilters): Record<string, st
   return params;
 }
 
-/** GET /api/incidents: newest first by startedAt, one page at a time (pass `nextCursor` back as `cursor`). */
+/** GET /api/incidents: newest first by startedAt (or in `sort` order), one page at a time (pass `nextCursor` back as `cursor`). */
 export function listIncidents(filters: IncidentFilters = {}, options?: CallOptions): Promise<IncidentPage> {
   return call({ url: `${SIDECAR_API_BASE}/incidents`, params: incidentQueryParams(filters) }, options);
 }
@@ -110,6 +115,63 @@ export function addNote(id: string, message: string, options?: CallOptions): Pro
 export async function listServices(options?: CallOptions): Promise<Service[]> {
   const body = await call<ItemList<Service>>({ url: `${SIDECAR_API_BASE}/services` }, options);
   return body.items;
+}
+
+const serviceUrl = (name: string) => `${SIDECAR_API_BASE}/services/${encodeURIComponent(name)}`;
+
+/** GET /api/services/:name: one service with `effectiveQueries` (its query templates with the defaults filled in). */
+export function getService(name: string, options?: CallOptions): Promise<Service> {
+  return call({ url: serviceUrl(name) }, options);
+}
+
+/** POST /api/services → the created service. 400 VALIDATION_FAILED carries `details.issues`; 409 a taken name. */
+export function createService(input: ServiceInput, options?: CallOptions): Promise<Service> {
+  return call({ url: `${SIDECAR_API_BASE}/services`, method: 'POST', data: input }, options);
+}
+
+/** PATCH /api/services/:name with the fields to change (a new `name` renames it). */
+export function updateService(name: string, input: Partial<ServiceInput>, options?: CallOptions): Promise<Service> {
+  return call({ url: serviceUrl(name), method: 'PATCH', data: input }, options);
+}
+
+/** GET /api/slos: every SLO. */
+export async function listSlos(options?: CallOptions): Promise<Slo[]> {
+  const body = await call<ItemList<Slo>>({ url: `${SIDECAR_API_BASE}/slos` }, options);
+  return body.items;
+}
+
+/** GET /api/slos/:id/status, live from Prometheus; 503 UPSTREAM_UNAVAILABLE when Prometheus is not there. */
+export function getSloStatus(id: string, options?: CallOptions): Promise<SloStatus> {
+  return call({ url: `${SIDECAR_API_BASE}/slos/${encodeURIComponent(id)}/status` }, options);
+}
+
+/** Query parameters for GET /alerts (lists joined with commas). */
+export function alertQueryParams(filters: AlertFilters): Record<string, string | number> {
+  const params: Record<string, string | number> = {};
+  for (const key of ['status', 'severity', 'source'] as const) {
+    const values = filters[key];
+    if (values?.length) {
+      params[key] = values.join(',');
+    }
+  }
+  for (const key of ['alertname', 'from', 'to', 'cursor'] as const) {
+    const value = filters[key];
+    if (value) {
+      params[key] = value;
+    }
+  }
+  if (filters.hasIncident !== undefined) {
+    params.hasIncident = String(filters.hasIncident);
+  }
+  if (filters.limit !== undefined) {
+    params.limit = filters.limit;
+  }
+  return params;
+}
+
+/** GET /api/alerts: newest first, one page at a time (pass `nextCursor` back as `cursor`). */
+export function listAlerts(filters: AlertFilters = {}, options?: CallOptions): Promise<AlertPage> {
+  return call({ url: `${SIDECAR_API_BASE}/alerts`, params: alertQueryParams(filters) }, options);
 }
 
 /**

@@ -65,7 +65,15 @@ export interface UpdateIncidentInput {
   commander?: string | null;
 }
 
+/**
+ * Orders of GET /api/incidents (`sort`). severity: most severe first; status: open first, resolved last; duration:
+ * ongoing ones first (longest running first), then resolved ones, longest first. Ties go newest first.
+ */
+export const INCIDENT_SORTS = ['newest', 'oldest', 'severity', 'status', 'duration'] as const;
+export type IncidentSort = (typeof INCIDENT_SORTS)[number];
+
 export interface IncidentFilters {
+  sort?: IncidentSort;
   status?: IncidentStatus[];
   severity?: Severity[];
   service?: string;
@@ -402,6 +410,115 @@ export interface Postmortem {
   /** 0 until the first PUT. */
   version: number;
   generatedAt: string;
+}
+
+// ---- SLOs: /api/slos, /api/slos/:id/status, /api/incidents/:id/slos ----
+
+export type Sli =
+  | { type: 'ratio'; good: string; total: string }
+  | { type: 'errors'; errors: string; total: string };
+
+export type SloWindow = { type: 'rolling'; days: number } | { type: 'calendar_month' };
+
+export interface BurnRateAlert {
+  severity: 'page' | 'ticket';
+  longWindow: string;
+  shortWindow: string;
+  factor: number;
+}
+
+export interface Slo {
+  id: string;
+  service: string;
+  name: string;
+  description: string;
+  sli: Sli;
+  /** Percent of good events, e.g. 99.9. */
+  objective: number;
+  window: SloWindow;
+  burnRateAlerts: BurnRateAlert[];
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** The budget one incident burned (null where Prometheus had no data for its window). */
+export interface SloIncidentCost {
+  id: string;
+  reference: string;
+  title: string;
+  startedAt: string;
+  resolvedAt: string | null;
+  /** Share of the window's error budget spent inside the incident (0–1, may exceed 1). */
+  budgetBurned: number | null;
+  budgetBurnedMinutes: number | null;
+}
+
+/** GET /api/slos/:id/status; 503 UPSTREAM_UNAVAILABLE when no Prometheus is configured or it is down. */
+export interface SloStatus {
+  slo: Slo;
+  at: string;
+  window: { start: string; seconds: number; budgetMinutes: number };
+  /** 0–1; null without traffic. */
+  sli: number | null;
+  errorRatio: number | null;
+  /** 1 - objective/100. */
+  errorBudget: number;
+  /** 1 untouched, 0 spent, negative overspent. */
+  budgetRemaining: number | null;
+  budgetRemainingMinutes: number | null;
+  burnRates: { '5m': number | null; '1h': number | null; '6h': number | null; '3d': number | null };
+  incidents: SloIncidentCost[];
+  warnings: string[];
+}
+
+// ---- Alerts: /api/alerts ----
+
+export const ALERT_STATUSES = ['firing', 'resolved'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+export const ALERT_SOURCES = ['alertmanager', 'grafana'] as const;
+export type AlertSource = (typeof ALERT_SOURCES)[number];
+
+export interface Alert {
+  id: string;
+  source: AlertSource;
+  fingerprint: string;
+  status: AlertStatus;
+  alertname: string;
+  severity: Severity;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string | null;
+  generatorUrl: string | null;
+  details: Record<string, unknown>;
+  groupKey: string;
+  groupDescription: string;
+  ruleId: string | null;
+  /** The silence or maintenance window that held it back. */
+  suppressedBy: string | null;
+  incident: { id: string; reference: string; status: IncidentStatus } | null;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  count: number;
+}
+
+export interface AlertFilters {
+  status?: AlertStatus[];
+  severity?: Severity[];
+  source?: AlertSource[];
+  alertname?: string;
+  hasIncident?: boolean;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface AlertPage {
+  items: Alert[];
+  nextCursor: string | null;
 }
 
 export interface ReadyStatus {

@@ -14,6 +14,12 @@ export const testIds = {
     sidecarToken: 'data-testid config sidecar-token',
     /** Optional public ws(s):// URL of the sidecar's /live endpoint. */
     liveUrl: 'data-testid config live-url',
+    /** Datasource uid for Explore links; carries `data-mode` (picker: Grafana's datasources; text: typed in). */
+    datasource: {
+      prometheus: 'data-testid config datasource prometheus',
+      loki: 'data-testid config datasource loki',
+      tempo: 'data-testid config datasource tempo',
+    },
     save: 'data-testid config save',
     /** Inline alert when saving the settings failed. */
     saveError: 'data-testid config save-error',
@@ -31,6 +37,21 @@ export const testIds = {
     rowStatusSelect: 'data-testid incidents row-status',
     /** Status filter (radio buttons: Active, All, Open, Investigating, Identified, Monitoring, Resolved). */
     statusFilter: 'data-testid incidents status-filter',
+    /** The filters bar (status, severity, service, started, search, sort). */
+    filters: 'data-testid incidents filters',
+    /** Severity checkboxes (Critical, High, Medium, Low); none checked means every severity. */
+    severityFilter: 'data-testid incidents severity-filter',
+    /** Service combobox ("All services" or one from the catalog). */
+    serviceFilter: 'data-testid incidents service-filter',
+    /** Started-within radio buttons (Any time, 1h, 6h, 24h, 7d, 30d; a custom range from a shared link). */
+    rangeFilter: 'data-testid incidents range-filter',
+    /** Text search in title and description. */
+    search: 'data-testid incidents search',
+    /** Sort radio buttons (Newest, Oldest, Severity, Status, Duration). */
+    sort: 'data-testid incidents sort',
+    clearFilters: 'data-testid incidents clear-filters',
+    /** The scrolling box around the virtualized table. */
+    scroller: 'data-testid incidents scroller',
     /** Shown when there are no incidents for the filter. */
     empty: 'data-testid incidents empty',
     /** Page-level error: the list could not be loaded (sidecar down, refused, ...). */
@@ -61,6 +82,73 @@ export const testIds = {
     cancel: 'data-testid declare cancel',
     /** Errors that do not belong to one field (sidecar down, refused, unmapped validation issues). */
     error: 'data-testid declare error',
+  },
+  services: {
+    container: 'data-testid services container',
+    add: 'data-testid services add',
+    list: 'data-testid services list',
+    /** One per service; carries `data-service-name`. */
+    row: 'data-testid services row',
+    /** Inside a row: opens the edit drawer. */
+    edit: 'data-testid services edit',
+    savedNotice: 'data-testid services saved-notice',
+    pageError: 'data-testid services page-error',
+  },
+  slos: {
+    container: 'data-testid slos container',
+    /** The SLO cards, least budget left first. */
+    list: 'data-testid slos list',
+    /** One per SLO; carries `data-slo-name`. */
+    card: 'data-testid slos card',
+    sli: 'data-testid slos sli',
+    /** Budget left, as a percentage and in minutes. */
+    budget: 'data-testid slos budget',
+    /** The incidents that burned the SLO's budget. */
+    incidents: 'data-testid slos incidents',
+    /** Inside a card: its live status could not be had. */
+    statusError: 'data-testid slos status-error',
+    /** Page-level warning: no SLO has live figures (Prometheus not configured or down). */
+    unavailable: 'data-testid slos unavailable',
+    pageError: 'data-testid slos page-error',
+  },
+  alerts: {
+    container: 'data-testid alerts container',
+    list: 'data-testid alerts list',
+    /** One per alert; carries `data-alert-id` and `data-alert-status` (firing, resolved). */
+    row: 'data-testid alerts row',
+    /** Radio buttons All, Firing, Resolved. */
+    statusFilter: 'data-testid alerts status-filter',
+    severityFilter: 'data-testid alerts severity-filter',
+    sourceFilter: 'data-testid alerts source-filter',
+    /** Radio buttons Any, With incident, Without. */
+    incidentFilter: 'data-testid alerts incident-filter',
+    alertname: 'data-testid alerts alertname',
+    empty: 'data-testid alerts empty',
+    loadMore: 'data-testid alerts load-more',
+    pageError: 'data-testid alerts page-error',
+  },
+  panel: {
+    /** The Active incidents panel's body (absent while loading and on error). */
+    container: 'data-testid panel active-incidents',
+    /** One per incident; carries `data-incident-reference`. */
+    row: 'data-testid panel active-incidents row',
+    empty: 'data-testid panel active-incidents empty',
+    error: 'data-testid panel active-incidents error',
+  },
+  serviceForm: {
+    form: 'data-testid service-form form',
+    name: 'data-testid service-form name',
+    team: 'data-testid service-form team',
+    /** Radio buttons Tier 1–4. */
+    tier: 'data-testid service-form tier',
+    description: 'data-testid service-form description',
+    /** One `name=value` a line. */
+    labels: 'data-testid service-form labels',
+    runbookUrl: 'data-testid service-form runbook-url',
+    /** Prefix: the query key follows (`… query errorRatio`). */
+    query: 'data-testid service-form query',
+    submit: 'data-testid service-form submit',
+    error: 'data-testid service-form error',
   },
   warRoom: {
     container: 'data-testid warroom container',

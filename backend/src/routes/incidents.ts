@@ -90,7 +90,11 @@ const ListQuerySchema = z.strictObject({
   to: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(10_000).optional(),
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().max(400).optional(),
+  sort: z
+    .enum(incidents.INCIDENT_SORTS)
+    .default('newest')
+    .openapi({ description: 'newest (default), oldest, severity (most severe first), status (open first), duration (ongoing and longest first)' }),
 });
 
 const wireIncident = (i: incidents.Incident) => ({
@@ -111,7 +115,7 @@ const listRoute = createRoute({
   method: 'get',
   path: '/',
   tags,
-  summary: 'List incidents, newest first, with filters and keyset pagination',
+  summary: 'List incidents (newest first, or by sort) with filters and keyset pagination',
   request: { query: ListQuerySchema },
   responses: {
     200: jsonContent(z.object({ items: z.array(IncidentSchema), nextCursor: z.string().nullable() }), 'A page'),
@@ -201,23 +205,25 @@ export function incidentRoutes(db: Database) {
   return createRouter()
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
+      const after = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
       const rows = await db.read((sql) =>
         incidents.listIncidents(sql, {
-        statuses: q.status,
-        severities: q.severity,
-        service: q.service,
-        text: q.q,
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
-        offset: q.offset,
-        after: q.cursor ? decodeCursor(q.cursor) : undefined,
+          statuses: q.status,
+          severities: q.severity,
+          service: q.service,
+          text: q.q,
+          from: q.from ? new Date(q.from) : undefined,
+          to: q.to ? new Date(q.to) : undefined,
+          offset: q.offset,
+          sort: q.sort,
+          after,
           limit: q.limit + 1, // one extra row tells whether a next page exists
         })
       );
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
-      const nextCursor = rows.length > q.limit && last ? encodeCursor(last) : null;
-      return c.json({ items: page.map(wireIncident), nextCursor }, 200);
+      const nextCursor = rows.length > q.limit && last ? encodeCursor(q.sort, last.position) : null;
+      return c.json({ items: page.map((row) => wireIncident(row.incident)), nextCursor }, 200);
     })
     .openapi(activeRoute, async (c) => {
       const rows = await db.read((sql) => incidents.listActiveIncidents(sql));

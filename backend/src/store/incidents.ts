@@ -58,16 +58,38 @@ export interface IncidentQuery {
   to?: Date;
   limit: number;
   offset?: number;
-  /** Keyset position: return incidents strictly after this one in (startedAt desc, id desc) order. */
-  after?: { startedAt: Date; id: string };
+  /** Order of the list (default `newest`). */
+  sort?: IncidentSort;
+  /** Keyset position: return incidents strictly after this one in the sort's order (a row's `position`). */
+  after?: IncidentPosition;
+}
+
+/**
+ * Orders of the incident list. `severity`: most severe first; `status`: earliest in the lifecycle first (open
+ * before resolved); `duration`: ongoing ones first, longest running first, then resolved ones, longest first.
+ * Ties go newest first, then by id, so every order is total and keyset pagination never skips or repeats a row.
+ */
+export const INCIDENT_SORTS = ['newest', 'oldest', 'severity', 'status', 'duration'] as const;
+export type IncidentSort = (typeof INCIDENT_SORTS)[number];
+
+/** Where a row sits in its sort: the sort keys as Postgres prints them (exact, microseconds kept), then the id. */
+export interface IncidentPosition {
+  keys: string[];
+  id: string;
+}
+
+/** A listed incident and its position, for the next page's cursor. */
+export interface ListedIncident {
+  incident: Incident;
+  position: IncidentPosition;
 }
 
 type Db = Sql | TransactionSql;
 
 /** One select used everywhere, so every answer carries the same complete incident. */
-function selectIncidents(sql: Db) {
+function selectIncidents(sql: Db, extraColumns = sql``) {
   return sql`
-    select i.id, i.number, i.title, i.description, i.severity, i.status, i.commander, i.labels,
+    select ${extraColumns} i.id, i.number, i.title, i.description, i.severity, i.status, i.commander, i.labels,
            i.started_at, i.detected_at, i.acknowledged_at, i.resolved_at, i.created_by, i.created_at,
            i.updated_at, i.version,
            coalesce((
@@ -109,7 +131,74 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export async function listIncidents(sql: Sql, query: IncidentQuery): Promise<Incident[]> {
+interface SortKey {
+  expr: ReturnType<Sql['unsafe']>;
+  cast: 'timestamptz' | 'int' | 'numeric';
+}
+
+// Each sort is one direction over all its keys, so "after this row" is a single row comparison that an index on
+// the same expressions can serve (incidents_started_at_id serves newest and oldest).
+function sortKeys(sql: Sql, sort: IncidentSort): { keys: SortKey[]; direction: 'asc' | 'desc' } {
+  const startedAt: SortKey = { expr: sql.unsafe('i.started_at'), cast: 'timestamptz' };
+  switch (sort) {
+    case 'newest':
+      return { keys: [startedAt], direction: 'desc' };
+    case 'oldest':
+      return { keys: [startedAt], direction: 'asc' };
+    case 'severity':
+      return {
+        keys: [
+          { expr: sql.unsafe(`array_position(array['low','medium','high','critical'], i.severity)`), cast: 'int' },
+          startedAt,
+        ],
+        direction: 'desc',
+      };
+    case 'status':
+      return {
+        keys: [
+          {
+            expr: sql.unsafe(
+              `array_position(array['resolved','monitoring','identified','investigating','open'], i.status)`
+            ),
+            cast: 'int',
+          },
+          startedAt,
+        ],
+        direction: 'desc',
+      };
+    case 'duration':
+      // Ongoing first (1), the earliest start first (the larger -epoch); then resolved, the longest first.
+      return {
+        keys: [
+          { expr: sql.unsafe('(i.resolved_at is null)::int'), cast: 'int' },
+          {
+            expr: sql.unsafe(
+              'case when i.resolved_at is null then -extract(epoch from i.started_at) ' +
+                'else extract(epoch from i.resolved_at - i.started_at) end'
+            ),
+            cast: 'numeric',
+          },
+        ],
+        direction: 'desc',
+      };
+  }
+}
+
+const joinWith = (sql: Sql, parts: Array<ReturnType<Sql['unsafe']>>, separator: string) =>
+  parts.reduce((acc, part, n) => (n === 0 ? sql`${part}` : sql`${acc}${sql.unsafe(separator)}${part}`), sql``);
+
+/** One page of the list in the requested order, each row with its position (for the next page's cursor). */
+export async function listIncidents(sql: Sql, query: IncidentQuery): Promise<ListedIncident[]> {
+  const { keys, direction } = sortKeys(sql, query.sort ?? 'newest');
+  if (query.after && query.after.keys.length !== keys.length) {
+    throw new AppError({
+      code: 'VALIDATION_FAILED',
+      message: 'Invalid query: the cursor belongs to another sort',
+      details: { issues: [{ path: 'cursor', message: 'issued for another sort' }] },
+    });
+  }
+  const after = query.after;
+  const keyTuple = joinWith(sql, [...keys.map((k) => k.expr), sql.unsafe('i.id')], ', ');
   const conditions = [
     query.statuses?.length ? sql`i.status = any(${query.statuses})` : null,
     query.severities?.length ? sql`i.severity = any(${query.severities})` : null,
@@ -122,14 +211,32 @@ export async function listIncidents(sql: Sql, query: IncidentQuery): Promise<Inc
       : null,
     query.from ? sql`i.started_at >= ${query.from}` : null,
     query.to ? sql`i.started_at < ${query.to}` : null,
-    query.after ? sql`(i.started_at, i.id) < (${query.after.startedAt}, ${query.after.id}::uuid)` : null,
+    after
+      ? sql`(${keyTuple}) ${sql.unsafe(direction === 'desc' ? '<' : '>')} (${joinWith(
+          sql,
+          [...keys.map((k, n) => sql`${after.keys[n]!}::${sql.unsafe(k.cast)}`), sql`${after.id}::uuid`],
+          ', '
+        )})`
+      : null,
   ].filter((c) => c !== null);
   const where = conditions.reduce((acc, c, n) => (n === 0 ? sql`where ${c}` : sql`${acc} and ${c}`), sql``);
-  const rows = await sql<Omit<Incident, 'reference'>[]>`
-    ${selectIncidents(sql)} ${where}
-    order by i.started_at desc, i.id desc
+  const order = joinWith(
+    sql,
+    [...keys.map((k) => k.expr), sql.unsafe('i.id')].map((e) => sql`${e} ${sql.unsafe(direction)}`),
+    ', '
+  );
+  // The keys are selected as text: Postgres prints timestamps with their microseconds and numerics exactly, so
+  // the cursor compares equal to the row it came from.
+  const keyText = joinWith(
+    sql,
+    keys.map((k) => sql`(${k.expr})::text`),
+    ', '
+  );
+  const rows = await sql<Array<Omit<Incident, 'reference'> & { sortKeys: string[] }>>`
+    ${selectIncidents(sql, sql`array[${keyText}] as sort_keys,`)} ${where}
+    order by ${order}
     limit ${query.limit} offset ${query.offset ?? 0}`;
-  return rows.map(withReference);
+  return rows.map(({ sortKeys: k, ...row }) => ({ incident: withReference(row), position: { keys: k, id: row.id } }));
 }
 
 /** Every unresolved incident, the most severe and then the oldest first: what an on-call engineer triages. */

@@ -6,6 +6,9 @@ import { prefixRoute, ROUTES } from '../../constants';
 import { AppErrorBoundary } from '../AppErrorBoundary/AppErrorBoundary';
 
 const IncidentsPage = lazy(() => import('../../pages/Incidents/IncidentsPage'));
+const ServicesPage = lazy(() => import('../../pages/Services/ServicesPage'));
+const SlosPage = lazy(() => import('../../pages/Slos/SlosPage'));
+const AlertsPage = lazy(() => import('../../pages/Alerts/AlertsPage'));
 const WarRoomPage = lazy(() => import('../../pages/WarRoom/WarRoomPage'));
 const ReviewPage = lazy(() => import('../../pages/Review/ReviewPage'));
 
@@ -17,6 +20,9 @@ function App(_props: AppRootProps) {
       <Suspense fallback={<LoadingPlaceholder text="Loading…" />}>
         <Routes>
           <Route path={ROUTES.Incidents} element={<IncidentsPage />} />
+          <Route path={ROUTES.Services} element={<ServicesPage />} />
+          <Route path={ROUTES.Slos} element={<SlosPage />} />
+          <Route path={ROUTES.Alerts} element={<AlertsPage />} />
           <Route path={ROUTES.WarRoom} element={<WarRoomPage />} />
           <Route path={ROUTES.Review} element={<ReviewPage />} />
           {/* Anything else (the app's root included) lands on the incidents list. Absolute, so it does not depend

@@ -1,6 +1,7 @@
 import React from 'react';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { PluginType } from '@grafana/data';
+import { config, setDataSourceSrv, type DataSourceSrv } from '@grafana/runtime';
 import { testIds } from '../testIds';
 import { envelope, installFakeBackendSrv, reply, type FakeBackendSrv } from '../../testUtils/fakeBackendSrv';
 import AppConfig, { type AppConfigProps } from './AppConfig';
@@ -40,6 +41,47 @@ describe('AppConfig', () => {
   });
 
   afterEach(() => reload.mockRestore());
+
+  describe('datasources for Explore links', () => {
+    const prometheus = {
+      uid: 'prom-main',
+      name: 'Prometheus main',
+      type: 'prometheus',
+      meta: { id: 'prometheus', info: { logos: { small: '' } } },
+    };
+    afterEach(() => {
+      config.datasources = {};
+    });
+
+    test('outside Grafana (no datasources) takes typed uids and saves them in jsonData', async () => {
+      backend.on('POST', SETTINGS, reply(200, {}));
+      renderConfig({ sidecarUrl: 'http://sidecar:8080', lokiUid: 'loki-old' }, { sidecarToken: true });
+      const loki = screen.getByTestId(ids.datasource.loki);
+      expect(loki).toHaveAttribute('data-mode', 'text');
+      expect(screen.getByLabelText(/^Loki/)).toHaveValue('loki-old');
+      fireEvent.change(screen.getByLabelText(/^Prometheus/), { target: { value: ' prom-1 ' } });
+      fireEvent.change(screen.getByLabelText(/^Loki/), { target: { value: '' } });
+      fireEvent.click(screen.getByTestId(ids.save));
+      await waitFor(() => expect(reload).toHaveBeenCalled());
+      expect(backend.requestsTo('POST', SETTINGS)[0].data.jsonData).toEqual({
+        sidecarUrl: 'http://sidecar:8080',
+        prometheusUid: 'prom-1',
+      });
+    });
+
+    test("in Grafana offers a picker of the type's datasources", () => {
+      config.datasources = { 'Prometheus main': prometheus } as unknown as typeof config.datasources;
+      setDataSourceSrv({
+        getList: () => [prometheus],
+        getInstanceSettings: (ref: unknown) => (ref === 'prom-main' ? prometheus : undefined),
+      } as unknown as DataSourceSrv);
+      renderConfig({ sidecarUrl: 'http://sidecar:8080', prometheusUid: 'prom-main' }, { sidecarToken: true });
+      expect(screen.getByTestId(ids.datasource.prometheus)).toHaveAttribute('data-mode', 'picker');
+      expect(screen.getByTestId(ids.datasource.prometheus)).toHaveTextContent('Prometheus main');
+      // No Tempo datasource in this Grafana: typed in.
+      expect(screen.getByTestId(ids.datasource.tempo)).toHaveAttribute('data-mode', 'text');
+    });
+  });
 
   describe('saving', () => {
     test('shows the saved URL and that a token is stored, without the token itself', () => {

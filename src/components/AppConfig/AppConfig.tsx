@@ -5,7 +5,10 @@ import { Alert, Button, Field, FieldSet, Input, SecretInput, useStyles2 } from '
 import { testIds } from '../testIds';
 import { liveUrlFor } from '../../api/liveConnection';
 import { ConnectionTest } from './ConnectionTest';
+import { DatasourceUidField } from './DatasourceUidField';
 import {
+  DATASOURCE_FIELDS,
+  type DatasourceKey,
   grafanaErrorMessage,
   liveUrlProblem,
   normalizeSidecarUrl,
@@ -25,6 +28,11 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   const [isUrlTouched, setIsUrlTouched] = useState(false);
   const savedLiveUrl = jsonData?.liveUrl ?? '';
   const [liveUrl, setLiveUrl] = useState(savedLiveUrl);
+  const savedUids = Object.fromEntries(DATASOURCE_FIELDS.map((f) => [f.key, jsonData?.[f.key] ?? ''])) as Record<
+    DatasourceKey,
+    string
+  >;
+  const [uids, setUids] = useState(savedUids);
   const [token, setToken] = useState('');
   // Grafana never sends the token back, only whether one is stored.
   const [isTokenConfigured, setIsTokenConfigured] = useState(Boolean(secureJsonFields?.sidecarToken));
@@ -37,6 +45,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
   const hasUnsavedChanges =
     normalizeSidecarUrl(sidecarUrl) !== savedUrl ||
     liveUrl.trim() !== savedLiveUrl ||
+    DATASOURCE_FIELDS.some((f) => uids[f.key].trim() !== savedUids[f.key]) ||
     token !== '' ||
     isTokenConfigured !== Boolean(secureJsonFields?.sidecarToken);
 
@@ -52,7 +61,12 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
       await saveSettings({
         enabled,
         pinned,
-        jsonData: { ...jsonData, sidecarUrl: normalizeSidecarUrl(sidecarUrl), liveUrl: liveUrl.trim() || undefined },
+        jsonData: {
+          ...jsonData,
+          sidecarUrl: normalizeSidecarUrl(sidecarUrl),
+          liveUrl: liveUrl.trim() || undefined,
+          ...Object.fromEntries(DATASOURCE_FIELDS.map((f) => [f.key, uids[f.key].trim() || undefined])),
+        },
         // Sending no secureJsonData keeps the stored token; a new value replaces it.
         secureJsonData: token.trim() ? { sidecarToken: token.trim() } : undefined,
       });
@@ -121,6 +135,19 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
               }}
             />
           </Field>
+        </FieldSet>
+        <FieldSet label="Explore links">
+          {DATASOURCE_FIELDS.map((f) => (
+            <DatasourceUidField
+              key={f.key}
+              type={f.type}
+              label={f.label}
+              description={`The ${f.label} datasource that "Open in Explore" links of evidence open (optional).`}
+              value={uids[f.key]}
+              testId={testIds.appConfig.datasource[f.type]}
+              onChange={(uid) => setUids((u) => ({ ...u, [f.key]: uid }))}
+            />
+          ))}
           {saveError && (
             <Alert severity="error" title="Could not save the settings" data-testid={testIds.appConfig.saveError}>
               {saveError}

@@ -13,7 +13,19 @@ export interface AppJsonData {
    * proxy). Optional: derived from sidecarUrl when empty (see api/liveConnection.ts).
    */
   liveUrl?: string;
+  /** Uids of the datasources the plugin's "Open in Explore" links use (empty: no Explore link for that signal). */
+  prometheusUid?: string;
+  lokiUid?: string;
+  tempoUid?: string;
 }
+
+/** The datasource uids the config page edits, with their datasource type. */
+export const DATASOURCE_FIELDS = [
+  { key: 'prometheusUid', type: 'prometheus', label: 'Prometheus' },
+  { key: 'lokiUid', type: 'loki', label: 'Loki' },
+  { key: 'tempoUid', type: 'tempo', label: 'Tempo' },
+] as const;
+export type DatasourceKey = (typeof DATASOURCE_FIELDS)[number]['key'];
 
 /** The app's secureJsonData (write-only from the browser; Grafana stores it encrypted). */
 export interface AppSecureJsonData {

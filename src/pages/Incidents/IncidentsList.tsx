@@ -1,4 +1,4 @@
-import React from 'react';
+import React, { useCallback } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, EmptyState, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
@@ -7,23 +7,32 @@ import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { testIds } from '../../components/testIds';
 import { statusLabel } from './format';
 import { IncidentsTable } from './IncidentsTable';
-import type { StatusFilterValue } from './statusFilter';
+import type { IncidentView } from './filters';
 import type { IncidentList } from './useIncidentList';
 import { useNow } from './useNow';
 
 interface Props {
   list: IncidentList;
-  filter: StatusFilterValue;
+  view: IncidentView;
+  /** Back to the default view (shown when filters leave the list empty). */
+  onClearFilters: () => void;
   pendingId: string | null;
   onChangeStatus: (incident: Incident, to: IncidentStatus) => void;
   onDeclare: () => void;
 }
 
 /** The list's body for each state: loading, error (with retry), empty (with a way forward), or the table. */
-export function IncidentsList({ list, filter, pendingId, onChangeStatus, onDeclare }: Props) {
+export function IncidentsList({ list, view, onClearFilters, pendingId, onChangeStatus, onDeclare }: Props) {
   const styles = useStyles2(getStyles);
   const now = useNow();
-  const { state } = list;
+  const { state, loadMore } = list;
+  const canLoadMore =
+    state.phase === 'ready' && Boolean(state.nextCursor) && !state.isLoadingMore && !state.loadMoreError;
+  // Scrolling near the end fetches the next page; after a failure only Retry does (no request loop).
+  const onEndReached = useCallback(() => canLoadMore && loadMore(), [canLoadMore, loadMore]);
+  const filter = view.status;
+  const hasOtherFilters =
+    view.severity.length > 0 || view.service !== '' || view.q.trim() !== '' || view.range.kind !== 'any';
 
   if (state.phase === 'loading') {
     return <LoadingPlaceholder text="Loading incidents…" />;
@@ -43,7 +52,19 @@ export function IncidentsList({ list, filter, pendingId, onChangeStatus, onDecla
   if (state.items.length === 0) {
     return (
       <div data-testid={testIds.incidents.empty}>
-        {filter === 'active' || filter === 'all' ? (
+        {hasOtherFilters ? (
+          <EmptyState
+            variant="not-found"
+            message="No incidents match these filters"
+            button={
+              <Button variant="secondary" icon="times" onClick={onClearFilters}>
+                Clear filters
+              </Button>
+            }
+          >
+            Widen the time range, pick other severities or services, or search for other words.
+          </EmptyState>
+        ) : filter === 'active' || filter === 'all' ? (
           <EmptyState
             variant="call-to-action"
             message={filter === 'active' ? 'No active incidents' : 'No incidents yet'}
@@ -67,7 +88,13 @@ export function IncidentsList({ list, filter, pendingId, onChangeStatus, onDecla
 
   return (
     <>
-      <IncidentsTable incidents={state.items} now={now} pendingId={pendingId} onChangeStatus={onChangeStatus} />
+      <IncidentsTable
+        incidents={state.items}
+        now={now}
+        pendingId={pendingId}
+        onChangeStatus={onChangeStatus}
+        onEndReached={onEndReached}
+      />
       {state.loadMoreError && (
         <ApiErrorAlert error={state.loadMoreError} title="Could not load more incidents" onRetry={list.loadMore} />
       )}
@@ -80,7 +107,7 @@ export function IncidentsList({ list, filter, pendingId, onChangeStatus, onDecla
             icon={state.isLoadingMore ? 'spinner' : undefined}
             data-testid={testIds.incidents.loadMore}
           >
-            Load older incidents
+            {state.isLoadingMore ? 'Loading more incidents…' : 'Load more incidents'}
           </Button>
         </div>
       )}

@@ -5,6 +5,7 @@ import { LiveClient } from '../../api/live';
 import type { Incident } from '../../api/types';
 import { testIds } from '../../components/testIds';
 import { installFakeBackendSrv, reply, type FakeBackendSrv } from '../../testUtils/fakeBackendSrv';
+import { fakeLayout } from '../../testUtils/layout';
 import { makeIncident } from '../../testUtils/fixtures';
 import { IncidentsPage } from './IncidentsPage';
 
@@ -68,9 +69,13 @@ describe('IncidentsPage, live', () => {
   const older = makeIncident({ title: 'Search slow', status: 'investigating', startedAt: '2026-01-01T10:00:00.000Z' });
   const newer = makeIncident({ title: 'Checkout 500s', status: 'open', startedAt: '2026-01-01T11:00:00.000Z' });
 
+  let restoreLayout: () => void;
   beforeEach(() => {
+    // The list is virtualized: without a layout it would render no row.
+    restoreLayout = fakeLayout();
     backend = installFakeBackendSrv();
     backend.on('GET', LIST, reply(200, { items: [newer, older], nextCursor: null }));
+    backend.on('GET', `${LIST.replace(/incidents$/, 'services')}`, reply(200, { items: [] }));
     mockClient = new LiveClient({
       url: 'ws://sidecar.test/live',
       getTicket: async () => 'lt_test',
@@ -80,7 +85,10 @@ describe('IncidentsPage, live', () => {
       maxDelayMs: 40,
     });
   });
-  afterEach(() => mockClient?.close());
+  afterEach(() => {
+    mockClient?.close();
+    restoreLayout();
+  });
 
   async function renderLive() {
     render(

@@ -39,7 +39,7 @@ async function openDeclareForm() {
 }
 
 // The declare drawer and its combobox take seconds to render on a 2-core CI machine.
-jest.setTimeout(20_000);
+jest.setTimeout(45_000);
 
 describe('IncidentsPage', () => {
   let backend: FakeBackendSrv;
@@ -51,6 +51,8 @@ describe('IncidentsPage', () => {
   });
 
   beforeEach(() => {
+    // The list is virtualized: without a layout it would render no row.
+    restoreLayout = fakeLayout();
     backend = installFakeBackendSrv();
     backend.on('GET', `${API}/services`, reply(200, { items: [makeService('checkout'), makeService('payments')] }));
   });
@@ -199,7 +201,6 @@ describe('IncidentsPage', () => {
   });
 
   test('declares an incident with the picked services and shows it in the refetched list', async () => {
-    restoreLayout = fakeLayout();
     const created = makeIncident({ reference: 'INC-7', title: 'Payments failing', severity: 'critical' });
     backend.on('GET', LIST, page([]));
     backend.on('POST', LIST, (request: BackendSrvRequest) => {
@@ -215,8 +216,9 @@ describe('IncidentsPage', () => {
     fireEvent.change(screen.getByTestId(form.description), { target: { value: 'Card payments time out' } });
     fireEvent.change(screen.getByTestId(form.commander), { target: { value: 'bob' } });
     const services = screen.getByTestId(form.services);
-    // Let the service catalog request (already answered by the fake) land before opening the picker.
-    await waitFor(() => expect(backend.requestsTo('GET', `${API}/services`)).toHaveLength(1));
+    // Let the form's service catalog request (already answered by the fake) land before opening the picker; the
+    // page's filters asked for the catalog once before.
+    await waitFor(() => expect(backend.requestsTo('GET', `${API}/services`)).toHaveLength(2));
     await act(() => new Promise((resolve) => setTimeout(resolve, 0)));
     fireEvent.click(services);
     fireEvent.click(await screen.findByRole('option', { name: /^payments/ }));
@@ -241,7 +243,12 @@ describe('IncidentsPage', () => {
   test('offers only the valid next statuses and patches with the version seen', async () => {
     const incident = makeIncident({ reference: 'INC-9', status: 'open', version: 4 });
     backend.on('GET', LIST, page([incident]));
-    backend.on('PATCH', `${LIST}/${incident.id}`, reply(200, { ...incident, status: 'investigating', version: 5 }));
+    const moved = { ...incident, status: 'investigating' as const, version: 5 };
+    // As the sidecar would: once patched, the list holds the new state too.
+    backend.on('PATCH', `${LIST}/${incident.id}`, () => {
+      backend.on('GET', LIST, page([moved]));
+      return reply(200, moved);
+    });
     renderPage();
 
     fireEvent.click(await screen.findByTestId(ids.rowStatusSelect));

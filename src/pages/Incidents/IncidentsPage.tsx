@@ -9,25 +9,21 @@ import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { testIds } from '../../components/testIds';
 import { DeclareIncidentForm } from './DeclareIncidentForm';
 import { IncidentsList } from './IncidentsList';
-import { StatusFilter } from './StatusFilter';
-import {
-  DEFAULT_STATUS_FILTER,
-  parseStatusFilter,
-  STATUS_FILTER_PARAM,
-  statusesFor,
-  type StatusFilterValue,
-} from './statusFilter';
+import { DEFAULT_VIEW, parseView, serializeView, type IncidentView } from './filters';
+import { IncidentsFilters } from './IncidentsFilters';
 import { useLiveClient, useLiveStatus } from '../../api/liveHooks';
 import { LiveBadge, LiveNotices } from './LiveStatus';
 import { useIncidentList } from './useIncidentList';
 import { useLiveIncidents } from './useLiveIncidents';
+import { useServiceCatalog } from './useServiceCatalog';
 import { useStatusChange } from './useStatusChange';
 
 export function IncidentsPage() {
   const styles = useStyles2(getStyles);
   const [searchParams, setSearchParams] = useSearchParams();
-  const filter = parseStatusFilter(searchParams.get(STATUS_FILTER_PARAM));
-  const list = useIncidentList(statusesFor(filter));
+  const view = parseView(searchParams);
+  const list = useIncidentList(view);
+  const catalog = useServiceCatalog();
   const live = useLiveClient();
   const liveStatus = useLiveStatus(live);
   useLiveIncidents(live, list);
@@ -35,18 +31,10 @@ export function IncidentsPage() {
   const [isDeclaring, setIsDeclaring] = useState(false);
   const [declared, setDeclared] = useState<Incident | null>(null);
 
-  const setFilter = useCallback(
-    (value: StatusFilterValue) => {
-      setSearchParams((params) => {
-        const next = new URLSearchParams(params);
-        if (value === DEFAULT_STATUS_FILTER) {
-          next.delete(STATUS_FILTER_PARAM);
-        } else {
-          next.set(STATUS_FILTER_PARAM, value);
-        }
-        return next;
-      });
-    },
+  // Every change of the view goes into the URL (replacing the entry while typing would flood history; a
+  // filter change is a step Back should undo, so it pushes).
+  const setView = useCallback(
+    (next: IncidentView) => setSearchParams((params) => serializeView(next, params)),
     [setSearchParams]
   );
 
@@ -65,7 +53,7 @@ export function IncidentsPage() {
     <PluginPage>
       <div className={styles.page} data-testid={testIds.incidents.container}>
         <div className={styles.toolbar}>
-          <StatusFilter value={filter} onChange={setFilter} />
+          <IncidentsFilters view={view} catalog={catalog} onChange={setView} />
           <div className={styles.actions}>
             <LiveBadge status={liveStatus} />
             <Button icon="fire" onClick={openDeclare} data-testid={testIds.incidents.declareButton}>
@@ -96,7 +84,8 @@ export function IncidentsPage() {
         </Stack>
         <IncidentsList
           list={list}
-          filter={filter}
+          view={view}
+          onClearFilters={() => setView({ ...DEFAULT_VIEW, sort: view.sort })}
           pendingId={statusChange.pendingId}
           onChangeStatus={statusChange.changeStatus}
           onDeclare={openDeclare}
@@ -121,12 +110,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   toolbar: css({
     display: 'flex',
-    flexWrap: 'wrap',
     justifyContent: 'space-between',
-    alignItems: 'center',
+    alignItems: 'flex-start',
     gap: theme.spacing(2),
   }),
   actions: css({
+    flexShrink: 0,
     display: 'flex',
     alignItems: 'center',
     gap: theme.spacing(2),

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { listIncidents } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
-import type { Incident, IncidentStatus } from '../../api/types';
+import type { Incident } from '../../api/types';
+import { compareFor, matchesView, queryFor, viewKey, type IncidentView } from './filters';
 
 export const PAGE_SIZE = 50;
 
@@ -25,21 +26,24 @@ export interface IncidentList {
   /** Puts a fresher copy of one incident in place (e.g. the PATCH answer) without a round trip. */
   replace: (incident: Incident) => void;
   /**
-   * Applies an incident as the live feed reports it: a newer version replaces the row (or removes it when its status
-   * left the filter); a new incident that fits the filter is inserted where the list order puts it. Older news
-   * (a lower or equal version) is ignored.
+   * Applies an incident as the live feed reports it: a newer version takes the row's place in the view's order (or
+   * removes it when it no longer fits the filters); a new incident that fits is inserted where the order puts it.
+   * Older news (a lower or equal version) is ignored.
    */
   upsert: (incident: Incident) => void;
 }
 
-/** List order: newest startedAt first, then id (the sidecar's keyset order). True when `a` comes before `b`. */
-function isBefore(a: Incident, b: Incident): boolean {
-  return a.startedAt === b.startedAt ? a.id > b.id : Date.parse(a.startedAt) > Date.parse(b.startedAt);
-}
-
-/** The incidents list for a status filter; a new filter drops the old rows and aborts the request in flight. */
-export function useIncidentList(statuses: IncidentStatus[] | undefined): IncidentList {
-  const key = statuses ? statuses.join(',') : '*';
+/** The incidents list of a view (filters and sort); a new view drops the old rows and aborts the request in flight. */
+export function useIncidentList(view: IncidentView): IncidentList {
+  const key = viewKey(view);
+  // The view as of the last key change: the effects below depend on the key only, not on the object's identity.
+  const viewRef = useRef(view);
+  // Declared before the fetch effect, so that effect reads this render's view.
+  useEffect(() => {
+    viewRef.current = view;
+  });
+  // A relative range ("last 24 hours") is fixed when the list is fetched, so later pages use the same bounds.
+  const query = useRef<ReturnType<typeof queryFor>>({});
   const [state, setState] = useState<IncidentListState>({ phase: 'loading' });
   const [reloadCount, setReloadCount] = useState(0);
   const shownKey = useRef<string | null>(null);
@@ -47,12 +51,12 @@ export function useIncidentList(statuses: IncidentStatus[] | undefined): Inciden
 
   useEffect(() => {
     const controller = new AbortController();
-    const status = key === '*' ? undefined : (key.split(',') as IncidentStatus[]);
     if (shownKey.current !== key) {
       setState({ phase: 'loading' });
     }
     loadMoreAbort.current?.abort();
-    listIncidents({ status, limit: PAGE_SIZE }, { signal: controller.signal }).then(
+    query.current = queryFor(viewRef.current, Date.now());
+    listIncidents({ ...query.current, limit: PAGE_SIZE }, { signal: controller.signal }).then(
       (page) => {
         if (!controller.signal.aborted) {
           shownKey.current = key;
@@ -83,9 +87,8 @@ export function useIncidentList(statuses: IncidentStatus[] | undefined): Inciden
     }
     const controller = new AbortController();
     loadMoreAbort.current = controller;
-    const status = key === '*' ? undefined : (key.split(',') as IncidentStatus[]);
     setState({ ...state, isLoadingMore: true, loadMoreError: null });
-    listIncidents({ status, limit: PAGE_SIZE, cursor: state.nextCursor }, { signal: controller.signal }).then(
+    listIncidents({ ...query.current, limit: PAGE_SIZE, cursor: state.nextCursor }, { signal: controller.signal }).then(
       (page) => {
         if (!controller.signal.aborted) {
           setState((s) =>
@@ -101,7 +104,7 @@ export function useIncidentList(statuses: IncidentStatus[] | undefined): Inciden
         }
       }
     );
-  }, [state, key]);
+  }, [state]);
 
   const replace = useCallback((incident: Incident) => {
     setState((s) =>
@@ -111,36 +114,33 @@ export function useIncidentList(statuses: IncidentStatus[] | undefined): Inciden
 
   const upsert = useCallback(
     (incident: Incident) => {
-      const statuses = key === '*' ? undefined : key.split(',');
-      const isShown = !statuses || statuses.includes(incident.status);
+      const view = viewRef.current;
+      const isShown = matchesView(incident, view, Date.now());
+      const compare = compareFor(view.sort);
       setState((s) => {
         if (s.phase !== 'ready') {
           return s;
         }
         const current = s.items.find((i) => i.id === incident.id);
-        if (current) {
-          if (current.version >= incident.version) {
-            return s;
-          }
-          const items = isShown
-            ? s.items.map((i) => (i.id === incident.id ? incident : i))
-            : s.items.filter((i) => i.id !== incident.id);
+        if (current && current.version >= incident.version) {
+          return s;
+        }
+        // Removed and put back where the order now puts it: a status or severity change moves it under those sorts.
+        const items = s.items.filter((i) => i.id !== incident.id);
+        if (!isShown) {
+          return current ? { ...s, items } : s;
+        }
+        const at = items.findIndex((i) => compare(incident, i) < 0);
+        // Past the last loaded row it belongs to a page not fetched yet; scrolling on will bring it.
+        if (at === -1 && s.nextCursor) {
           return { ...s, items };
         }
-        if (!isShown) {
-          return s;
-        }
-        const at = s.items.findIndex((i) => isBefore(incident, i));
-        // Past the last loaded row it belongs to a page not fetched yet; "Load older" will bring it.
-        if (at === -1 && s.nextCursor) {
-          return s;
-        }
-        const items = [...s.items];
         items.splice(at === -1 ? items.length : at, 0, incident);
         return { ...s, items };
       });
     },
-    [key]
+    // A new view reloads the list, so the callback reads the view of the moment through the ref.
+    []
   );
 
   useEffect(() => () => loadMoreAbort.current?.abort(), []);
