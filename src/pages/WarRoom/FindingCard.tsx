@@ -1,9 +1,10 @@
 import React from 'react';
 import { css } from '@emotion/css';
-import { locationUtil, type GrafanaTheme2 } from '@grafana/data';
+import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, ClipboardButton, LinkButton, useStyles2 } from '@grafana/ui';
 import type { Finding } from '../../api/types';
 import { testIds } from '../../components/testIds';
+import { exploreLink, useExploreUids } from './explore';
 import { FindingDetails } from './FindingDetails';
 import { FindingSparkline } from './FindingSparkline';
 import { formatScore, formatTime, SIGNAL_LABELS } from './format';
@@ -16,21 +17,11 @@ interface Props {
   onPin: (finding: Finding) => void;
 }
 
-/**
- * The sidecar builds Explore links relative to Grafana's root ("/explore?…"); under a sub path (root_url
- * /grafana/) Grafana's own pages live at appSubUrl + path, so the link gets the same prefix.
- */
-export function exploreHref(url: string): string {
-  if (/^https?:\/\//i.test(url)) {
-    return url;
-  }
-  return locationUtil.assureBaseUrl(url.startsWith('/') ? url : `/${url}`);
-}
-
 /** One ranked finding with everything needed to check it: score, when it moved, its data, query and Explore link. */
 export function FindingCard({ finding, isPinned, isPinning, canPin, onPin }: Props) {
   const styles = useStyles2(getStyles);
   const signal = SIGNAL_LABELS[finding.signal] ?? finding.signal;
+  const explore = exploreLink(finding, useExploreUids());
   return (
     <article
       className={styles.card}
@@ -74,13 +65,13 @@ export function FindingCard({ finding, isPinned, isPinning, canPin, onPin }: Pro
         </div>
       )}
       <div className={styles.actions}>
-        {finding.exploreUrl && (
+        {explore && (
           <LinkButton
             size="sm"
             variant="secondary"
             fill="outline"
             icon="compass"
-            href={exploreHref(finding.exploreUrl)}
+            href={explore}
             data-testid={testIds.evidence.explore}
           >
             Open in Explore
