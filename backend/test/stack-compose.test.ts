@@ -145,6 +145,24 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('provisioning', () => {
+  it('gives the app the datasource uids that are provisioned, and dashboards only panels that exist', () => {
+    const datasources = parse(read('provisioning/datasources/datasources.yaml')) as { datasources: Array<{ uid: string; type: string }> };
+    const app = (parse(read('provisioning/plugins/apps.yaml')) as { apps: Array<{ jsonData: Record<string, string> }> }).apps[0]!;
+    for (const type of ['prometheus', 'loki', 'tempo']) {
+      expect(app.jsonData[`${type}Uid`], type).toBe(datasources.datasources.find((d) => d.type === type)!.uid);
+    }
+    const known = new Set(['timeseries', 'stat', ...pluginIds()]);
+    const dir = path.join(REPO, 'provisioning/dashboards/json');
+    const panelTypes = readdirSync(dir).flatMap((file) =>
+      (JSON.parse(readFileSync(path.join(dir, file), 'utf8')).panels as Array<{ type: string }>).map((p) => p.type)
+    );
+    for (const type of panelTypes) expect(known, type).toContain(type);
+    // The bundled panel is on a provisioned dashboard.
+    expect(panelTypes).toContain(pluginIds()[1]);
+  });
+});
+
 describe('backend/Dockerfile', () => {
   const dockerfile = read('backend/Dockerfile');
 
