@@ -245,6 +245,20 @@ describe('TtlCache', () => {
   });
 });
 
+describe('which Postgres errors mean the database is unavailable', () => {
+  it('counts unreachable, shutting down and out of resources, but not a bad query', async () => {
+    const { classifyDatabaseError } = await import('../src/store/db.js');
+    const pgError = (code: string) => Object.assign(new Error(code), { code });
+    for (const code of ['ECONNREFUSED', 'CONNECTION_CLOSED', '08006', '57P01', '57P03', '53100', '53200', '53300', '58030']) {
+      expect(classifyDatabaseError(pgError(code)), code).toEqual({ retry: 'idempotent', isFailure: true });
+    }
+    // A constraint violation or a syntax error is the request's fault: no retry, and the breaker does not count it.
+    for (const code of ['23505', '42601', '22P02']) {
+      expect(classifyDatabaseError(pgError(code)), code).toEqual({ retry: 'never', isFailure: false });
+    }
+  });
+});
+
 describe('the postgres.js closed-socket guard', () => {
   it('recognises exactly the known driver error and nothing else', async () => {
     const { isPostgresJsClosedSocketWrite } = await import('../src/store/db.js');

@@ -34,8 +34,10 @@ const UNAVAILABLE_DRIVER_CODES = new Set([
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
 ]);
-// SQLSTATE classes 08 (connection exception), 57P0x (admin shutdown, crash shutdown, cannot connect now), 53300.
-const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
+// SQLSTATE classes 08 (connection exception), 57P0x (admin shutdown, crash shutdown, cannot connect now), 53
+// (insufficient resources: disk full, out of memory, too many connections) and 58 (I/O errors): the database cannot
+// serve now, whatever the query.
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53...|58...)$/;
 
 /** True when an error from postgres.js means the database is unreachable (retry later), not a bad query. */
 export function isDatabaseUnavailable(err: unknown): boolean {
