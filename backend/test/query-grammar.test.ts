@@ -20,7 +20,7 @@ function firstError(grammar: Parser, query: string): string | null {
   return null;
 }
 
-const SERVICES = [
+const SERVICES: Array<{ name: string; labels: Record<string, string> }> = [
   { name: 'checkout', labels: {} },
   { name: 'payments-api', labels: { service: 'payments-api', env: 'prod' } },
   { name: 'odd', labels: { app: 'say "hi"\\now', region: 'zürich 🌙', team: 'a\nb' } },
