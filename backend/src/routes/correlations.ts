@@ -6,7 +6,7 @@ import { requireRole } from '../http/auth.js';
 import { createRouter } from '../http/context.js';
 import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openapi.js';
 import type { CorrelationRecord, Finding, CorrelationRun } from '../store/correlations.js';
-import { latestCorrelation } from '../store/correlations.js';
+import { frozenFinding, latestCorrelation } from '../store/correlations.js';
 import type { Database } from '../store/db.js';
 import { assertIncidentExists } from '../store/incidents.js';
 
@@ -59,17 +59,10 @@ export const CorrelationResultSchema = z
   .object({ run: RunSchema.nullable(), findings: z.array(FindingSchema) })
   .openapi('CorrelationResult');
 
-const wireWindow = (w: { start: Date; end: Date }) => ({ start: iso(w.start), end: iso(w.end) });
-
 /** A stored finding as the wire's Finding (ISO dates). */
-export const wireFinding = (f: Finding) => ({
-  ...f,
-  window: wireWindow(f.window),
-  baseline: f.baseline ? wireWindow(f.baseline) : null,
-  changedAt: iso(f.changedAt),
-  computedAt: iso(f.computedAt),
-  data: f.data as Record<string, unknown>,
-});
+export const wireFinding = (f: Finding) => ({ ...frozenFinding(f), data: f.data as Record<string, unknown> });
+
+const wireWindow = (w: { start: Date; end: Date }) => ({ start: iso(w.start), end: iso(w.end) });
 
 const wireRun = (r: CorrelationRun) => ({
   ...r,
@@ -79,7 +72,10 @@ const wireRun = (r: CorrelationRun) => ({
   baseline: wireWindow(r.baseline),
 });
 
-const wireResult = (r: CorrelationRecord) => ({ run: r.run ? wireRun(r.run) : null, findings: r.findings.map(wireFinding) });
+const wireResult = (r: CorrelationRecord) => ({
+  run: r.run ? wireRun(r.run) : null,
+  findings: r.findings.map(wireFinding),
+});
 
 const routes = {
   latest: createRoute({
@@ -124,7 +120,11 @@ export function correlationRoutes(db: Database, engine: CorrelationEngine | unde
     .openapi(routes.correlate, async (c) => {
       const { id } = c.req.valid('param');
       if (!engine) {
-        throw new AppError({ code: 'UPSTREAM_UNAVAILABLE', message: 'Correlation is not running on this sidecar', isRetryable: false });
+        throw new AppError({
+          code: 'UPSTREAM_UNAVAILABLE',
+          message: 'Correlation is not running on this sidecar',
+          isRetryable: false,
+        });
       }
       await db.read((sql) => assertIncidentExists(sql, id));
       // Null: a run that was joined had nothing new to store; the latest result is the answer.

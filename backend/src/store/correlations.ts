@@ -106,11 +106,44 @@ const toRun = (r: RunRow): CorrelationRun => ({
   sources: r.sources,
 });
 
-const toFinding = ({ windowStart, windowEnd, baselineStart, baselineEnd, ...rest }: FindingRow): Finding => ({
+/** A `correlations` row (camelCased by the pool) as a Finding. */
+export const toFinding = ({ windowStart, windowEnd, baselineStart, baselineEnd, ...rest }: FindingRow): Finding => ({
   ...rest,
   window: { start: windowStart, end: windowEnd },
   baseline: baselineStart && baselineEnd ? { start: baselineStart, end: baselineEnd } : null,
 });
+
+/**
+ * A finding in its wire shape (src/api/types.ts `Finding`, ISO timestamps): what the API answers, and what a pin
+ * freezes into the timeline's jsonb so a postmortem shows it weeks later, after the rows are gone.
+ */
+export type FrozenFinding = Omit<Finding, 'window' | 'baseline' | 'changedAt' | 'computedAt'> & {
+  window: { start: string; end: string };
+  baseline: { start: string; end: string } | null;
+  changedAt: string | null;
+  computedAt: string;
+};
+
+const isoWindow = (w: TimeRange) => ({ start: w.start.toISOString(), end: w.end.toISOString() });
+
+export const frozenFinding = (f: Finding): FrozenFinding => ({
+  ...f,
+  window: isoWindow(f.window),
+  baseline: f.baseline ? isoWindow(f.baseline) : null,
+  changedAt: f.changedAt?.toISOString() ?? null,
+  computedAt: f.computedAt.toISOString(),
+});
+
+/** The finding of this incident with this id, locked for the caller's transaction; undefined when there is none. */
+export async function lockFinding(
+  tx: TransactionSql,
+  incidentId: string,
+  findingId: string
+): Promise<Finding | undefined> {
+  const [row] = await tx<FindingRow[]>`
+    select * from correlations where id = ${findingId} and incident_id = ${incidentId} for update`;
+  return row && toFinding(row);
+}
 
 /** The latest finished run of the incident and its findings, ranked ({run: null} before the first). */
 export async function latestCorrelation(sql: Db, incidentId: string): Promise<CorrelationRecord> {
@@ -153,7 +186,8 @@ export async function incidentsDue(
   return rows.map((r) => ({ id: r.id, trigger: r.lastRun ? 'refresh' : 'created' }));
 }
 
-const keyOf = (f: { source: string; service: string | null; signal: string }) => `${f.source}|${f.service ?? ''}|${f.signal}`;
+const keyOf = (f: { source: string; service: string | null; signal: string }) =>
+  `${f.source}|${f.service ?? ''}|${f.signal}`;
 
 /** What a new run is compared with: the previous run's top findings and the suggestions already on the board. */
 export interface PreviousState {
@@ -201,14 +235,24 @@ export async function saveRun(
               ${tx.json(input.sources as never)})
       returning *`.catch((err: { code?: string }) => {
       if (err.code === '23503') {
-        throw new AppError({ code: 'INCIDENT_NOT_FOUND', message: `No incident with id ${input.incidentId}`, details: { id: input.incidentId } });
+        throw new AppError({
+          code: 'INCIDENT_NOT_FOUND',
+          message: `No incident with id ${input.incidentId}`,
+          details: { id: input.incidentId },
+        });
       }
       throw err;
     });
     const announcing = appendEvent(tx, {
       topic: `incident:${input.incidentId}`,
       type: 'correlation.completed',
-      payload: { runId, incidentId: input.incidentId, trigger: input.trigger, findings: input.findings.length, sources: input.sources },
+      payload: {
+        runId,
+        incidentId: input.incidentId,
+        trigger: input.trigger,
+        findings: input.findings.length,
+        sources: input.sources,
+      },
       actor: SYSTEM_ACTOR.name,
     });
     let storing: Promise<FindingRow[]> = Promise.resolve([]);

@@ -5,7 +5,8 @@ import type { PostmortemEdits } from '../domain/postmortem.js';
 import { appendEvent } from './events.js';
 import { listHypotheses, type Hypothesis } from './hypotheses.js';
 import { assertIncidentExists, getIncident, type Incident } from './incidents.js';
-import { pinnedFindings, type Finding } from './pins.js';
+import type { FrozenFinding } from './correlations.js';
+import { pinnedFindings } from './pins.js';
 import { slosOfIncident, type Slo } from './slos.js';
 import { listTimeline, type TimelineEvent } from './timeline.js';
 
@@ -21,7 +22,7 @@ export interface PostmortemFacts {
   incident: Incident;
   timeline: TimelineEvent[];
   hypotheses: Hypothesis[];
-  pinnedEvidence: Finding[];
+  pinnedEvidence: FrozenFinding[];
   slos: Slo[];
   /** null until someone saves the review. */
   saved: SavedPostmortem | null;
