@@ -112,7 +112,8 @@ test('a note, a decision and a pin land on the timeline, and a second page sees 
   await alice.getByTestId(ids.timeline.noteSubmit).click();
   const noteEntry = (page: Page) => page.getByTestId(ids.timeline.entry).filter({ hasText: note });
   await expect(noteEntry(alice)).toHaveAttribute('data-event-type', 'note');
-  await expect(noteEntry(bob)).toBeVisible({ timeout: 2000 });
+  // Within a second of the writer's own page showing it (issue 5).
+  await expect(noteEntry(bob)).toBeVisible({ timeout: 1000 });
 
   // Confirm the suggested hypothesis with a note.
   const card = alice.getByTestId(ids.hypotheses.card).and(alice.locator('[data-origin="suggested"]'));
