@@ -4,15 +4,15 @@
  * the glue: windows, the budget, fault isolation, and at most one run at a time per incident.
  *
  * One run at a time: in this process, a second caller joins the run in flight; across replicas, a Postgres
- * session advisory lock on the incident (held on a reserved connection for the run, released with it, and by
- * Postgres itself if the connection dies) makes a second replica skip (refresh) or wait for the other's result
+ * session advisory lock on the incident (held on a connection of its own for the run, store/sessionLock.ts, released
+ * by ending that session, and by Postgres itself if the connection dies) makes a second replica skip (refresh) or wait for the other's result
  * (manual).
  */
 import { setMaxListeners } from 'node:events';
-import type { ReservedSql } from 'postgres';
 import { DependencyFailure } from '../resilience/policy.js';
 import type { Logger } from '../observability/logger.js';
 import type { Database } from '../store/db.js';
+import { LockConnection } from '../store/sessionLock.js';
 import { loadCorrelationSubject } from '../store/correlationSubject.js';
 import {
   lastRunStartedAt,
@@ -106,35 +106,28 @@ export class CorrelationEngine {
   }
 
   private async runLocked(incidentId: string, trigger: RunTrigger): Promise<CorrelationRecord | null> {
-    const { db } = this.options;
-    const connection = await db.read((sql) => sql.reserve());
+    const connection = LockConnection.open(this.options.db);
     const key = LOCK_NAMESPACE + incidentId;
     try {
-      if (!(await tryLock(connection, key))) {
+      if (!(await connection.tryLock(key))) {
         if (trigger !== 'manual') return null;
         await this.waitForOtherReplica(connection, key);
         return await this.latest(incidentId);
       }
-      try {
-        if (trigger !== 'manual' && !(await this.isStillDue(incidentId, trigger))) return null;
-        return await this.execute(incidentId, trigger);
-      } finally {
-        await connection`select pg_advisory_unlock(hashtextextended(${key}, 0))`.catch(() => undefined);
-      }
+      if (trigger !== 'manual' && !(await this.isStillDue(incidentId, trigger))) return null;
+      return await this.execute(incidentId, trigger);
     } finally {
-      connection.release();
+      await connection.close();
     }
   }
 
   /** Another replica holds the lock: wait until it lets go (its result is then stored), within about a budget. */
-  private async waitForOtherReplica(connection: ReservedSql, key: string): Promise<void> {
+  private async waitForOtherReplica(connection: LockConnection, key: string): Promise<void> {
     const deadline = Date.now() + this.options.budgetMs + 5000;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      if (await tryLock(connection, key)) {
-        await connection`select pg_advisory_unlock(hashtextextended(${key}, 0))`;
-        return;
-      }
+      // Held until the session ends (finally above): reading the other's result meanwhile is harmless.
+      if (await connection.tryLock(key)) return;
     }
   }
 
@@ -221,11 +214,6 @@ export class CorrelationEngine {
       .sort((a, b) => b.score - a.score)
       .slice(0, this.options.maxPerSource);
   }
-}
-
-async function tryLock(connection: ReservedSql, key: string): Promise<boolean> {
-  const [row] = await connection<{ locked: boolean }[]>`select pg_try_advisory_lock(hashtextextended(${key}, 0)) as locked`;
-  return row!.locked;
 }
 
 class BudgetExceeded extends Error {
