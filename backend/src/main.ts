@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     (server as import('node:http').Server).closeIdleConnections();
     await closed;
-    await sql.end({ timeout: 5 });
+    await db.sql.end({ timeout: 5 });
     await embedded?.stop();
     await tracing?.shutdown();
     logger.info({}, 'stopped');

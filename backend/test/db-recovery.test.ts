@@ -48,16 +48,20 @@ describe('Postgres SIGKILLed and restarted under callers', () => {
   it('fails calls fast during the outage and serves again within one half-open period of Postgres returning', { timeout: 60_000 }, async () => {
     const pg = await startStoppablePostgres();
     cleanups.push(() => pg.remove());
-    const sql = createSql({ url: pg.url, poolMax: 10, statementTimeoutMs: 10_000 });
-    cleanups.push(() => sql.end({ timeout: 1 }));
-    const db = new Database(sql, POLICY, new ResilienceRegistry());
+    const db = new Database(createSql({ url: pg.url, poolMax: 10, statementTimeoutMs: 10_000 }), POLICY, new ResilienceRegistry());
+    cleanups.push(() => db.sql.end({ timeout: 1 }));
 
     const calls: Call[] = [];
     let isRunning = true;
     const caller = async () => {
       while (isRunning) {
         const at = Date.now();
-        const ok = await db.read((s) => s`select 1 as one`).then(
+        // Transactions too: at the kill some are half done, and postgres.js sends their rollback on a dead connection.
+        const call =
+          calls.length % 2
+            ? db.read((s) => s`select 1 as one`)
+            : db.write((s) => s.begin(async (tx) => [await tx`select pg_sleep(0.02)`, await tx`select 2 as two`]));
+        const ok = await call.then(
           () => true,
           () => false
         );
@@ -91,6 +95,25 @@ describe('Postgres SIGKILLed and restarted under callers', () => {
     // A half-open probe meets a refused connection at once; it must not wait on a reconnect timer.
     expect(slowest).toBeLessThan(1500);
     expect(recoveryMs).toBeLessThan(3500); // the next half-open probe (every 2 s) succeeds
+
+    // Every connection of the pool serves again (none waits out the 5 s connect timeout), and the pool closes at once,
+    // as graceful shutdown needs (a connection holding a query sent while it was dead never ends).
+    const after = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const at = Date.now();
+        const failed = await db.write((s) => s.begin((tx) => tx`select pg_sleep(0.2)`)).then(
+          () => '',
+          (err: Error) => ` (${(err.cause as Error | undefined)?.cause instanceof Error ? ((err.cause as Error).cause as { code?: string }).code : err.message})`
+        );
+        return `${Date.now() - at}${failed}`;
+      })
+    );
+    const endAt = Date.now();
+    await db.sql.end({ timeout: 5 });
+    const endMs = Date.now() - endAt;
+    console.log(`after recovery: 10 concurrent transactions in ${after.join(', ')} ms; pool ended in ${endMs} ms`);
+    expect(after.every((a) => /^\d+$/.test(a) && Number(a) < 2000)).toBe(true);
+    expect(endMs).toBeLessThan(1000);
   });
 
   it('a correlation run whose lock connection died mid-run ends, and leaves no dead connection in the pool', { timeout: 60_000 }, async () => {

@@ -138,6 +138,11 @@ export class DependencyPolicy {
     }
   }
 
+  /** Calls `listener` on every breaker state change (after the registry hears of it). */
+  onStateChange(listener: (state: BreakerState) => void): void {
+    this.breaker.onStateChange((state) => listener(STATE_NAMES[state]));
+  }
+
   get state(): BreakerState {
     return STATE_NAMES[this.breaker.state];
   }

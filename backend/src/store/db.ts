@@ -39,12 +39,22 @@ const UNAVAILABLE_DRIVER_CODES = new Set([
 // serve now, whatever the query.
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53...|58...)$/;
 
+// Of those, the ones that mean a connection was lost or never made (not "the server is full or failing").
+const CONNECTION_LOSS_SQLSTATE = /^(08...|57P0[1-3])$/;
+
 /** True when an error from postgres.js means the database is unreachable (retry later), not a bad query. */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string') return false;
   return UNAVAILABLE_ERRNOS.has(code) || UNAVAILABLE_DRIVER_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code);
+}
+
+/** True when a connection was lost or refused (not a full disk or an I/O error on a live connection). */
+export function isConnectionLoss(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string') return false;
+  return UNAVAILABLE_ERRNOS.has(code) || UNAVAILABLE_DRIVER_CODES.has(code) || CONNECTION_LOSS_SQLSTATE.test(code);
 }
 
 /**
@@ -84,13 +94,24 @@ export function classifyDatabaseError(err: unknown): FailureClass {
  */
 export class Database {
   readonly policy: DependencyPolicy;
+  private pool: Sql;
+  private hasLostConnection = false;
 
   constructor(
-    readonly sql: Sql,
+    sql: Sql,
     options: PolicyOptions,
     registry: ResilienceRegistry
   ) {
+    this.pool = sql;
     this.policy = new DependencyPolicy('postgres', options, classifyDatabaseError, registry);
+    this.policy.onStateChange((state) => {
+      if (state === 'open' && this.hasLostConnection) this.replacePool();
+    });
+  }
+
+  /** The pool now (replaced after a lost database, see replacePool); end it with this at shutdown. */
+  get sql(): Sql {
+    return this.pool;
   }
 
   read<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
@@ -103,7 +124,14 @@ export class Database {
 
   private async run<T>(fn: (sql: Sql) => Promise<T>, isIdempotent: boolean): Promise<T> {
     try {
-      return await this.policy.execute(() => fn(this.sql), { isIdempotent });
+      return await this.policy.execute(
+        () =>
+          fn(this.pool).catch((err: unknown) => {
+            if (isConnectionLoss(err)) this.hasLostConnection = true;
+            throw err;
+          }),
+        { isIdempotent }
+      );
     } catch (err) {
       if (err instanceof DependencyFailure) {
         throw new AppError({
@@ -119,5 +147,22 @@ export class Database {
       }
       throw err;
     }
+  }
+
+  /**
+   * The breaker opened on lost connections (the database crashed or restarted): the next calls go to a new pool
+   * with the same settings, and the old one is destroyed. Why: postgres.js 3.4.9 sends a transaction's ROLLBACK on
+   * its connection even after that connection died; the write throws from a timer (isPostgresJsClosedSocketWrite),
+   * and the connection object stays broken: its next startup message is never flushed, so every later use waits out
+   * connect_timeout (5 s, CONNECT_TIMEOUT) and pool.end() waits for the lost query. After a SIGKILL under load, half
+   * the pool was like that (test/db-recovery.test.ts). Nothing runs on the old pool by then that could succeed:
+   * the breaker is open because its connections are gone.
+   */
+  private replacePool(): void {
+    this.hasLostConnection = false;
+    const old = this.pool;
+    // postgres.js takes its own parsed options as they are (same settings, types and transforms); its typings do not say so.
+    this.pool = postgres(old.options as unknown as postgres.Options<{}>);
+    void old.end({ timeout: 0 }).catch(() => undefined);
   }
 }

@@ -127,7 +127,10 @@ export async function startSidecar(
     url,
     databaseUrl,
     live,
-    sql,
+    // The Database replaces its pool after a lost database (store/db.ts): always the current one.
+    get sql() {
+      return db.sql;
+    },
     db,
     resilience,
     lifecycle,
@@ -141,7 +144,7 @@ export async function startSidecar(
     close: async () => {
       await live?.close();
       await new Promise((resolve) => server.close(resolve));
-      await sql.end({ timeout: 1 });
+      await db.sql.end({ timeout: 1 });
       await testDb?.drop();
     },
   };
