@@ -105,6 +105,29 @@ describe('circuit breaker', () => {
     ]);
   });
 
+  it('while the half-open probe runs, other calls fail fast instead of waiting for it', async () => {
+    const { policy, fail } = makePolicy();
+    for (let n = 0; n < 5; n++) await fail();
+    vi.advanceTimersByTime(30_000);
+    let answer: (value: string) => void = () => {};
+    const probe = policy.execute(() => new Promise<string>((resolve) => (answer = resolve)), { isIdempotent: true });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(policy.state).toBe('half_open');
+
+    const other = vi.fn(async () => 'ok');
+    let settled: unknown = 'still waiting';
+    void policy.execute(other, { isIdempotent: true }).then(
+      (v) => (settled = v),
+      (e: unknown) => (settled = e)
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toMatchObject({ reason: 'circuit_open', retryAfterMs: 1000 });
+    expect(other).not.toHaveBeenCalled();
+    answer('ok');
+    await expect(probe).resolves.toBe('ok');
+    expect(policy.state).toBe('closed');
+  });
+
   it('reopens when the half-open probe fails', async () => {
     const { policy, fail } = makePolicy();
     for (let n = 0; n < 5; n++) await fail();

@@ -93,7 +93,8 @@ export class DependencyPolicy {
     const retryWhen = (isIdempotent: boolean) =>
       retry(
         handleWhen((e) => {
-          if (e instanceof BrokenCircuitError) return false;
+          // A retry while a half-open probe runs would wait for the probe (see execute).
+          if (e instanceof BrokenCircuitError || this.breaker.state === CircuitState.HalfOpen) return false;
           if (isTimeout(e)) return isIdempotent;
           const { retry: r } = classify(e);
           return r === 'always' || (isIdempotent && r === 'idempotent');
@@ -123,6 +124,10 @@ export class DependencyPolicy {
   async execute<T>(fn: (signal: AbortSignal) => Promise<T>, opts: { isIdempotent: boolean; signal?: AbortSignal }): Promise<T> {
     const policy = opts.isIdempotent ? this.forReads : this.forWrites;
     let attempts = 0;
+    // cockatiel makes every call that arrives while the half-open probe runs wait for the probe's outcome (up to
+    // its timeout: 10 s for Postgres), outside the timeout policy. Such a call fails fast instead, like one that
+    // arrives while the circuit is open: the dependency has not proved itself yet.
+    if (this.breaker.state === CircuitState.HalfOpen) throw this.giveUp(new BrokenCircuitError(), 0);
     try {
       return await policy.execute(async ({ signal }) => {
         attempts++;
@@ -171,6 +176,8 @@ export class DependencyPolicy {
     else if (this.classify(err).isFailure) reason = attempts > 1 ? 'retries_exhausted' : 'failed';
     else return err; // not the dependency's fault (a 4xx, a constraint violation, our own AppError): pass it on
     this.registry.emit({ type: 'give_up', dependency: this.name, reason });
-    return new DependencyFailure(this.name, reason, reason === 'circuit_open' ? this.msUntilHalfOpen() : undefined, err);
+    // Open: until the next probe; half-open: a probe is running now, so soon.
+    const retryAfterMs = reason !== 'circuit_open' ? undefined : (this.msUntilHalfOpen() ?? (this.state === 'half_open' ? 1000 : undefined));
+    return new DependencyFailure(this.name, reason, retryAfterMs, err);
   }
 }
