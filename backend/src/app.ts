@@ -9,7 +9,7 @@ import { corsFor } from './http/cors.js';
 import { errorResponse, toAppError } from './http/errors.js';
 import { INTAKE_PATH_PREFIX, type LimitsConfig } from './http/limits.js';
 import { limitCallers, limitUnauthenticated } from './http/rateLimit.js';
-import { shedLoad } from './http/shedding.js';
+import { shedLoad, shedReporter } from './http/shedding.js';
 import { requestTimeout } from './http/timeout.js';
 import { healthRoutes } from './routes/health.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -91,7 +91,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // Before shedding and auth: a preflight carries no token, and a browser can only read a 503 that has CORS headers.
   app.use(corsFor(deps.corsOrigins ?? []));
   // Before everything that costs something; health is shed last and /health/live never (http/limits.ts).
-  app.use(shedLoad({ maxInFlight: limits.shedMaxInFlight, maxEventLoopDelayMs: limits.shedEventLoopDelayMs }));
+  app.use(
+    shedLoad({
+      maxInFlight: limits.shedMaxInFlight,
+      maxEventLoopDelayMs: limits.shedEventLoopDelayMs,
+      onShed: shedReporter(deps.logger, (labels) => metrics.httpShed.inc(labels)),
+    })
+  );
   app.route(
     '/health',
     healthRoutes({

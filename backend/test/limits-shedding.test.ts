@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { shedReporter } from '../src/http/shedding.js';
+import { createLogger } from '../src/observability/logger.js';
 import { ADMIN_TOKEN, expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
 import { holdRequest } from './support/slowRequest.js';
 
@@ -14,8 +16,11 @@ async function expectOverloaded(res: Response, reason: string): Promise<void> {
 
 describe('load shedding on requests in flight', () => {
   let sidecar: TestSidecar;
+  // Production's level: what an operator sees.
+  const lines: Array<Record<string, any>> = [];
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
   // A cap of 4: reads are shed from 2 in flight, writes from 3, health and intake from 4.
-  beforeAll(async () => (sidecar = await startSidecar({ env: { SHED_MAX_IN_FLIGHT: '4' } })));
+  beforeAll(async () => (sidecar = await startSidecar({ logger, env: { SHED_MAX_IN_FLIGHT: '4' } })));
   afterAll(() => sidecar.close());
 
   it('sheds reads first, then writes, health last, and never liveness', async () => {
@@ -38,6 +43,37 @@ describe('load shedding on requests in flight', () => {
     await expectStatus(await sidecar.call('/api/incidents'), 200);
     const { items } = await expectStatus(await sidecar.call('/api/incidents'), 200);
     expect(items.map((i: { title: string }) => i.title).sort()).toEqual(['Held 1', 'Held 2', 'Held 3']);
+
+    // Three refusals: counted in metrics, one warning (shedding began), no line per refused request.
+    const metrics = await (await sidecar.call('/metrics', { token: null })).text();
+    expect(metrics).toMatch(/http_requests_shed_total\{class="read",reason="in_flight"\} 2/);
+    expect(metrics).toMatch(/http_requests_shed_total\{class="write",reason="in_flight"\} 1/);
+    const warnings = lines.filter((l) => l.level === 'warn');
+    expect(warnings).toEqual([expect.objectContaining({ msg: 'load shedding: 1 requests refused with 503 OVERLOADED', shed: 1 })]);
+    expect(lines.filter((l) => l.status === 503)).toEqual([]);
+  });
+});
+
+describe('the shedding summary', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('reports the first refusal at once, then one line per interval with the counts, and stops when shedding stops', () => {
+    vi.useFakeTimers();
+    const lines: Array<Record<string, any>> = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const counted: string[] = [];
+    const onShed = shedReporter(logger, (l) => counted.push(`${l.class}:${l.reason}`), 10_000);
+
+    for (let n = 0; n < 1000; n++) onShed(n % 4 ? 'read' : 'write', 'event_loop_delay');
+    expect(counted).toHaveLength(1000);
+    expect(lines.map((l) => l.shed)).toEqual([1]);
+    vi.advanceTimersByTime(10_000);
+    expect(lines.map((l) => l.shed)).toEqual([1, 999]);
+    expect(lines[1]!.by).toEqual({ 'read:event_loop_delay': 750, 'write:event_loop_delay': 249 });
+    vi.advanceTimersByTime(30_000); // quiet: no more lines, the episode is over
+    expect(lines).toHaveLength(2);
+    onShed('critical', 'in_flight');
+    expect(lines.map((l) => l.shed)).toEqual([1, 999, 1]);
   });
 });
 

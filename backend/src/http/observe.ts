@@ -120,10 +120,12 @@ interface Outcome {
 
 function logRequest(logger: Logger, c: Context<AppEnv>, o: Outcome): void {
   const code = o.error === undefined ? undefined : toAppError(o.error).code;
-  // A failure whose cause someone must look at; shedding load is a decision, not a fault, and gets a warning.
+  // A failure whose cause someone must look at. Shedding load is a decision, not a fault, and comes in floods: each
+  // refused request is a debug line; shedding.ts counts them and writes one warning per interval.
   const isFault = o.status >= 500 && code !== undefined && code !== 'OVERLOADED';
   const isSlow = o.durationMs >= o.slowRequestMs;
-  const level = isFault ? 'error' : isSlow || code === 'OVERLOADED' ? 'warn' : QUIET_ROUTES.test(o.route) ? 'debug' : 'info';
+  const level =
+    isFault ? 'error' : code === 'OVERLOADED' ? 'debug' : isSlow ? 'warn' : QUIET_ROUTES.test(o.route) ? 'debug' : 'info';
   if (!logger.isLevelEnabled(level)) return;
 
   const url = c.req.url;

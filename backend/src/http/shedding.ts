@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../domain/errors.js';
+import type { Logger } from '../observability/logger.js';
 import type { AppEnv } from './context.js';
 import { classifyRoute, type RouteClass } from './limits.js';
 
@@ -46,11 +47,60 @@ const SHARE: Record<Exclude<RouteClass, 'exempt'>, number> = { read: 0.5, write:
 /** Retry-After for OVERLOADED: short, and spread over 1–3 s so refused clients do not all come back together. */
 const retryAfterSeconds = () => 1 + Math.floor(Math.random() * 3);
 
+export type ShedReason = 'in_flight' | 'event_loop_delay';
+
 export interface SheddingOptions {
   /** In-flight requests at which even critical routes are refused; 0 turns this signal off. */
   maxInFlight: number;
   /** Mean event-loop delay (ms) at which even critical routes are refused; 0 turns this signal off. */
   maxEventLoopDelayMs: number;
+  /** Told of every refused request (see shedReporter); must be cheap, it runs at the overload's rate. */
+  onShed?: (routeClass: Exclude<RouteClass, 'exempt'>, reason: ShedReason) => void;
+}
+
+/** How often shedLoad's summary line is written while requests are being refused. */
+export const SHED_SUMMARY_MS = 10_000;
+
+/**
+ * Counts refused requests in metrics and logs them as one warning per interval (with the counts), the first one at
+ * once. One log line per refused request was the largest cost of shedding: at 5× the sustainable rate (tens of
+ * thousands of lines) the logging itself kept the event loop busy, and /health/live waited seconds behind it.
+ */
+export function shedReporter(
+  logger: Logger,
+  count: (labels: { class: string; reason: ShedReason }) => void,
+  intervalMs = SHED_SUMMARY_MS
+): NonNullable<SheddingOptions['onShed']> {
+  let counts: Record<string, number> = {};
+  let total = 0;
+  let since = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const report = () => {
+    logger.warn({ shed: total, by: counts, window_ms: Date.now() - since }, `load shedding: ${total} requests refused with 503 OVERLOADED`);
+    counts = {};
+    total = 0;
+    since = Date.now();
+  };
+  // Every interval that refused something ends with a line; a quiet one ends the episode.
+  const tick = () => {
+    if (total === 0) {
+      timer = undefined;
+      return;
+    }
+    report();
+    timer = setTimeout(tick, intervalMs).unref();
+  };
+  return (routeClass, reason) => {
+    count({ class: routeClass, reason });
+    const key = `${routeClass}:${reason}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+    total++;
+    if (timer) return;
+    // The first refusal of an episode is reported at once: shedding began.
+    since = Date.now();
+    report();
+    timer = setTimeout(tick, intervalMs).unref();
+  };
 }
 
 /**
@@ -59,7 +109,7 @@ export interface SheddingOptions {
  * Refusing early and cheaply keeps the requests already admitted fast instead of making every request slow.
  */
 export function shedLoad(options: SheddingOptions): MiddlewareHandler<AppEnv> {
-  const { maxInFlight, maxEventLoopDelayMs } = options;
+  const { maxInFlight, maxEventLoopDelayMs, onShed } = options;
   const inFlightLimit = (share: number) => Math.max(1, Math.floor(maxInFlight * share));
   let inFlight = 0;
   return async (c, next) => {
@@ -69,10 +119,12 @@ export function shedLoad(options: SheddingOptions): MiddlewareHandler<AppEnv> {
       const isBusy = maxInFlight > 0 && inFlight >= inFlightLimit(share);
       const isLagging = maxEventLoopDelayMs > 0 && eventLoop.current() >= maxEventLoopDelayMs * share;
       if (isBusy || isLagging) {
+        const reason = isBusy ? 'in_flight' : 'event_loop_delay';
+        onShed?.(routeClass, reason);
         throw new AppError({
           code: 'OVERLOADED',
           message: 'The sidecar is overloaded; retry shortly',
-          details: { reason: isBusy ? 'in_flight' : 'event_loop_delay' },
+          details: { reason },
           retryAfterSeconds: retryAfterSeconds(),
         });
       }

@@ -29,6 +29,8 @@ export interface Metrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly httpInFlight: Gauge;
+  /** Requests refused by load shedding (http/shedding.ts), by route class and signal. */
+  readonly httpShed: Counter<'class' | 'reason'>;
   /** The exposition text for GET /metrics. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -78,11 +80,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   const unsubscribe = options.resilience ? registerResilienceMetrics(options.resilience, registers) : () => {};
 
+  const httpShed = new Counter({
+    name: 'http_requests_shed_total',
+    help: 'Requests refused with 503 OVERLOADED by load shedding, by route class (read, write, critical) and signal.',
+    labelNames: ['class', 'reason'] as const,
+    registers,
+  });
   return {
     registry,
     httpRequests,
     httpDuration,
     httpInFlight,
+    httpShed,
     render: () => registry.metrics(),
     contentType: registry.contentType,
     close: unsubscribe,

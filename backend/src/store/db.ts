@@ -133,6 +133,17 @@ export class Database {
         { isIdempotent }
       );
     } catch (err) {
+      if (err instanceof DependencyFailure && err.reason === 'bulkhead_full') {
+        // Every pool connection busy and the queue full: the database is fine, this process has taken on more than it
+        // can pass to it. That is overload (shed cheaply, logged as a count), not a database fault to log one by one.
+        throw new AppError({
+          code: 'OVERLOADED',
+          message: 'The sidecar is overloaded (database queue full); retry shortly',
+          details: { reason: 'database_queue_full' },
+          cause: err,
+          retryAfterSeconds: 1,
+        });
+      }
       if (err instanceof DependencyFailure) {
         throw new AppError({
           code: 'DATABASE_UNAVAILABLE',
