@@ -95,6 +95,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     shedLoad({
       maxInFlight: limits.shedMaxInFlight,
       maxEventLoopDelayMs: limits.shedEventLoopDelayMs,
+      databaseQueueShare: () => deps.db.policy.queueShare,
       onShed: shedReporter(deps.logger, (labels) => metrics.httpShed.inc(labels)),
     })
   );

@@ -54,6 +54,27 @@ describe('load shedding on requests in flight', () => {
   });
 });
 
+describe('load shedding on the database queue', () => {
+  let sidecar: TestSidecar;
+  // One connection, a queue of 4: reads are shed from 2 queued, writes from 3.
+  beforeAll(async () => (sidecar = await startSidecar({ env: { DB_POOL_MAX: '1', DB_QUEUE_MAX: '4' } })));
+  afterAll(() => sidecar.close());
+
+  it('sheds reads before they do any work once the queue is half full, keeps writes, and admits again when it drains', async () => {
+    await expectStatus(await sidecar.call('/api/incidents'), 200); // the token is known and the pool warm
+    // Slow queries: one runs, two wait.
+    const slow = [0, 1, 2].map(() => sidecar.db.read((sql) => sql`select pg_sleep(0.6)`));
+    await sleep(100);
+    expect(sidecar.db.policy.queueShare).toBe(0.5);
+    await expectOverloaded(await sidecar.call('/api/incidents'), 'database_queue');
+    const write = sidecar.call('/api/incidents', { method: 'POST', json: { title: 'Queued write', severity: 'low' } });
+    await expectStatus(await sidecar.call('/health/live', { token: null }), 200);
+    await Promise.all(slow);
+    await expectStatus(await write, 201);
+    await expectStatus(await sidecar.call('/api/incidents'), 200);
+  });
+});
+
 describe('the shedding summary', () => {
   afterEach(() => vi.useRealTimers());
 

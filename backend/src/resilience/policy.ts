@@ -154,6 +154,16 @@ export class DependencyPolicy {
     this.breaker.onStateChange((state) => listener(STATE_NAMES[state]));
   }
 
+  /**
+   * How full the bulkhead's queue is, 0 to 1 (1: a call now would be refused). Load shedding reads it to refuse
+   * requests before they do any work, rather than after, at the bulkhead.
+   */
+  get queueShare(): number {
+    const max = this.options.bulkhead.maxQueue;
+    if (max === 0) return this.bulkhead.executionSlots === 0 ? 1 : 0;
+    return (max - this.bulkhead.queueSlots) / max;
+  }
+
   get state(): BreakerState {
     return STATE_NAMES[this.breaker.state];
   }
