@@ -1,8 +1,9 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2, SelectableValue } from '@grafana/data';
-import { Checkbox, Field, Input, RadioButtonGroup, useStyles2 } from '@grafana/ui';
+import { Field, Input, RadioButtonGroup, useStyles2 } from '@grafana/ui';
 import { ALERT_SOURCES, SEVERITIES, type AlertStatus } from '../../api/types';
+import { CheckboxGroup } from '../../components/CheckboxGroup/CheckboxGroup';
 import { testIds } from '../../components/testIds';
 import { severityLabel } from '../Incidents/format';
 import type { AlertView } from './alertFilters';
@@ -39,8 +40,6 @@ export function AlertsFilters({ view, onChange }: Props) {
     setName(view.alertname);
   }
   const set = (patch: Partial<AlertView>) => onChange({ ...view, ...patch });
-  const toggle = <T extends string>(list: T[], value: T, isOn: boolean) =>
-    isOn ? [...list, value] : list.filter((v) => v !== value);
   const ids = testIds.alerts;
 
   return (
@@ -56,40 +55,22 @@ export function AlertsFilters({ view, onChange }: Props) {
           />
         </div>
       </Field>
-      <fieldset className={styles.group} data-testid={ids.severityFilter}>
-        <legend className={styles.legend}>Severity</legend>
-        <div className={styles.checks}>
-          {SEVERITIES.map((s) => (
-            <Checkbox
-              key={s}
-              label={severityLabel(s)}
-              value={view.severity.includes(s)}
-              onChange={(e) =>
-                set({
-                  severity: SEVERITIES.filter((x) => toggle(view.severity, s, e.currentTarget.checked).includes(x)),
-                })
-              }
-            />
-          ))}
-        </div>
-      </fieldset>
-      <fieldset className={styles.group} data-testid={ids.sourceFilter}>
-        <legend className={styles.legend}>Source</legend>
-        <div className={styles.checks}>
-          {ALERT_SOURCES.map((s) => (
-            <Checkbox
-              key={s}
-              label={SOURCE_LABELS[s]}
-              value={view.source.includes(s)}
-              onChange={(e) =>
-                set({
-                  source: ALERT_SOURCES.filter((x) => toggle(view.source, s, e.currentTarget.checked).includes(x)),
-                })
-              }
-            />
-          ))}
-        </div>
-      </fieldset>
+      <CheckboxGroup
+        legend="Severity"
+        options={SEVERITIES}
+        labelOf={severityLabel}
+        value={view.severity}
+        onChange={(severity) => set({ severity })}
+        data-testid={ids.severityFilter}
+      />
+      <CheckboxGroup
+        legend="Source"
+        options={ALERT_SOURCES}
+        labelOf={(s) => SOURCE_LABELS[s]}
+        value={view.source}
+        onChange={(source) => set({ source })}
+        data-testid={ids.sourceFilter}
+      />
       <Field label="Incident" className={styles.field}>
         <div data-testid={ids.incidentFilter}>
           <RadioButtonGroup<AlertView['incident']>
@@ -131,23 +112,4 @@ export function AlertsFilters({ view, onChange }: Props) {
 const getStyles = (theme: GrafanaTheme2) => ({
   filters: css({ display: 'flex', flexWrap: 'wrap', alignItems: 'flex-start', gap: theme.spacing(1, 2) }),
   field: css({ marginBottom: 0 }),
-  group: css({
-    border: 'none',
-    padding: 0,
-    margin: 0,
-  }),
-  legend: css({
-    // Above the checkboxes, like the labels of the fields next to it.
-    padding: 0,
-    marginBottom: theme.spacing(0.5),
-    fontSize: theme.typography.bodySmall.fontSize,
-    fontWeight: theme.typography.fontWeightMedium,
-    color: theme.colors.text.primary,
-  }),
-  checks: css({
-    display: 'flex',
-    gap: theme.spacing(1.5),
-    alignItems: 'center',
-    minHeight: theme.spacing(theme.components.height.md),
-  }),
 });

@@ -1,8 +1,9 @@
 import React, { useEffect, useState } from 'react';
 import { css } from '@emotion/css';
 import { dateTimeFormat, type GrafanaTheme2, type SelectableValue } from '@grafana/data';
-import { Button, Checkbox, Combobox, Field, Icon, Input, RadioButtonGroup, useStyles2 } from '@grafana/ui';
-import { SEVERITIES, type IncidentSort, type Severity } from '../../api/types';
+import { Button, Combobox, Field, Icon, Input, RadioButtonGroup, useStyles2 } from '@grafana/ui';
+import { SEVERITIES, type IncidentSort } from '../../api/types';
+import { CheckboxGroup } from '../../components/CheckboxGroup/CheckboxGroup';
 import { testIds } from '../../components/testIds';
 import { DEFAULT_VIEW, viewKey, type IncidentView, type RangePreset, type TimeRange } from './filters';
 import { severityLabel } from './format';
@@ -69,9 +70,6 @@ export function IncidentsFilters({ view, catalog, onChange }: Props) {
     return () => clearTimeout(timer);
   }, [text, view, onChange]);
 
-  const toggleSeverity = (severity: Severity, isChecked: boolean) =>
-    set({ severity: isChecked ? [...view.severity, severity] : view.severity.filter((s) => s !== severity) });
-
   const serviceOptions = [
     { label: 'All services', value: ALL_SERVICES },
     ...(catalog.phase === 'ready' ? catalog.services.map((s) => ({ label: s.name, value: s.name })) : []),
@@ -91,19 +89,14 @@ export function IncidentsFilters({ view, catalog, onChange }: Props) {
       <Field label="Status" className={styles.field}>
         <StatusFilter value={view.status} onChange={(status) => set({ status })} />
       </Field>
-      <fieldset className={styles.severities} data-testid={testIds.incidents.severityFilter}>
-        <legend className={styles.legend}>Severity</legend>
-        <div className={styles.checks}>
-          {SEVERITIES.map((severity) => (
-            <Checkbox
-              key={severity}
-              label={severityLabel(severity)}
-              value={view.severity.includes(severity)}
-              onChange={(e) => toggleSeverity(severity, e.currentTarget.checked)}
-            />
-          ))}
-        </div>
-      </fieldset>
+      <CheckboxGroup
+        legend="Severity"
+        options={SEVERITIES}
+        labelOf={severityLabel}
+        value={view.severity}
+        onChange={(severity) => set({ severity })}
+        data-testid={testIds.incidents.severityFilter}
+      />
       <Field label="Service" htmlFor="incidents-service" className={styles.field}>
         <Combobox<string>
           id="incidents-service"
@@ -179,25 +172,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   field: css({
     marginBottom: 0,
-  }),
-  severities: css({
-    border: 'none',
-    padding: 0,
-    margin: 0,
-  }),
-  legend: css({
-    // Above the checkboxes, like the labels of the fields next to it.
-    padding: 0,
-    marginBottom: theme.spacing(0.5),
-    fontSize: theme.typography.bodySmall.fontSize,
-    fontWeight: theme.typography.fontWeightMedium,
-    color: theme.colors.text.primary,
-  }),
-  checks: css({
-    display: 'flex',
-    gap: theme.spacing(1.5),
-    alignItems: 'center',
-    minHeight: theme.spacing(theme.components.height.md),
   }),
   clear: css({
     alignSelf: 'center',
