@@ -3,7 +3,7 @@
  * URL and headers, how a 429's Retry-After is read, one error type for HTTP answers that are not the API's, and
  * the one classification of those errors for the dependency policies.
  */
-import { DependencyFailure, type FailureClass } from '../resilience/policy.js';
+import { DependencyFailure, type FailureClass, type PolicyOptions } from '../resilience/policy.js';
 
 export interface DatasourceAuth {
   /** e.g. https://user:pass@loki:3100/prefix; basic auth in the URL is sent as a header. */
@@ -12,6 +12,12 @@ export interface DatasourceAuth {
   token?: string;
   /** Multi-tenant Loki/Tempo/Mimir: sent as `X-Scope-OrgID`. */
   tenant?: string;
+}
+
+/** How the process reaches one telemetry backend (config.ts `prometheus`, `loki`, `tempo`); no URL: not configured. */
+export interface DatasourceConfig extends Partial<DatasourceAuth> {
+  cacheTtlMs: number;
+  policy: PolicyOptions;
 }
 
 /**

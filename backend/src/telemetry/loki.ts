@@ -11,6 +11,7 @@ import type { ResilienceRegistry } from '../resilience/registry.js';
 import {
   badResponse,
   classifyTelemetryError,
+  type DatasourceConfig,
   datasourceConnection,
   getText,
   httpError,
@@ -257,13 +258,8 @@ export function createLokiPolicy(options: PolicyOptions, registry: ResilienceReg
   return new DependencyPolicy('loki', options, classifyTelemetryError, registry);
 }
 
-export interface LokiConfig {
-  url?: string;
-  token?: string;
-  tenant?: string;
-  cacheTtlMs: number;
-  policy: PolicyOptions;
-}
+/** Where and how to reach Loki (telemetry/http.ts). */
+export type LokiConfig = DatasourceConfig;
 
 /**
  * The process's Loki client (one policy, one cache, both reported to the registry), or undefined when no URL is

@@ -8,7 +8,7 @@ import { AppError } from '../domain/errors.js';
 import { DependencyFailure, DependencyPolicy, type FailureClass, type PolicyOptions } from '../resilience/policy.js';
 import { TtlCache } from '../resilience/cache.js';
 import type { ResilienceRegistry } from '../resilience/registry.js';
-import { classifyStatus, datasourceConnection, retryAfterMs } from './http.js';
+import { classifyStatus, type DatasourceConfig, datasourceConnection, retryAfterMs } from './http.js';
 
 export interface Sample {
   metric: Record<string, string>;
@@ -267,15 +267,8 @@ export function toUpstreamError(err: unknown): unknown {
   return err;
 }
 
-export interface PrometheusConfig {
-  url?: string;
-  /** Sent as a bearer token; basic auth goes in the URL. */
-  token?: string;
-  /** Sent as X-Scope-OrgID (Mimir, Cortex, Thanos receive). */
-  tenant?: string;
-  cacheTtlMs: number;
-  policy: PolicyOptions;
-}
+/** Where and how to reach Prometheus (telemetry/http.ts). */
+export type PrometheusConfig = DatasourceConfig;
 
 /**
  * The process's Prometheus client (one policy, one cache, both reported to the registry), or undefined when no

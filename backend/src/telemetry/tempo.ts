@@ -12,6 +12,7 @@ import type { ResilienceRegistry } from '../resilience/registry.js';
 import {
   badResponse,
   classifyTelemetryError,
+  type DatasourceConfig,
   datasourceConnection,
   getText,
   httpError,
@@ -225,13 +226,8 @@ export function createTempoPolicy(options: PolicyOptions, registry: ResilienceRe
   return new DependencyPolicy('tempo', options, classifyTelemetryError, registry);
 }
 
-export interface TempoConfig {
-  url?: string;
-  token?: string;
-  tenant?: string;
-  cacheTtlMs: number;
-  policy: PolicyOptions;
-}
+/** Where and how to reach Tempo (telemetry/http.ts). */
+export type TempoConfig = DatasourceConfig;
 
 /** The process's Tempo client, or undefined when no URL is configured (auth as for Loki: telemetry/http.ts). */
 export function createTempoClient(config: TempoConfig, registry: ResilienceRegistry): TempoClient | undefined {
