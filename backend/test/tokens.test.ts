@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES } from '../src/domain/tokens.js';
-import { createApiToken } from '../src/store/tokens.js';
+import { SYSTEM_ACTOR } from '../src/domain/actor.js';
+import {
+  createApiToken,
+  PROVISIONED_INTAKE_TOKEN_NAME,
+  provisionIntakeToken,
+  revokeApiToken,
+} from '../src/store/tokens.js';
 import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
 
 let sidecar: TestSidecar;
@@ -20,13 +26,23 @@ describe('POST /api/tokens', () => {
   it('creates a token, shows its secret once, and the secret works with its role', async () => {
     const res = await create({ name: 'ci-runner', role: 'editor' });
     const created = await expectStatus(res, 201);
-    expect(created).toMatchObject({ id: expect.any(String), name: 'ci-runner', role: 'editor', lastUsedAt: null, revokedAt: null });
+    expect(created).toMatchObject({
+      id: expect.any(String),
+      name: 'ci-runner',
+      role: 'editor',
+      lastUsedAt: null,
+      revokedAt: null,
+    });
     expect(created.token).toMatch(/^rs_[A-Za-z0-9_-]{43}$/);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('location')).toBe(`/api/tokens/${created.id}`);
 
     const incident = await expectStatus(
-      await sidecar.call('/api/incidents', { method: 'POST', token: created.token, json: { title: 'From CI', severity: 'low' } }),
+      await sidecar.call('/api/incidents', {
+        method: 'POST',
+        token: created.token,
+        json: { title: 'From CI', severity: 'low' },
+      }),
       201
     );
     expect(incident.createdBy).toBe('ci-runner');
@@ -37,7 +53,8 @@ describe('POST /api/tokens', () => {
 
   it('records who created the token in the audit trail', async () => {
     await expectStatus(await create({ name: 'audited', role: 'viewer' }, undefined), 201);
-    const [event] = await sidecar.sql`select actor, payload from events where type = 'token.created' and payload->>'name' = 'audited'`;
+    const [event] =
+      await sidecar.sql`select actor, payload from events where type = 'token.created' and payload->>'name' = 'audited'`;
     expect(event).toMatchObject({ actor: 'admin', payload: { name: 'audited', role: 'viewer' } });
     expect(JSON.stringify(event!.payload)).not.toContain('rs_');
   });
@@ -61,7 +78,10 @@ describe('POST /api/tokens', () => {
     ] as const) {
       const body = await expectStatus(await create(json), 400);
       expect(body.error.code, JSON.stringify(json)).toBe('VALIDATION_FAILED');
-      expect(body.error.details.issues.map((i: { path: string }) => i.path), JSON.stringify(json)).toContain(field);
+      expect(
+        body.error.details.issues.map((i: { path: string }) => i.path),
+        JSON.stringify(json)
+      ).toContain(field);
     }
     expect((await sidecar.sql`select count(*)::int as n from api_tokens where name in ('x', 'ok')`)[0]!.n).toBe(0);
   });
@@ -73,7 +93,9 @@ describe('GET /api/tokens', () => {
     const text = await res.text();
     expect(res.status, text).toBe(200);
     const { items } = JSON.parse(text);
-    expect(items.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['wallboard', 'deploy-bot', 'ci-runner']));
+    expect(items.map((t: { name: string }) => t.name)).toEqual(
+      expect.arrayContaining(['wallboard', 'deploy-bot', 'ci-runner'])
+    );
     expect(Object.keys(items[0]).sort()).toEqual(['createdAt', 'id', 'lastUsedAt', 'name', 'revokedAt', 'role']);
     expect(text).not.toMatch(/rs_|hash/i);
     // ci-runner made a request above, so its last use is known.
@@ -94,7 +116,8 @@ describe('DELETE /api/tokens/:id', () => {
     expect((await sidecar.call(`/api/tokens/${created.id}`, { method: 'DELETE' })).status).toBe(204);
     const { items } = await expectStatus(await sidecar.call('/api/tokens'), 200);
     expect(items.find((t: { id: string }) => t.id === created.id).revokedAt).toEqual(expect.any(String));
-    const events = await sidecar.sql`select 1 from events where type = 'token.revoked' and payload->>'id' = ${created.id}`;
+    const events =
+      await sidecar.sql`select 1 from events where type = 'token.revoked' and payload->>'id' = ${created.id}`;
     expect(events.length).toBe(1);
   });
 
@@ -124,13 +147,17 @@ describe('who may manage tokens', () => {
       expect((await sidecar.call(path, { method, token: null, json })).status).toBe(401);
     }
     expect((await sidecar.sql`select count(*)::int as n from api_tokens where name = 'sneaky'`)[0]!.n).toBe(0);
-    expect((await sidecar.sql`select count(*)::int as n from api_tokens where revoked_at is not null and id = ${someId}`)[0]!.n).toBe(0);
+    expect(
+      (await sidecar.sql`select count(*)::int as n from api_tokens where revoked_at is not null and id = ${someId}`)[0]!
+        .n
+    ).toBe(0);
   });
 
   it('lets an admin API token manage tokens, recorded under its own name', async () => {
     const admin = (await createApiToken(sidecar.sql, 'ops-admin', 'admin')).token;
     const created = await expectStatus(await create({ name: 'made-by-ops', role: 'viewer' }, admin), 201);
-    const [event] = await sidecar.sql`select actor from events where type = 'token.created' and payload->>'id' = ${created.id}`;
+    const [event] =
+      await sidecar.sql`select actor from events where type = 'token.created' and payload->>'id' = ${created.id}`;
     expect(event!.actor).toBe('ops-admin');
   });
 
@@ -139,5 +166,38 @@ describe('who may manage tokens', () => {
     expect(Object.keys(doc.paths['/api/tokens']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/api/tokens/{id}'])).toEqual(['delete']);
     expect(doc.components.schemas.CreateApiToken.properties.role.enum).toEqual([...ROLES]);
+  });
+});
+
+describe('STUDIO_INTAKE_TOKEN', () => {
+  const post = (token: string) =>
+    sidecar.call('/api/integrations/alertmanager', {
+      method: 'POST',
+      token,
+      json: {
+        version: '4',
+        status: 'firing',
+        receiver: 'r',
+        alerts: [{ labels: { alertname: 'Provisioned' }, startsAt: new Date().toISOString() }],
+      },
+    });
+
+  it('provisions an intake-only token, replaces it when the secret changes, and never revives a revoked one', async () => {
+    const first = 'provisioned-intake-secret-0001';
+    expect(await provisionIntakeToken(sidecar.sql, first)).toBe('created');
+    expect(await provisionIntakeToken(sidecar.sql, first)).toBe('unchanged');
+    await expectStatus(await post(first), 200);
+    // Intake only: the same token reads nothing.
+    await expectStatus(await sidecar.call('/api/incidents', { token: first }), 403);
+
+    const second = 'provisioned-intake-secret-0002';
+    expect(await provisionIntakeToken(sidecar.sql, second)).toBe('updated');
+    await expectStatus(await post(first), 401);
+    await expectStatus(await post(second), 200);
+
+    await revokeApiToken(sidecar.sql, { name: PROVISIONED_INTAKE_TOKEN_NAME }, SYSTEM_ACTOR);
+    expect(await provisionIntakeToken(sidecar.sql, second)).toBe('revoked');
+    expect(await provisionIntakeToken(sidecar.sql, 'provisioned-intake-secret-0003')).toBe('revoked');
+    await expectStatus(await post(second), 401);
   });
 });
