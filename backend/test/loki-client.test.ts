@@ -28,20 +28,8 @@ import {
   tooMany,
   type FixtureServer,
 } from './support/fixtureServer.js';
-
-const POLICY: PolicyOptions = {
-  timeoutMs: 300,
-  retries: 2,
-  backoff: { baseMs: 5, maxMs: 50, jitter: 0 },
-  breaker: {
-    consecutiveFailures: 5,
-    failureRate: 0.5,
-    windowSize: 10,
-    closeAfterSuccesses: 3,
-    halfOpenAfterMs: 60_000,
-  },
-  bulkhead: { maxConcurrent: 10, maxQueue: 100 },
-};
+import { clientTestPolicy } from './support/telemetry.js';
+const POLICY = clientTestPolicy(2);
 const RANGE = { start: new Date('2022-02-16T16:50:00Z'), end: new Date('2022-02-16T17:00:00Z') };
 const QUERY_PATH = '/loki/api/v1/query_range';
 

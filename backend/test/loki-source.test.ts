@@ -5,8 +5,6 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLokiSource } from '../src/correlation/lokiSource.js';
-import { effectiveQueries } from '../src/correlation/queries.js';
-import type { CorrelationContext } from '../src/correlation/source.js';
 import type { PolicyOptions } from '../src/resilience/policy.js';
 import { ResilienceRegistry } from '../src/resilience/registry.js';
 import { createLokiPolicy, LokiClient } from '../src/telemetry/loki.js';
@@ -21,38 +19,14 @@ import {
   type Reply,
   type SeenRequest,
 } from './support/fixtureServer.js';
+import {
+  at,
+  SOURCE_TEST_POLICY as POLICY,
+  SOURCE_TEST_SERVICES as services,
+  sourceTestContext as context,
+} from './support/telemetry.js';
 
-const POLICY: PolicyOptions = {
-  timeoutMs: 400,
-  retries: 1,
-  backoff: { baseMs: 5, maxMs: 100, jitter: 0 },
-  breaker: {
-    consecutiveFailures: 50,
-    failureRate: 1,
-    windowSize: 100,
-    closeAfterSuccesses: 1,
-    halfOpenAfterMs: 60_000,
-  },
-  bulkhead: { maxConcurrent: 20, maxQueue: 100 },
-};
-const at = (hh: number, mm: number, ss = 0) => new Date(Date.UTC(2024, 4, 1, hh, mm, ss));
 const SPIKE = at(9, 38);
-const services = ['checkout', 'cart'].map((name) => ({
-  name,
-  labels: { service: name },
-  queries: effectiveQueries({ name, labels: { service: name } }),
-}));
-
-function context(signal = new AbortController().signal): CorrelationContext {
-  return {
-    incidentId: 'inc-1',
-    incidentStart: at(9, 40),
-    window: { start: at(9, 30), end: at(10, 0) },
-    baseline: { start: at(9, 0), end: at(9, 30) },
-    services,
-    signal,
-  };
-}
 
 /** The signals of findings the engine would keep (score ≥ 0.1). */
 const notable = (report: { findings: Array<{ signal: string; score: number }> }) =>

@@ -26,20 +26,9 @@ import {
   type Exporter,
   type TestPrometheus,
 } from './support/prometheusServer.js';
+import { clientTestPolicy } from './support/telemetry.js';
 
-const POLICY: PolicyOptions = {
-  timeoutMs: 300,
-  retries: 3,
-  backoff: { baseMs: 5, maxMs: 50, jitter: 0 },
-  breaker: {
-    consecutiveFailures: 5,
-    failureRate: 0.5,
-    windowSize: 10,
-    closeAfterSuccesses: 3,
-    halfOpenAfterMs: 60_000,
-  },
-  bulkhead: { maxConcurrent: 10, maxQueue: 100 },
-};
+const POLICY = clientTestPolicy(3);
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 let handler: Handler;

@@ -21,20 +21,8 @@ import {
   tooMany,
   type FixtureServer,
 } from './support/fixtureServer.js';
-
-const POLICY: PolicyOptions = {
-  timeoutMs: 300,
-  retries: 2,
-  backoff: { baseMs: 5, maxMs: 50, jitter: 0 },
-  breaker: {
-    consecutiveFailures: 5,
-    failureRate: 0.5,
-    windowSize: 10,
-    closeAfterSuccesses: 3,
-    halfOpenAfterMs: 60_000,
-  },
-  bulkhead: { maxConcurrent: 10, maxQueue: 100 },
-};
+import { clientTestPolicy } from './support/telemetry.js';
+const POLICY = clientTestPolicy(2);
 const RANGE = { start: new Date('2021-10-20T11:00:00.400Z'), end: new Date('2021-10-20T11:10:00.200Z') };
 
 let server: FixtureServer;

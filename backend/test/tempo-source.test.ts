@@ -4,8 +4,6 @@
  * failing Tempo makes the source degraded or failed with a message, never a crash.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { effectiveQueries } from '../src/correlation/queries.js';
-import type { CorrelationContext } from '../src/correlation/source.js';
 import { createTempoSource, errorTraceQuery } from '../src/correlation/tempoSource.js';
 import type { PolicyOptions } from '../src/resilience/policy.js';
 import { ResilienceRegistry } from '../src/resilience/registry.js';
@@ -21,39 +19,15 @@ import {
   type Reply,
   type SeenRequest,
 } from './support/fixtureServer.js';
+import {
+  at,
+  SOURCE_TEST_POLICY as POLICY,
+  SOURCE_TEST_SERVICES as services,
+  sourceTestContext as context,
+} from './support/telemetry.js';
 
-const POLICY: PolicyOptions = {
-  timeoutMs: 400,
-  retries: 1,
-  backoff: { baseMs: 5, maxMs: 100, jitter: 0 },
-  breaker: {
-    consecutiveFailures: 50,
-    failureRate: 1,
-    windowSize: 100,
-    closeAfterSuccesses: 1,
-    halfOpenAfterMs: 60_000,
-  },
-  bulkhead: { maxConcurrent: 20, maxQueue: 100 },
-};
-const at = (hh: number, mm: number, ss = 0) => new Date(Date.UTC(2024, 4, 1, hh, mm, ss));
 const WINDOW_START = at(9, 30);
 const SLOW_FROM = at(9, 38);
-const services = ['checkout', 'cart'].map((name) => ({
-  name,
-  labels: { service: name },
-  queries: effectiveQueries({ name, labels: { service: name } }),
-}));
-
-function context(signal = new AbortController().signal): CorrelationContext {
-  return {
-    incidentId: 'inc-1',
-    incidentStart: at(9, 40),
-    window: { start: WINDOW_START, end: at(10, 0) },
-    baseline: { start: at(9, 0), end: WINDOW_START },
-    services,
-    signal,
-  };
-}
 
 /** Ids the way Tempo's search sends them: hex that lost its leading zeros. */
 const id = (n: number) => `${(0x1000 + n).toString(16)}${'ab'.repeat(12)}`;
