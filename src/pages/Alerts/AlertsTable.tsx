@@ -7,6 +7,7 @@ import type { Alert } from '../../api/types';
 import { testIds } from '../../components/testIds';
 import { prefixRoute, ROUTES } from '../../constants';
 import { formatAge, SEVERITY_COLORS, severityLabel, statusLabel } from '../Incidents/format';
+import { listTableStyles } from '../../components/listTable';
 
 // Labels everyone sets; the rest are summarised so a row stays one line.
 const HIDDEN_LABELS = new Set(['alertname', 'severity', 'priority']);
@@ -94,17 +95,7 @@ export function AlertsTable({ alerts, now }: Props) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    'th, td': {
-      padding: theme.spacing(1, 1.5),
-      borderBottom: `thin solid ${theme.colors.border.weak}`,
-      textAlign: 'left',
-      verticalAlign: 'middle',
-    },
-    th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
-  }),
+  table: css(listTableStyles(theme)),
   name: css({ fontWeight: theme.typography.fontWeightMedium }),
   secondary: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
   link: css({ color: theme.colors.text.link, fontFamily: theme.typography.fontFamilyMonospace }),

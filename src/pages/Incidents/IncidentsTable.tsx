@@ -9,6 +9,7 @@ import { testIds } from '../../components/testIds';
 import { warRoomUrl } from '../../constants';
 import { formatAge, SEVERITY_COLORS, severityLabel } from './format';
 import { StatusMenu } from './StatusMenu';
+import { listTableStyles } from '../../components/listTable';
 
 interface Props {
   incidents: Incident[];
@@ -136,24 +137,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
     borderRadius: theme.shape.radius.default,
   }),
   table: css({
-    width: '100%',
+    ...listTableStyles(theme),
     tableLayout: 'fixed',
-    borderCollapse: 'collapse',
     thead: {
       position: 'sticky',
       top: 0,
       zIndex: 1,
       background: theme.colors.background.secondary,
-    },
-    'th, td': {
-      padding: theme.spacing(1, 1.5),
-      borderBottom: `thin solid ${theme.colors.border.weak}`,
-      textAlign: 'left',
-      verticalAlign: 'middle',
-    },
-    th: {
-      color: theme.colors.text.secondary,
-      fontWeight: theme.typography.fontWeightMedium,
     },
     'tbody tr:hover': {
       background: theme.colors.action.hover,

@@ -4,6 +4,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Badge, IconButton, TagList, TextLink, useStyles2, type BadgeColor } from '@grafana/ui';
 import type { Service } from '../../api/types';
 import { testIds } from '../../components/testIds';
+import { listTableStyles } from '../../components/listTable';
 
 // Tier 1 is the most critical: the warmest colour.
 const TIER_COLORS: Record<Service['tier'], BadgeColor> = { 1: 'red', 2: 'orange', 3: 'blue', 4: 'darkgrey' };
@@ -72,20 +73,7 @@ export function ServicesTable({ services, onEdit }: Props) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  table: css({
-    width: '100%',
-    borderCollapse: 'collapse',
-    'th, td': {
-      padding: theme.spacing(1, 1.5),
-      borderBottom: `thin solid ${theme.colors.border.weak}`,
-      textAlign: 'left',
-      verticalAlign: 'middle',
-    },
-    th: {
-      color: theme.colors.text.secondary,
-      fontWeight: theme.typography.fontWeightMedium,
-    },
-  }),
+  table: css(listTableStyles(theme)),
   name: css({
     fontWeight: theme.typography.fontWeightMedium,
   }),
