@@ -31,7 +31,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ResilienceRegistry } from './resilience/registry.js';
 import type { Database } from './store/db.js';
-import { observe } from './http/observe.js';
+import { countAnswer, observe } from './http/observe.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { Tracing } from './observability/tracing.js';
@@ -75,30 +75,35 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
-  // Honours a caller's X-Request-Id (Grafana's proxy forwards it) when it is short and plain; else makes one.
-  app.use(requestId());
-  // Second, so every answer is logged, counted and traced once: errors, 404s, shed load, probes included.
   const metrics =
     deps.metrics ?? createMetrics({ resilience: deps.resilience, dbPoolMax: deps.db.sql.options.max, version: deps.version });
-  app.use(observe({ logger: deps.logger, metrics, tracing: deps.tracing, slowRequestMs: deps.slowRequestMs ?? 1000 }));
+  const { limits } = deps;
   // While draining, every answer asks the client to reconnect, so keep-alive connections move to other replicas.
   app.use(async (c, next) => {
     await next();
     if (deps.lifecycle.isDraining) c.header('Connection', 'close');
   });
   app.use(closeUnfinishedRequests());
-  const { limits } = deps;
   // Before shedding and auth: a preflight carries no token, and a browser can only read a 503 that has CORS headers.
   app.use(corsFor(deps.corsOrigins ?? []));
-  // Before everything that costs something; health is shed last and /health/live never (http/limits.ts).
+  // Before everything that costs something, logging included: refusals are counted here and logged in summary.
+  // Health is shed last and /health/live never (http/limits.ts).
+  const reportShed = shedReporter(deps.logger, (labels) => metrics.httpShed.inc(labels));
   app.use(
     shedLoad({
       maxInFlight: limits.shedMaxInFlight,
       maxEventLoopDelayMs: limits.shedEventLoopDelayMs,
       databaseQueueShare: () => deps.db.policy.queueShare,
-      onShed: shedReporter(deps.logger, (labels) => metrics.httpShed.inc(labels)),
+      onShed: (routeClass, reason, c) => {
+        reportShed(routeClass, reason);
+        countAnswer(metrics, c, 503, 0);
+      },
     })
   );
+  // Honours a caller's X-Request-Id (Grafana's proxy forwards it) when it is short and plain; else makes one.
+  app.use(requestId());
+  // Every admitted answer is logged, counted and traced once: errors, 404s and probes included.
+  app.use(observe({ logger: deps.logger, metrics, tracing: deps.tracing, slowRequestMs: deps.slowRequestMs ?? 1000 }));
   app.route(
     '/health',
     healthRoutes({

@@ -27,7 +27,11 @@ describe('load shedding on requests in flight', () => {
     const held = [1, 2].map((n) => holdRequest(sidecar.url, '/api/incidents', ADMIN_TOKEN, { title: `Held ${n}`, severity: 'low' }));
     await sleep(150); // both are now in flight, waiting for the rest of their bodies
 
-    await expectOverloaded(await sidecar.call('/api/incidents'), 'in_flight');
+    const refused = await sidecar.call('/api/incidents', { headers: { 'X-Request-Id': 'caller-id-1' } });
+    // Refused before the request-id middleware, yet with the caller's id, as every other answer.
+    expect(refused.headers.get('x-request-id')).toBe('caller-id-1');
+    expect((await refused.clone().json()).error.request_id).toBe('caller-id-1');
+    await expectOverloaded(refused, 'in_flight');
     await expectOverloaded(await sidecar.call('/api/services'), 'in_flight');
     const third = holdRequest(sidecar.url, '/api/incidents', ADMIN_TOKEN, { title: 'Held 3', severity: 'low' });
     await sleep(150);
@@ -48,6 +52,9 @@ describe('load shedding on requests in flight', () => {
     const metrics = await (await sidecar.call('/metrics', { token: null })).text();
     expect(metrics).toMatch(/http_requests_shed_total\{class="read",reason="in_flight"\} 2/);
     expect(metrics).toMatch(/http_requests_shed_total\{class="write",reason="in_flight"\} 1/);
+    // ...and among the answers by route and status, like every answer.
+    expect(metrics).toMatch(/http_requests_total\{method="GET",route="\/api\/incidents",status="503"\} 1/);
+    expect(metrics).toMatch(/http_requests_total\{method="POST",route="\/api\/incidents",status="503"\} 1/);
     const warnings = lines.filter((l) => l.level === 'warn');
     expect(warnings).toEqual([expect.objectContaining({ msg: 'load shedding: 1 requests refused with 503 OVERLOADED', shed: 1 })]);
     expect(lines.filter((l) => l.status === 503)).toEqual([]);

@@ -43,6 +43,15 @@ export function routeTemplate(c: Context): string {
   return UNMATCHED_ROUTE;
 }
 
+/** Counts one answer in http_requests_total and its duration; returns the route label it used. */
+export function countAnswer(metrics: Metrics, c: Context, status: number, durationMs: number): string {
+  const route = routeTemplate(c);
+  const labels = { method: METHODS.has(c.req.method) ? c.req.method : 'OTHER', route, status: String(status) };
+  metrics.httpRequests.inc(labels);
+  metrics.httpDuration.observe(labels, durationMs / 1000);
+  return route;
+}
+
 /**
  * Logs, measures and (when tracing is on) traces every request once, at completion, whatever answered it: a
  * handler, an error envelope from onError, or the 404 fallback. Mount right after the request id.
@@ -62,12 +71,8 @@ export function observe({ logger, metrics, tracing, slowRequestMs }: ObserveOpti
     } finally {
       metrics.httpInFlight.dec();
       const durationMs = performance.now() - started;
-      const route = routeTemplate(c);
       const status = thrown === undefined ? c.res.status : 500;
-      const method = METHODS.has(c.req.method) ? c.req.method : 'OTHER';
-      const labels = { method, route, status: String(status) };
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, durationMs / 1000);
+      const route = countAnswer(metrics, c, status, durationMs);
       const error = thrown ?? c.error;
       if (span) endServerSpan(span, c, route, status, error);
       logRequest(logger, c, { route, status, durationMs, error, span, slowRequestMs });
