@@ -5,5 +5,9 @@ declare module 'autocannon' {
     overallRate?: number;
     /** Worker threads that generate the load (the calling thread stays free). */
     workers?: number;
+    /** Latency figures of 2xx answers only (by default they mix in every other status). */
+    excludeErrorStats?: boolean;
+    /** Record each answer's latency as measured, without autocannon's synthetic samples for late answers. */
+    ignoreCoordinatedOmission?: boolean;
   }
 }
