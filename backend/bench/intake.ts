@@ -12,6 +12,7 @@ import { createSql } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { createApiToken } from '../src/store/tokens.js';
 import type { BenchContext } from './run.js';
+import { cpuSpent, sampleCpu, type CpuSpent } from './support/cpu.js';
 import { loadSettings, startServerProcess } from './support/load.js';
 
 const TARGET = 0.4;
@@ -89,6 +90,7 @@ interface Phase {
   alerts: number;
   seconds: number;
   latenciesMs: number[];
+  cpu: CpuSpent;
 }
 
 /** `workers` loops, each owning its groups, for `seconds`; waits for the calls in flight. */
@@ -96,10 +98,12 @@ async function drive(
   workers: number,
   seconds: number,
   groupOffset: number,
-  send: (group: number) => Promise<number>
+  send: (group: number) => Promise<number>,
+  sidecarPid?: number
 ): Promise<Phase> {
   const latenciesMs: number[] = [];
   let alerts = 0;
+  const cpuBefore = sampleCpu(sidecarPid);
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
@@ -113,7 +117,7 @@ async function drive(
       }
     })
   );
-  return { alerts, seconds: (performance.now() - started) / 1000, latenciesMs };
+  return { alerts, seconds: (performance.now() - started) / 1000, latenciesMs, cpu: cpuSpent(cpuBefore, sampleCpu(sidecarPid)) };
 }
 
 const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.99)] ?? NaN;
@@ -163,7 +167,19 @@ const sum = (phases: Phase[]) => ({
   alerts: phases.reduce((n, p) => n + p.alerts, 0),
   seconds: phases.reduce((n, p) => n + p.seconds, 0),
   latenciesMs: phases.flatMap((p) => p.latenciesMs),
+  cpu: {
+    sidecar: phases.reduce((n, p) => n + p.cpu.sidecar, 0),
+    postgres: phases.reduce((n, p) => n + p.cpu.postgres, 0),
+    generator: phases.reduce((n, p) => n + p.cpu.generator, 0),
+  },
 });
+
+/** CPU milliseconds per 1,000 rows, by role: where the two cores went. */
+const cpuPerThousand = ({ alerts, cpu }: ReturnType<typeof sum>) =>
+  (Object.entries(cpu) as [string, number][])
+    .filter(([, seconds]) => seconds > 0)
+    .map(([role, seconds]) => `${role} ${((seconds * 1e6) / alerts).toFixed(0)}`)
+    .join(', ');
 
 export async function run({ database, report }: BenchContext): Promise<{ ok: boolean }> {
   const { connections, durationS, warmupS } = loadSettings();
@@ -205,7 +221,7 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
     await drive(connections, warmupS, 0, intakeClient.post);
     for (let round = 1; round <= rounds; round++) {
       baselinePhases.push(await drive(connections, durationS / rounds, 0, upsert));
-      intakePhases.push(await drive(connections, durationS / rounds, 0, intakeClient.post));
+      intakePhases.push(await drive(connections, durationS / rounds, 0, intakeClient.post, server.pid));
     }
   } finally {
     intakeClient.close();
@@ -240,6 +256,7 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
     `  stored ${stored!.distinct} distinct alerts of ${load.distinct.size} sent, ${stored!.deliveries} deliveries of ${load.deliveries}; ` +
       `lost ${lost}, duplicated ${duplicated}, non-2xx ${failures.length}; ${incidents!.n} incidents, ${incidents!.timeline} alert_fired entries`
   );
+  report(`  CPU ms per 1,000 alerts: baseline ${cpuPerThousand(baseline)}; intake ${cpuPerThousand(intake)}`);
   for (const failure of failures.slice(0, 3)) report(`  failure: ${failure}`);
   const ok =
     ratio >= TARGET &&

@@ -72,6 +72,7 @@ export async function compare(targets: { name: string; options: Options }[], set
 
 export interface ServerProcess {
   url: string;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -95,6 +96,7 @@ export function startServerProcess(script: string, args: string[], env: Record<s
       if (port) {
         resolve({
           url: `http://127.0.0.1:${port}`,
+          pid: child.pid,
           stop: async () => {
             child.kill('SIGTERM');
             await exited;
