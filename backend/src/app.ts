@@ -94,6 +94,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       maxInFlight: limits.shedMaxInFlight,
       maxEventLoopDelayMs: limits.shedEventLoopDelayMs,
       databaseQueueShare: () => deps.db.policy.queueShare,
+      databaseQueueDelayMs: () => deps.db.policy.queueDelayMs,
+      maxDatabaseQueueDelayMs: limits.shedDatabaseQueueDelayMs,
       onShed: (routeClass, reason, c) => {
         reportShed(routeClass, reason);
         countAnswer(metrics, c, 503, 0);

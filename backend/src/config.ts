@@ -111,6 +111,7 @@ const ConfigSchema = z
     TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     SHED_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(400),
     SHED_EVENT_LOOP_DELAY_MS: ms.default(200),
+    SHED_DB_QUEUE_DELAY_MS: ms.default(200),
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
     CORS_ORIGINS: z
       .string()
@@ -245,6 +246,7 @@ const ConfigSchema = z
         trustProxy: env.TRUST_PROXY,
         shedMaxInFlight: env.SHED_MAX_IN_FLIGHT,
         shedEventLoopDelayMs: env.SHED_EVENT_LOOP_DELAY_MS,
+        shedDatabaseQueueDelayMs: env.SHED_DB_QUEUE_DELAY_MS,
         requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       } satisfies LimitsConfig,
       corsOrigins: env.CORS_ORIGINS,

@@ -63,8 +63,10 @@ describe('load shedding on requests in flight', () => {
 
 describe('load shedding on the database queue', () => {
   let sidecar: TestSidecar;
-  // One connection, a queue of 4: reads are shed from 2 queued, writes from 3.
-  beforeAll(async () => (sidecar = await startSidecar({ env: { DB_POOL_MAX: '1', DB_QUEUE_MAX: '4' } })));
+  // One connection, a queue of 4: reads are shed from 2 queued, writes from 3 (the queue's wait is the next test's).
+  beforeAll(
+    async () => (sidecar = await startSidecar({ env: { DB_POOL_MAX: '1', DB_QUEUE_MAX: '4', SHED_DB_QUEUE_DELAY_MS: '0' } }))
+  );
   afterAll(() => sidecar.close());
 
   it('sheds reads before they do any work once the queue is half full, keeps writes, and admits again when it drains', async () => {
@@ -78,6 +80,30 @@ describe('load shedding on the database queue', () => {
     await expectStatus(await sidecar.call('/health/live', { token: null }), 200);
     await Promise.all(slow);
     await expectStatus(await write, 201);
+    await expectStatus(await sidecar.call('/api/incidents'), 200);
+  });
+});
+
+describe('load shedding on the wait in the database queue', () => {
+  let sidecar: TestSidecar;
+  // One connection, a long queue (its length never decides here): reads are shed once calls wait 100 ms, writes 150 ms.
+  beforeAll(
+    async () => (sidecar = await startSidecar({ env: { DB_POOL_MAX: '1', DB_QUEUE_MAX: '100', SHED_DB_QUEUE_DELAY_MS: '200' } }))
+  );
+  afterAll(() => sidecar.close());
+
+  it('sheds reads while every call waits long, though the queue is short, and admits again once it drains', async () => {
+    await expectStatus(await sidecar.call('/api/incidents'), 200);
+    // Back-to-back 300 ms queries: each one after the first waits 300 ms or more, a standing queue of one or two.
+    const slow = [0, 1, 2, 3].map(() => sidecar.db.read((sql) => sql`select pg_sleep(0.3)`));
+    await sleep(750); // two have started after waiting, over more than one 100 ms interval
+    expect(sidecar.db.policy.queueShare).toBeLessThan(0.05);
+    expect(sidecar.db.policy.queueDelayMs).toBeGreaterThanOrEqual(250);
+    await expectOverloaded(await sidecar.call('/api/incidents'), 'database_queue');
+    await expectStatus(await sidecar.call('/health/ready', { token: null }), 200); // critical: never shed on it
+    await Promise.all(slow);
+    await sleep(250); // an interval with nothing waiting
+    expect(sidecar.db.policy.queueDelayMs).toBe(0);
     await expectStatus(await sidecar.call('/api/incidents'), 200);
   });
 });

@@ -16,6 +16,8 @@ export interface LimitsConfig {
   shedMaxInFlight: number;
   /** Mean event-loop delay (ms) at which even critical routes are shed; reads and writes earlier. 0: off. */
   shedEventLoopDelayMs: number;
+  /** Wait (ms) in the database's queue at which reads are shed (from half) and writes (from three quarters). 0: off. */
+  shedDatabaseQueueDelayMs: number;
   /** A request still running after this long gets 504 REQUEST_TIMEOUT. */
   requestTimeoutMs: number;
 }

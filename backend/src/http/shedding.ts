@@ -60,6 +60,13 @@ export interface SheddingOptions {
    * in 15 s while the in-flight and event-loop signals never fired.
    */
   databaseQueueShare?: () => number;
+  /**
+   * How long database calls wait in that queue now (ms, DependencyPolicy.queueDelayMs), and the wait at which
+   * reads are shed from half and writes from three quarters (0 turns this signal off). The queue's length alone
+   * let admitted reads wait 400 ms and more when the queue drained slowly.
+   */
+  databaseQueueDelayMs?: () => number;
+  maxDatabaseQueueDelayMs?: number;
   /** Told of every refused request (see shedReporter); must be cheap, it runs at the overload's rate. */
   onShed?: (routeClass: Exclude<RouteClass, 'exempt'>, reason: ShedReason, c: Context) => void;
 }
@@ -144,7 +151,7 @@ function overloaded(c: Context, reason: ShedReason): Response {
  * (in summary), not by the per-request logging, which they never reach.
  */
 export function shedLoad(options: SheddingOptions): MiddlewareHandler {
-  const { maxInFlight, maxEventLoopDelayMs, databaseQueueShare, onShed } = options;
+  const { maxInFlight, maxEventLoopDelayMs, databaseQueueShare, databaseQueueDelayMs, maxDatabaseQueueDelayMs = 0, onShed } = options;
   const inFlightLimit = (share: number) => Math.max(1, Math.floor(maxInFlight * share));
   let inFlight = 0;
   return async (c, next) => {
@@ -153,7 +160,10 @@ export function shedLoad(options: SheddingOptions): MiddlewareHandler {
       const share = SHARE[routeClass];
       const isBusy = maxInFlight > 0 && inFlight >= inFlightLimit(share);
       const isLagging = maxEventLoopDelayMs > 0 && eventLoop.current() >= maxEventLoopDelayMs * share;
-      const isQueued = routeClass !== 'critical' && databaseQueueShare !== undefined && databaseQueueShare() >= share;
+      const isQueued =
+        routeClass !== 'critical' &&
+        ((databaseQueueShare !== undefined && databaseQueueShare() >= share) ||
+          (databaseQueueDelayMs !== undefined && maxDatabaseQueueDelayMs > 0 && databaseQueueDelayMs() >= maxDatabaseQueueDelayMs * share));
       if (isBusy || isLagging || isQueued) {
         const reason = isBusy ? 'in_flight' : isLagging ? 'event_loop_delay' : 'database_queue';
         onShed?.(routeClass, reason, c);

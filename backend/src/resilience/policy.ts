@@ -14,6 +14,7 @@ import {
 } from 'cockatiel';
 import { JitteredBackoff, type BackoffOptions } from './backoff.js';
 import { StudioBreaker, type BreakerOptions } from './breaker.js';
+import { QueueDelay } from './queueDelay.js';
 import type { BreakerState, DependencySnapshot, GiveUpReason, ResilienceRegistry } from './registry.js';
 
 /**
@@ -74,6 +75,7 @@ export class DependencyPolicy {
   private openedAt: number | null = null;
   /** Attempts running inside the dependency right now (past the bulkhead). */
   private running = 0;
+  private readonly queueDelay = new QueueDelay(() => this.bulkhead.queueSlots === this.options.bulkhead.maxQueue);
 
   constructor(
     readonly name: string,
@@ -134,8 +136,10 @@ export class DependencyPolicy {
       this.registry.emit({ type: 'give_up', dependency: this.name, reason: 'bulkhead_full' });
       throw new DependencyFailure(this.name, 'bulkhead_full', undefined);
     }
+    const queuedAt = performance.now();
     try {
       return await policy.execute(async ({ signal }) => {
+        if (attempts === 0) this.queueDelay.record(performance.now() - queuedAt);
         attempts++;
         this.running++;
         try {
@@ -162,6 +166,11 @@ export class DependencyPolicy {
     const max = this.options.bulkhead.maxQueue;
     if (max === 0) return this.bulkhead.executionSlots === 0 ? 1 : 0;
     return (max - this.bulkhead.queueSlots) / max;
+  }
+
+  /** How long calls wait in the bulkhead's queue now (ms; see QueueDelay). Load shedding reads it too. */
+  get queueDelayMs(): number {
+    return this.queueDelay.current();
   }
 
   get state(): BreakerState {
