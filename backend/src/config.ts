@@ -111,7 +111,7 @@ const ConfigSchema = z
     TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     SHED_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(400),
     SHED_EVENT_LOOP_DELAY_MS: ms.default(200),
-    SHED_DB_QUEUE_DELAY_MS: ms.default(200),
+    SHED_DB_QUEUE_DELAY_MS: ms.default(100),
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
     CORS_ORIGINS: z
       .string()
