@@ -92,22 +92,24 @@ export function validationError(error: ZodError, where: string): AppError {
   });
 }
 
+/** The one error envelope's body. A plain object will do for `err` where building an AppError costs too much. */
+export function errorEnvelope(err: Pick<AppError, 'code' | 'message' | 'details'>, requestId: string) {
+  return {
+    error: {
+      code: err.code,
+      message: err.message,
+      ...(err.details ? { details: err.details } : {}),
+      request_id: requestId,
+      timestamp: new Date().toISOString(),
+    },
+  };
+}
+
 /** Writes the one error envelope. */
 export function errorResponse(c: Context, err: AppError): Response {
   const status = STATUS[err.code];
   if (err.isRetryable) c.header('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS))));
-  return c.json(
-    {
-      error: {
-        code: err.code,
-        message: err.message,
-        ...(err.details ? { details: err.details } : {}),
-        request_id: c.get('requestId') ?? '',
-        timestamp: new Date().toISOString(),
-      },
-    },
-    status
-  );
+  return c.json(errorEnvelope(err, c.get('requestId') ?? ''), status);
 }
 
 export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {

@@ -2,6 +2,7 @@ import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../observability/logger.js';
+import { errorEnvelope } from './errors.js';
 import { classifyRoute, type RouteClass } from './limits.js';
 
 // The histogram's timer fires every RESOLUTION_MS; a late firing records how late it was (plus the resolution).
@@ -128,15 +129,10 @@ const PLAIN_REQUEST_ID = /^[\w\-=]{1,255}$/;
 function overloaded(c: Context, reason: ShedReason): Response {
   const given = c.req.header('x-request-id');
   const requestId = given && PLAIN_REQUEST_ID.test(given) ? given : randomUUID();
-  const body = JSON.stringify({
-    error: {
-      code: 'OVERLOADED',
-      message: 'The sidecar is overloaded; retry shortly',
-      details: { reason },
-      request_id: requestId,
-      timestamp: new Date().toISOString(),
-    },
-  });
+  // A plain object, not an AppError: its stack trace alone would be a good part of a refusal's cost.
+  const body = JSON.stringify(
+    errorEnvelope({ code: 'OVERLOADED', message: 'The sidecar is overloaded; retry shortly', details: { reason } }, requestId)
+  );
   return new Response(body, {
     status: 503,
     headers: { 'Content-Type': 'application/json', 'Retry-After': String(retryAfterSeconds()), 'X-Request-Id': requestId },
