@@ -144,6 +144,51 @@ test('a note, a decision and a pin land on the timeline, and a second page sees 
   await Promise.all([alice.context().close(), bob.context().close()]);
 });
 
+test('an alert storm on an open incident lands on its timeline live, entry by entry', async ({ browser }) => {
+  const groupKey = `{}/{alertname="StormTest"}:${Date.now()}`;
+  const alert = (instance: string, severity = 'warning') => ({
+    status: 'firing',
+    labels: { alertname: 'StormTest', severity, service: 'checkout', instance },
+    annotations: { summary: `Instance ${instance} is failing` },
+    startsAt: new Date().toISOString(),
+  });
+  const deliver = async (alerts: unknown[]) => {
+    const res = await sidecar.api('/api/integrations/alertmanager', {
+      method: 'POST',
+      body: JSON.stringify({ version: '4', groupKey, status: 'firing', receiver: 'studio', alerts }),
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { incidents: Array<{ id: string; opened: boolean }> };
+  };
+  // A critical alert opens the incident; the storm that follows joins it in one delivery (one timeline.batch event).
+  const [opened] = (await deliver([alert('a-1', 'critical')])).incidents;
+  expect(opened).toMatchObject({ opened: true });
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${host.url}${APP}/incidents/${opened!.id}`);
+  await expect(page.getByTestId(ids.incidents.liveStatus)).toHaveAttribute('data-live-state', 'live', {
+    timeout: 20_000,
+  });
+  // Subscribing without `since` refetches the page's parts once: let that finish, so only the feed can add entries.
+  await page.waitForLoadState('networkidle');
+  const fired = page.getByTestId(ids.timeline.entry).and(page.locator('[data-event-type="alert_fired"]'));
+  await expect(fired).toHaveCount(1);
+  let reloads = 0;
+  page.on('framenavigated', () => reloads++);
+  const fetches: string[] = [];
+  page.on('request', (r) => fetches.push(r.url()));
+
+  const storm = ['s-1', 's-2', 's-3', 's-4'].map((i) => alert(i));
+  expect((await deliver(storm)).incidents).toEqual([{ id: opened!.id, reference: expect.any(String), opened: false }]);
+  await expect(fired).toHaveCount(5, { timeout: 2000 });
+  for (const instance of ['a-1', 's-1', 's-4']) {
+    await expect(fired.filter({ hasText: `Instance ${instance} is failing` })).toHaveCount(1);
+  }
+  expect(reloads).toBe(0);
+  expect(fetches.filter((url) => url.includes('/timeline'))).toEqual([]);
+  await page.screenshot({ path: `${SHOTS}/warroom-alert-storm.png`, fullPage: true });
+  await page.context().close();
+});
+
 test('a header change made elsewhere meanwhile is reported as a conflict with the new value', async ({ page }) => {
   await page.goto(`${host.url}${APP}/incidents/${incidentId}`);
   await expect(page.getByTestId(ids.warRoom.header)).toBeVisible({ timeout: 20_000 });

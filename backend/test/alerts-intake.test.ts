@@ -105,9 +105,13 @@ describe('idempotency', () => {
     expect(await expectStatus(await post('alertmanager', firing), 200)).toMatchObject({ created: 0, resolved: 0 });
     const [row] = await sidecar.sql`select status, ends_at, count from alerts where alertname = 'OutOfOrder'`;
     expect(row).toMatchObject({ status: 'resolved', endsAt: new Date('2026-03-01T08:10:00Z'), count: 2 });
-    const events =
-      await sidecar.sql`select type from events where topic = 'alerts' and payload->>'alertname' = 'OutOfOrder'`;
-    expect(events.map((e) => e.type)).toEqual(['alert.resolved']);
+    const [alert] = await sidecar.sql`select id from alerts where alertname = 'OutOfOrder'`;
+    const events = await sidecar.sql`
+      select type, payload from events
+      where topic = 'alerts' and (payload->'fired' ? ${alert!.id} or payload->'resolved' ? ${alert!.id})`;
+    expect(events.map((e) => [e.type, e.payload])).toEqual([
+      ['alerts.stored', { fired: [], resolved: [alert!.id], incidentIds: [] }],
+    ]);
   });
 });
 

@@ -61,12 +61,21 @@ describe('promotion', () => {
     const timeline = await timelineOf(incident.id);
     expect(timeline.map((e) => e.type)).toEqual(['alert_fired', 'created']); // the alert started before the incident
     expect(timeline[0]).toMatchObject({ author: 'am', message: expect.stringContaining('PaymentsDown (critical)') });
-    const events =
-      await sidecar.sql`select topic, type from events where topic in ('alerts', ${'incident:' + incident.id}) order by seq`;
-    // alert.fired when stored, alert.attached once promotion put it on the incident; two timeline entries.
+    const events = await sidecar.sql`
+      select topic, type, payload from events where topic in ('alerts', ${'incident:' + incident.id}) order by seq`;
+    // alerts.stored when stored, alerts.attached once promotion put it on the incident; the incident's `created`
+    // entry, and the attached alert's entry in a batch (one event however many alerts promotion attaches).
     expect(events.map((e) => `${e.topic.replace(incident.id, 'X')} ${e.type}`).sort()).toEqual(
-      ['alerts alert.attached', 'alerts alert.fired', 'incident:X timeline.added', 'incident:X timeline.added'].sort()
+      ['alerts alerts.attached', 'alerts alerts.stored', 'incident:X timeline.added', 'incident:X timeline.batch'].sort()
     );
+    const batch = events.find((e) => e.type === 'timeline.batch')!.payload;
+    expect(batch.entries).toEqual([expect.objectContaining({ type: 'alert_fired', incidentId: incident.id })]);
+    const [alertId] = events.find((e) => e.type === 'alerts.stored')!.payload.fired;
+    expect(events.find((e) => e.type === 'alerts.attached')!.payload).toEqual({
+      fired: [alertId],
+      resolved: [],
+      incidentIds: [incident.id],
+    });
     const [alert] = (await expectStatus(await sidecar.call(`/api/incidents/${incident.id}/alerts`), 200)).items;
     expect(alert).toMatchObject({
       alertname: 'PaymentsDown',

@@ -25,22 +25,31 @@ export function alertTimelineColumns(tx: TransactionSql, actor: Actor) {
 }
 
 /**
- * timeline.added's payload, shaped as timeline.ts writes it (the row in camelCase), from the alias `tl`. Times are
- * Postgres' ISO 8601 (`2026-01-10T10:00:00.123+00:00`): the same instants as JavaScript's, without formatting cost.
+ * The outbox rows for the timeline entries `tl` of one statement: one `timeline.batch` per incident, its entries
+ * shaped as timeline.ts writes a `timeline.added` payload (the row in camelCase), so a storm's hundred entries are
+ * one outbox row. Times are Postgres' ISO 8601 (`2026-01-10T10:00:00.123+00:00`): the same instants as
+ * JavaScript's, without formatting cost.
  */
-export function timelineEventJson(tx: TransactionSql) {
-  return tx`jsonb_build_object('id', tl.id, 'incidentId', tl.incident_id, 'type', tl.type, 'occurredAt', tl.occurred_at,
-    'author', tl.author, 'source', tl.source, 'message', tl.message, 'data', tl.data)`;
+export function timelineBatchEvents(tx: TransactionSql, actor: Actor) {
+  return tx`
+    select 'incident:' || tl.incident_id, 'timeline.batch',
+      jsonb_build_object('entries', jsonb_agg(jsonb_build_object('id', tl.id, 'incidentId', tl.incident_id,
+        'type', tl.type, 'occurredAt', tl.occurred_at, 'author', tl.author, 'source', tl.source,
+        'message', tl.message, 'data', tl.data) order by tl.occurred_at, tl.id)),
+      ${actor.name}
+    from tl group by tl.incident_id`;
 }
 
 /**
- * The `alerts` topic's payload for the alert `a`: what changed and where it belongs; labels and annotations are
- * one GET /api/alerts/:id away (and on the timeline entry), so a storm's outbox rows stay small.
+ * The `alerts` topic's payload for the alerts `a` of one statement, as one event: the ids of the alerts it stored
+ * firing and resolved (or attached), and the incidents they are on. A storm of a thousand alerts is one outbox row,
+ * not a thousand; an alerts list refetches or patches the rows it shows (GET /api/alerts/:id has the rest).
  */
-export function alertEventJson(tx: TransactionSql) {
-  return tx`jsonb_build_object('id', a.id, 'source', a.source, 'fingerprint', a.fingerprint, 'status', a.status,
-    'alertname', a.alertname, 'severity', a.severity, 'startsAt', a.starts_at, 'endsAt', a.ends_at,
-    'suppressedBy', a.suppressed_by, 'incidentId', a.incident_id)`;
+export function alertsEventJson(tx: TransactionSql) {
+  return tx`jsonb_build_object(
+    'fired', coalesce(jsonb_agg(a.id order by a.id) filter (where a.status <> 'resolved'), '[]'),
+    'resolved', coalesce(jsonb_agg(a.id order by a.id) filter (where a.status = 'resolved'), '[]'),
+    'incidentIds', coalesce(jsonb_agg(distinct a.incident_id) filter (where a.incident_id is not null), '[]'))`;
 }
 
 /**
@@ -53,7 +62,7 @@ export function notifyOnce(tx: TransactionSql) {
 
 /**
  * Alerts just attached to an incident by promotion: an `alert_fired` entry each (and `alert_resolved` for those
- * already resolved) on the incident's timeline, and `alert.attached` on the `alerts` topic.
+ * already resolved) on the incident's timeline, and one `alerts.attached` on the `alerts` topic.
  */
 export async function recordAttached(tx: TransactionSql, alertIds: string[], actor: Actor): Promise<void> {
   await tx`
@@ -66,9 +75,9 @@ export async function recordAttached(tx: TransactionSql, alertIds: string[], act
     ),
     ev as (
       insert into events (topic, type, payload, actor)
-      select 'incident:' || tl.incident_id, 'timeline.added', ${timelineEventJson(tx)}, tl.author from tl
+      ${timelineBatchEvents(tx, actor)}
       union all
-      select 'alerts', 'alert.attached', ${alertEventJson(tx)}, ${actor.name} from a
+      select 'alerts', 'alerts.attached', ${alertsEventJson(tx)}, ${actor.name} from a having count(*) > 0
       returning seq
     )
     select ${notifyOnce(tx)} as notified`;

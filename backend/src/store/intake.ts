@@ -11,11 +11,11 @@ import {
 } from '../domain/alertRules.js';
 import { incidentReference, type Severity } from '../domain/incidents.js';
 import {
-  alertEventJson,
+  alertsEventJson,
   alertTimelineColumns,
   notifyOnce,
   recordAttached,
-  timelineEventJson,
+  timelineBatchEvents,
   TIMELINE_KINDS,
 } from './alertEvents.js';
 import { cachedIntakePolicies } from './alertPolicies.js';
@@ -56,8 +56,8 @@ function lockGroups(tx: TransactionSql, keys: string[]) {
 /**
  * The common path in one statement: upsert every alert (a resolved alert stays resolved; every delivery bumps
  * count and last_seen_at), attach new ones to their group's open incident, and for each alert this statement
- * inserted or resolved (status_xact says which, even under concurrent deliveries) write its timeline entries,
- * its outbox events and their NOTIFYs.
+ * inserted or resolved (status_xact says which, even under concurrent deliveries) write its timeline entries;
+ * then the outbox events (a `timeline.batch` per incident, one `alerts.stored`) and one NOTIFY.
  */
 function upsertAlerts(
   tx: TransactionSql,
@@ -131,10 +131,10 @@ function upsertAlerts(
       returning id, incident_id, type, occurred_at, author, source, message, data
     ), ev as (
       insert into events (topic, type, payload, actor)
-      select 'incident:' || tl.incident_id, 'timeline.added', ${timelineEventJson(tx)}, tl.author from tl
+      ${timelineBatchEvents(tx, actor)}
       union all
-      select 'alerts', 'alert.' || case a.status when 'resolved' then 'resolved' else 'fired' end, ${alertEventJson(tx)}, ${actor.name}
-      from a where a.is_status_changed
+      select 'alerts', 'alerts.stored', ${alertsEventJson(tx)}, ${actor.name}
+      from a where a.is_status_changed having count(*) > 0
       returning seq
     )
     select a.group_key, a.rule_id, a.incident_id, i.number as incident_number,

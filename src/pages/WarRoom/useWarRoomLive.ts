@@ -34,22 +34,32 @@ export function useWarRoomLive(id: string, parts: WarRoomParts): { status: LiveS
     hypotheses.reload();
   };
 
+  const addEntry = (entry: unknown) => {
+    if (!isTimelineEvent(entry)) {
+      return;
+    }
+    timeline.add(entry);
+    if (entry.type === 'hypothesis_added' || entry.type === 'hypothesis_decided') {
+      const h = entry.data?.hypothesis;
+      if (isHypothesis(h)) {
+        hypotheses.upsert(h);
+      } else {
+        hypotheses.reload();
+      }
+    }
+    if (entry.type === 'correlation_found') {
+      correlations.reload();
+    }
+  };
+
   useLiveTopic(client, `incident:${id}`, {
     onEvent: (event: LiveEvent) => {
       const data = event.data as Record<string, unknown> | null;
-      if (event.event === 'timeline.added' && isTimelineEvent(data)) {
-        timeline.add(data);
-        if (data.type === 'hypothesis_added' || data.type === 'hypothesis_decided') {
-          const h = data.data?.hypothesis;
-          if (isHypothesis(h)) {
-            hypotheses.upsert(h);
-          } else {
-            hypotheses.reload();
-          }
-        }
-        if (data.type === 'correlation_found') {
-          correlations.reload();
-        }
+      if (event.event === 'timeline.added') {
+        addEntry(data);
+      } else if (event.event === 'timeline.batch' && Array.isArray(data?.entries)) {
+        // Several entries from one change (an alert storm on this incident), in timeline order.
+        data.entries.forEach(addEntry);
       } else if (event.event === 'correlation.completed') {
         // Fetch the result rather than trust the event's payload: the findings list may be trimmed in the event.
         correlations.reload();
