@@ -43,7 +43,7 @@ export function timelineBatchEvents(tx: TransactionSql, actor: Actor) {
 /**
  * The `alerts` topic's payload for the alerts `a` of one statement, as one event: the ids of the alerts it stored
  * firing and resolved (or attached), and the incidents they are on. A storm of a thousand alerts is one outbox row,
- * not a thousand; an alerts list refetches or patches the rows it shows (GET /api/alerts/:id has the rest).
+ * not a thousand. A subscriber learns which alerts changed and reads what it needs from GET /api/alerts/:id.
  */
 export function alertsEventJson(tx: TransactionSql) {
   return tx`jsonb_build_object(
