@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../http/context.js';
 import type { Database } from '../store/db.js';
-import type { FeedEvent } from './outbox.js';
+import type { BuiltEvent } from './outbox.js';
 import type { LiveMetrics } from './metrics.js';
 import { CLOSE, errorMessage, mayRead, parseClientMessage, type ServerMessage } from './protocol.js';
 import { checkReplay, readReplayPage } from './replay.js';
@@ -38,7 +38,7 @@ export class LiveConnection {
   isAlive = true;
   /** The hub's batch this connection was last touched in (hub.ts corks each socket once per batch). */
   batchMark = 0;
-  private held: FeedEvent[] | null = null;
+  private held: BuiltEvent[] | null = null;
   /** Per topic, events up to here were seen by the client on another replica (it resumed with a `since` ahead of ours). */
   private readonly skipThrough = new Map<string, number>();
   private isClosed = false;
@@ -85,7 +85,7 @@ export class LiveConnection {
   }
 
   /** A live event on one of this connection's topics. Returns true when it was sent now (not held or skipped). */
-  deliver(event: FeedEvent): boolean {
+  deliver(event: BuiltEvent): boolean {
     if (event.seq <= (this.skipThrough.get(event.topic) ?? 0)) return false;
     if (this.held) {
       this.held.push(event);

@@ -1,6 +1,6 @@
 import type { LiveConnection } from './connection.js';
 import type { LiveMetrics } from './metrics.js';
-import type { FeedEvent } from './outbox.js';
+import type { BuiltEvent, FeedEvent } from './outbox.js';
 
 /**
  * This replica's connections by topic, and the fan-out of each batch of outbox events to them. Sending never waits:
@@ -17,6 +17,11 @@ export class LiveHub {
     private readonly feed: { readonly horizon: number },
     private readonly metrics: LiveMetrics
   ) {}
+
+  /** The connections following each topic; a topic nobody follows is absent. The outbox feed builds these only. */
+  get followers(): ReadonlyMap<string, ReadonlySet<LiveConnection>> {
+    return this.byTopic;
+  }
 
   /** Every event up to this seq has been handed to the hub (see OutboxFeed.horizon). */
   get horizon(): number {
@@ -65,7 +70,8 @@ export class LiveHub {
     for (const event of events) {
       this.metrics.dispatchDelay.observe(Math.max(0, now - event.at.getTime()) / 1000);
       const subscribers = this.byTopic.get(event.topic);
-      if (!subscribers) continue;
+      // No frame: nobody here followed the topic when the batch was read (OutboxFeed builds it for every follower).
+      if (!subscribers || !isBuilt(event)) continue;
       for (const connection of subscribers) {
         if (connection.batchMark !== mark) {
           connection.batchMark = mark;
@@ -86,3 +92,5 @@ export class LiveHub {
     for (const connection of [...this.connections]) connection.heartbeat();
   }
 }
+
+const isBuilt = (event: FeedEvent): event is BuiltEvent => event.frame !== null;

@@ -10,13 +10,24 @@ export interface FeedEvent {
   at: Date;
   /**
    * The `{"type":"event",...}` message as a complete WebSocket frame: serialised once (by Postgres) and framed once
-   * (frame.ts), then written as is to every subscribed socket.
+   * (frame.ts), then written as is to every subscribed socket. Null when no connection of this replica follows the
+   * topic: nobody here would read it, so it is not built.
    */
-  frame: Buffer;
+  frame: Buffer | null;
 }
+
+/** An event whose frame was built: one some connection here follows. */
+export type BuiltEvent = FeedEvent & { frame: Buffer };
+
 
 export interface OutboxFeedOptions {
   db: Database;
+  /**
+   * This replica's followers by topic right now (LiveHub.followers): only followed topics' messages are built. Asked
+   * before each read and again just before a batch is handed out, so a subscription made while a read was in
+   * flight still gets its events.
+   */
+  followers: () => ReadonlyMap<string, unknown>;
   /** Rows per read; a burst is read in batches of this size. */
   batchSize?: number;
   /** Read even without a notification this often: the safety net for a LISTEN connection that is down. */
@@ -136,6 +147,9 @@ export class OutboxFeed {
         if (this.isStopped) return;
         const events = rows.filter((r) => r.seq !== null).map(toEvent);
         const next = advance(this.state, events, parseSnapshot(rows[0]!.snapshot), performance.now());
+        // Before the horizon moves: a subscriber replays up to the horizon and takes the rest from onEvents.
+        await this.buildMissingFrames(next.ready);
+        if (this.isStopped) return;
         this.state = { horizon: next.horizon, gap: next.gap };
         if (next.abandoned) this.options.onGapAbandoned?.(next.abandoned);
         if (next.ready.length) {
@@ -178,20 +192,46 @@ export class OutboxFeed {
   }
 
   private fetch(after: number): Promise<Row[]> {
-    // One statement, so the rows and the snapshot that explains what is missing from them are the same view.
+    const topics = [...this.options.followers().keys()];
+    // One statement, so the rows and the snapshot that explains what is missing from them are the same view. Every
+    // row is read (the horizon needs every seq), but only followed topics' messages are built.
     return this.options.db.read(
       (sql) => sql<Row[]>`
         select s.snapshot::text as snapshot, e.seq::text as seq, e.topic, e.at, e.message
         from (select pg_current_snapshot() as snapshot) s
         left join lateral (
-          select seq, topic, at, ${sql.unsafe(EVENT_MESSAGE_SQL)} as message
+          select seq, topic, at,
+                 case when topic in (select unnest(${topics}::text[])) then ${sql.unsafe(EVENT_MESSAGE_SQL)} end as message
           from events where seq > ${after} order by seq limit ${this.batchSize}
         ) e on true
         order by e.seq`
     );
   }
+
+  /**
+   * Builds the frames of `events` whose topic gained a follower after the read that fetched them, until none is
+   * missing: the last check and the hand-out that follows it run without a pause in between.
+   */
+  private async buildMissingFrames(events: FeedEvent[]): Promise<void> {
+    const tried = new Set<number>();
+    for (;;) {
+      const followed = this.options.followers();
+      // An event gone from the table since (retention) cannot be built: it is tried once, then left unsent.
+      const missing = events.filter((e) => e.frame === null && followed.has(e.topic) && !tried.has(e.seq));
+      if (missing.length === 0) return;
+      const seqs = missing.map((e) => e.seq);
+      for (const seq of seqs) tried.add(seq);
+      const rows = await this.options.db.read(
+        (sql) => sql<{ seq: string; message: string }[]>`
+          select seq::text as seq, ${sql.unsafe(EVENT_MESSAGE_SQL)} as message from events where seq = any(${seqs}::bigint[])`
+      );
+      const bySeq = new Map(missing.map((e) => [e.seq, e]));
+      for (const row of rows) bySeq.get(Number(row.seq))!.frame = textFrame(Buffer.from(row.message));
+    }
+  }
 }
 
 function toEvent(row: Row): FeedEvent {
-  return { seq: Number(row.seq), topic: row.topic!, at: row.at!, frame: textFrame(Buffer.from(row.message!)) };
+  const frame = row.message === null ? null : textFrame(Buffer.from(row.message));
+  return { seq: Number(row.seq), topic: row.topic!, at: row.at!, frame };
 }

@@ -67,6 +67,7 @@ export async function startLive(options: LiveOptions): Promise<LiveService> {
     db,
     pollMs: options.pollMs,
     gapTimeoutMs: config.gapTimeoutMs,
+    followers: () => hub.followers,
     onEvents: (events) => hub.dispatch(events),
     onError: (err) => logger.warn({ err }, 'live: reading the outbox failed; retrying'),
     onGapAbandoned: (seqs) => {
