@@ -3,7 +3,7 @@
  * auto-resolve (follow / note), silences and maintenance windows, and the events each step writes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS_CHANNEL } from '../src/store/events.js';
+import { EVENT_DATA_SQL, EVENTS_CHANNEL } from '../src/store/events.js';
 import { createApiToken } from '../src/store/tokens.js';
 import { alertmanagerPayload, manyAlerts, type TestAlert } from './support/alerting.js';
 import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
@@ -30,9 +30,11 @@ const send = async (alerts: TestAlert[], groupKey: string) =>
 
 const timelineOf = async (incidentId: string) =>
   (await expectStatus(await sidecar.call(`/api/incidents/${incidentId}/timeline`), 200)).items as Array<{
+    id: string;
     type: string;
     author: string;
     message: string;
+    occurredAt: string;
   }>;
 
 describe('promotion', () => {
@@ -68,8 +70,14 @@ describe('promotion', () => {
     expect(events.map((e) => `${e.topic.replace(incident.id, 'X')} ${e.type}`).sort()).toEqual(
       ['alerts alerts.attached', 'alerts alerts.stored', 'incident:X timeline.added', 'incident:X timeline.batch'].sort()
     );
-    const batch = events.find((e) => e.type === 'timeline.batch')!.payload;
-    expect(batch.entries).toEqual([expect.objectContaining({ type: 'alert_fired', incidentId: incident.id })]);
+    // The batch stores the entries' ids; clients get the entries themselves (EVENT_DATA_SQL).
+    const entryIds = events.find((e) => e.type === 'timeline.batch')!.payload.entryIds;
+    expect(entryIds).toEqual([timeline[0]!.id]);
+    const [batch] = await sidecar.sql`
+      select ${sidecar.sql.unsafe(EVENT_DATA_SQL)} as data from events where type = 'timeline.batch' and payload->>'incidentId' = ${incident.id}`;
+    expect(batch!.data.entries).toEqual([
+      { ...timeline[0], occurredAt: timeline[0]!.occurredAt.replace('Z', '+00:00') },
+    ]);
     const [alertId] = events.find((e) => e.type === 'alerts.stored')!.payload.fired;
     expect(events.find((e) => e.type === 'alerts.attached')!.payload).toEqual({
       fired: [alertId],

@@ -1,4 +1,5 @@
 import type { Database } from '../store/db.js';
+import { EVENT_DATA_SQL } from '../store/events.js';
 import { textFrame } from './frame.js';
 import { advance, allFinished, parseSnapshot, widenXid, type OrderingState } from './ordering.js';
 
@@ -59,7 +60,7 @@ interface Row {
  * Postgres produces goes to every client as it is.
  */
 export const EVENT_MESSAGE_SQL = `json_build_object('type', 'event', 'seq', seq, 'topic', topic, 'event', type,
-  'data', payload, 'actor', actor, 'at', at)::text`;
+  'data', ${EVENT_DATA_SQL}, 'actor', actor, 'at', at)::text`;
 
 /**
  * Reads the outbox in seq order from its horizon and hands out each event exactly once, without a gap: see

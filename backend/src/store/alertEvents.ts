@@ -25,18 +25,14 @@ export function alertTimelineColumns(tx: TransactionSql, actor: Actor) {
 }
 
 /**
- * The outbox rows for the timeline entries `tl` of one statement: one `timeline.batch` per incident, its entries
- * shaped as timeline.ts writes a `timeline.added` payload (the row in camelCase), so a storm's hundred entries are
- * one outbox row. Times are Postgres' ISO 8601 (`2026-01-10T10:00:00.123+00:00`): the same instants as
- * JavaScript's, without formatting cost.
+ * The outbox rows for the timeline entries `tl` of one statement: one `timeline.batch` per incident, holding the
+ * entries' ids. The entries themselves are rows already; the live feed reads them when it builds the message
+ * (EVENT_DATA_SQL), and only for a topic someone follows, so a storm nobody watches costs no copy of its entries.
  */
 export function timelineBatchEvents(tx: TransactionSql, actor: Actor) {
   return tx`
     select 'incident:' || tl.incident_id, 'timeline.batch',
-      jsonb_build_object('entries', jsonb_agg(jsonb_build_object('id', tl.id, 'incidentId', tl.incident_id,
-        'type', tl.type, 'occurredAt', tl.occurred_at, 'author', tl.author, 'source', tl.source,
-        'message', tl.message, 'data', tl.data) order by tl.occurred_at, tl.id)),
-      ${actor.name}
+      jsonb_build_object('incidentId', tl.incident_id, 'entryIds', jsonb_agg(tl.id)), ${actor.name}
     from tl group by tl.incident_id`;
 }
 
@@ -71,7 +67,7 @@ export async function recordAttached(tx: TransactionSql, alertIds: string[], act
       insert into timeline_events (incident_id, type, author, source, message, data, occurred_at)
       select ${alertTimelineColumns(tx, actor)} from a cross join ${tx.unsafe(TIMELINE_KINDS)}
       where k.type = 'alert_fired' or a.status = 'resolved'
-      returning id, incident_id, type, occurred_at, author, source, message, data
+      returning id, incident_id
     ),
     ev as (
       insert into events (topic, type, payload, actor)

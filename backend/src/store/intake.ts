@@ -97,13 +97,15 @@ function upsertAlerts(
         fingerprint text, starts_at timestamptz, ends_at timestamptz, status text, alertname text, severity text,
         labels jsonb, annotations jsonb, generator_url text, details jsonb, group_key text, rule_id uuid,
         suppressed_by uuid, count integer)
-    ), seen as (
-      insert into alert_groups (key, description)
+    ), delivered_groups as (
       select key, description from jsonb_to_recordset(${tx.json(groups as never)}::jsonb) as g(key text, description text)
+    ), seen as (
+      insert into alert_groups (key, description) select key, description from delivered_groups
       on conflict (key) do nothing
     ), open as (
+      -- From the groups, not from input: input is then read once, so Postgres streams it instead of storing it.
       select g.key, g.incident_id from alert_groups g join incidents i on i.id = g.incident_id
-      where g.key in (select group_key from input) and i.status <> 'resolved'
+      where g.key in (select key from delivered_groups) and i.status <> 'resolved'
     ), a as (
       insert into alerts (source, fingerprint, starts_at, ends_at, status, alertname, severity, labels, annotations,
                           generator_url, details, group_key, rule_id, suppressed_by, incident_id, count)
@@ -122,13 +124,17 @@ function upsertAlerts(
         count = alerts.count + excluded.count,
         status_xact = case when alerts.status = 'firing' and excluded.status = 'resolved' then pg_current_xact_id()
                            else alerts.status_xact end
-      returning alerts.*, (xmax = 0) as is_inserted, (status_xact = pg_current_xact_id()) as is_status_changed
+      -- What the timeline entries, the events and the summary below read, not whole rows: a storm's rows are wide.
+      returning alerts.id, alerts.source, alerts.fingerprint, alerts.starts_at, alerts.ends_at, alerts.status,
+                alerts.alertname, alerts.severity, alerts.labels, alerts.annotations, alerts.group_key, alerts.rule_id,
+                alerts.suppressed_by, alerts.incident_id,
+                (xmax = 0) as is_inserted, (status_xact = pg_current_xact_id()) as is_status_changed
     ), tl as (
       insert into timeline_events (incident_id, type, author, source, message, data, occurred_at)
       select ${alertTimelineColumns(tx, actor)} from a cross join ${tx.unsafe(TIMELINE_KINDS)}
       where a.is_status_changed and a.incident_id is not null and a.suppressed_by is null
         and ((k.type = 'alert_fired' and a.is_inserted) or (k.type = 'alert_resolved' and a.status = 'resolved'))
-      returning id, incident_id, type, occurred_at, author, source, message, data
+      returning id, incident_id
     ), ev as (
       insert into events (topic, type, payload, actor)
       ${timelineBatchEvents(tx, actor)}
