@@ -1,7 +1,8 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createApiToken } from '../src/store/tokens.js';
-import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
+import { ADMIN_TOKEN, expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
 import { holdRequest } from './support/slowRequest.js';
 
 const asUser = (user: string) => ({ headers: { 'x-grafana-user': user } });
@@ -139,6 +140,37 @@ describe('body size limit', () => {
       await expectStatus(await sidecar.call('/api/incidents', { method: 'POST', json: { title: `After ${n}`, severity: 'low' } }), 201);
       expect(Date.now() - started).toBeLessThan(400);
     }
+  });
+
+  /** Posts `pieces` one write each, without Content-Length (Transfer-Encoding: chunked), as a streaming client does. */
+  const postChunked = (path: string, pieces: string[]) =>
+    new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const req = http.request(new URL(path, sidecar.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      for (const piece of pieces) req.write(piece);
+      req.end();
+    });
+
+  it('reads a chunked body piece by piece, counts it against the limit, and still answers malformed JSON with 400', async () => {
+    const json = JSON.stringify({ title: 'Streamed in pieces', severity: 'low' });
+    const created = await postChunked('/api/incidents', [json.slice(0, 10), json.slice(10, 25), json.slice(25)]);
+    expect(created).toMatchObject({ status: 201, body: { title: 'Streamed in pieces' } });
+
+    const piece = 'x'.repeat(1024);
+    const tooBig = await postChunked('/api/incidents', ['{"title":"', ...Array.from({ length: 12 }, () => piece), '"}']);
+    expect(tooBig).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', details: { maxBytes: 8192 } } } });
+
+    const malformed = await postChunked('/api/incidents', ['{"title": "half', ' a body']);
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe('MALFORMED_REQUEST');
   });
 });
 
