@@ -2,7 +2,8 @@
  * The servers `overhead` compares, one per process: `bare-node` (node:http calling the store function),
  * `bare-policy` (the same, through the Postgres resilience policy as routes call it), `bare-hono` (a one-route
  * Hono app on @hono/node-server calling the store function), `bare-route` (the real incidents routes mounted alone:
- * the handler with no middleware, the issue's baseline) and `full` (createApp exactly as main.ts builds it).
+ * the handler with no middleware, the issue's baseline) and `full` (createApp exactly as main.ts builds it, with
+ * the live feed reading the outbox, as main.ts starts it).
  * Usage: tsx bench/overhead-server.ts <variant>, with BENCH_DATABASE_URL and STUDIO_ADMIN_TOKEN set.
  */
 import { createServer } from 'node:http';
@@ -15,7 +16,9 @@ import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { AppError } from '../src/domain/errors.js';
 import { Lifecycle } from '../src/lifecycle.js';
+import { startLive } from '../src/live/server.js';
 import { createLogger } from '../src/observability/logger.js';
+import { createMetrics } from '../src/observability/metrics.js';
 import { ResilienceRegistry } from '../src/resilience/registry.js';
 import { incidentRoutes } from '../src/routes/incidents.js';
 import { createSql, Database } from '../src/store/db.js';
@@ -56,14 +59,20 @@ function bareRoute() {
   return serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
 }
 
+// Resolved once the server can be measured (`full` also waits for the live feed to know its position).
+let ready: Promise<unknown> = Promise.resolve();
+
 function full() {
   const resilience = new ResilienceRegistry();
+  const metrics = createMetrics({ resilience, dbPoolMax: config.dbPoolMax, version: 'bench' });
+  const db = new Database(sql, config.database, resilience);
   const lifecycle = new Lifecycle();
   lifecycle.markServing();
   // Logs written as in production (every request at info), to /dev/null instead of a terminal.
   const logger = createLogger({ level: config.observability.logLevel, destination: pino.destination({ dest: '/dev/null', sync: false }) });
   const app = createApp({
-    db: new Database(sql, config.database, resilience),
+    db,
+    metrics,
     resilience,
     lifecycle,
     adminToken: config.adminToken,
@@ -75,7 +84,18 @@ function full() {
     slowRequestMs: config.observability.slowRequestMs,
     metricsToken: config.observability.metricsToken,
   });
-  return serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  ready = startLive({
+    server: server as import('node:http').Server,
+    db,
+    databaseUrl: config.databaseUrl!,
+    adminToken: config.adminToken,
+    lifecycle,
+    logger,
+    registry: metrics.registry,
+    config: config.live,
+  });
+  return server;
 }
 
 const servers = {
@@ -94,7 +114,7 @@ if (!build) {
   process.exit(2);
 }
 const server = build();
-const announce = () => console.log(`listening ${(server.address() as AddressInfo).port}`);
+const announce = () => void ready.then(() => console.log(`listening ${(server.address() as AddressInfo).port}`));
 if (server.listening) announce();
 else if (variant === 'bare-node' || variant === 'bare-policy') server.listen(0, '127.0.0.1', announce);
 else server.once('listening', announce);
