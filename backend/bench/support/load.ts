@@ -16,19 +16,19 @@ export interface LoadSettings {
 
 /**
  * Connections, round length and count, warm-up; overridable for a quick look (BENCH_DURATION_S=2 npm run bench).
- * The defaults measure each target for 12 s in all, in three rounds of 4 s.
+ * The defaults measure each target for 12 s in all, in three rounds of 4 s; a benchmark may set its own.
  */
-export function loadSettings(): LoadSettings {
+export function loadSettings(defaults: Partial<LoadSettings> = {}): LoadSettings {
   const int = (name: string, fallback: number) => {
     const value = Number(process.env[name] ?? fallback);
     if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
     return value;
   };
   return {
-    connections: int('BENCH_CONNECTIONS', 10),
-    durationS: int('BENCH_DURATION_S', 4),
-    rounds: int('BENCH_ROUNDS', 3),
-    warmupS: int('BENCH_WARMUP_S', 3),
+    connections: int('BENCH_CONNECTIONS', defaults.connections ?? 10),
+    durationS: int('BENCH_DURATION_S', defaults.durationS ?? 4),
+    rounds: int('BENCH_ROUNDS', defaults.rounds ?? 3),
+    warmupS: int('BENCH_WARMUP_S', defaults.warmupS ?? 3),
   };
 }
 
