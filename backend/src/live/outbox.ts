@@ -20,7 +20,6 @@ export interface FeedEvent {
 /** An event whose frame was built: one some connection here follows. */
 export type BuiltEvent = FeedEvent & { frame: Buffer };
 
-
 export interface OutboxFeedOptions {
   db: Database;
   /**
