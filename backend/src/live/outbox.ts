@@ -147,9 +147,13 @@ export class OutboxFeed {
         if (this.isStopped) return;
         const events = rows.filter((r) => r.seq !== null).map(toEvent);
         const next = advance(this.state, events, parseSnapshot(rows[0]!.snapshot), performance.now());
-        // Before the horizon moves: a subscriber replays up to the horizon and takes the rest from onEvents.
-        await this.buildMissingFrames(next.ready);
-        if (this.isStopped) return;
+        // A subscriber replays up to the horizon and takes the rest from onEvents, so the frames it needs must be
+        // built before the horizon moves: the last check and the hand-out run with no await between them.
+        const tried = new Set<number>();
+        for (let missing = this.unbuilt(next.ready, tried); missing.length; missing = this.unbuilt(next.ready, tried)) {
+          await this.buildFrames(missing, tried);
+          if (this.isStopped) return;
+        }
         this.state = { horizon: next.horizon, gap: next.gap };
         if (next.abandoned) this.options.onGapAbandoned?.(next.abandoned);
         if (next.ready.length) {
@@ -208,26 +212,22 @@ export class OutboxFeed {
     );
   }
 
-  /**
-   * Builds the frames of `events` whose topic gained a follower after the read that fetched them, until none is
-   * missing: the last check and the hand-out that follows it run without a pause in between.
-   */
-  private async buildMissingFrames(events: FeedEvent[]): Promise<void> {
-    const tried = new Set<number>();
-    for (;;) {
-      const followed = this.options.followers();
-      // An event gone from the table since (retention) cannot be built: it is tried once, then left unsent.
-      const missing = events.filter((e) => e.frame === null && followed.has(e.topic) && !tried.has(e.seq));
-      if (missing.length === 0) return;
-      const seqs = missing.map((e) => e.seq);
-      for (const seq of seqs) tried.add(seq);
-      const rows = await this.options.db.read(
-        (sql) => sql<{ seq: string; message: string }[]>`
-          select seq::text as seq, ${sql.unsafe(EVENT_MESSAGE_SQL)} as message from events where seq = any(${seqs}::bigint[])`
-      );
-      const bySeq = new Map(missing.map((e) => [e.seq, e]));
-      for (const row of rows) bySeq.get(Number(row.seq))!.frame = textFrame(Buffer.from(row.message));
-    }
+  /** Events without a frame whose topic gained a follower after the read that fetched them (and not tried yet). */
+  private unbuilt(events: FeedEvent[], tried: Set<number>): FeedEvent[] {
+    const followed = this.options.followers();
+    return events.filter((e) => e.frame === null && followed.has(e.topic) && !tried.has(e.seq));
+  }
+
+  /** Builds the frames of `events`; an event gone from the table since (retention) is tried once, then left unsent. */
+  private async buildFrames(events: FeedEvent[], tried: Set<number>): Promise<void> {
+    const seqs = events.map((e) => e.seq);
+    for (const seq of seqs) tried.add(seq);
+    const rows = await this.options.db.read(
+      (sql) => sql<{ seq: string; message: string }[]>`
+        select seq::text as seq, ${sql.unsafe(EVENT_MESSAGE_SQL)} as message from events where seq = any(${seqs}::bigint[])`
+    );
+    const bySeq = new Map(events.map((e) => [e.seq, e]));
+    for (const row of rows) bySeq.get(Number(row.seq))!.frame = textFrame(Buffer.from(row.message));
   }
 }
 
