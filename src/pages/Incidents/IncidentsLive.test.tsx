@@ -8,6 +8,7 @@ import { installFakeBackendSrv, reply, type FakeBackendSrv } from '../../testUti
 import { fakeLayout } from '../../testUtils/layout';
 import { makeIncident } from '../../testUtils/fixtures';
 import { IncidentsPage } from './IncidentsPage';
+import { RETRY_FAILED_LOAD_MS } from './useLiveIncidents';
 
 /** The browser WebSocket the live client opens; the test plays the sidecar. */
 class FakeSocket {
@@ -90,7 +91,7 @@ describe('IncidentsPage, live', () => {
     restoreLayout();
   });
 
-  async function renderLive() {
+  const renderPage = () =>
     render(
       <MemoryRouter initialEntries={['/incidents']}>
         <Routes>
@@ -98,11 +99,26 @@ describe('IncidentsPage, live', () => {
         </Routes>
       </MemoryRouter>
     );
-    await screen.findAllByTestId(ids.row);
+
+  /** The fake sidecar accepts the page's live link and confirms the subscription. */
+  async function goLive() {
     await waitFor(() => expect(FakeSocket.latest?.url).toBe('ws://sidecar.test/live?ticket=lt_test'));
     FakeSocket.latest!.serverOpens(seq);
     await waitFor(() => expect(screen.getByTestId(ids.liveStatus)).toHaveAttribute('data-live-state', 'live'));
     return FakeSocket.latest!;
+  }
+
+  /** The page with its list loaded, then live. */
+  async function renderLive() {
+    renderPage();
+    await screen.findAllByTestId(ids.row);
+    return goLive();
+  }
+
+  /** The page live at once, whatever its list did. */
+  async function openPage() {
+    renderPage();
+    return goLive();
   }
 
   test('applies changes from the feed to the rows without a reload', async () => {
@@ -132,6 +148,36 @@ describe('IncidentsPage, live', () => {
     });
     await waitFor(() => expect(screen.getAllByTestId(ids.row)[0]).toHaveAttribute('data-incident-id', declared.id));
     expect(backend.requestsTo('GET', LIST)).toHaveLength(2);
+  });
+
+  test('fetches a list that failed to load again once the link is up, at once when an event arrives', async () => {
+    // The sidecar restarting: the first load fails through the proxy, the live link comes up meanwhile.
+    let isDown = true;
+    backend.on('GET', LIST, () =>
+      isDown ? reply(502, undefined, 'Bad Gateway') : reply(200, { items: [newer, older], nextCursor: null })
+    );
+    const socket = await openPage();
+    await screen.findByText(/Bad Gateway/);
+    expect(screen.queryAllByTestId(ids.row)).toHaveLength(0);
+
+    isDown = false;
+    const fetched = backend.requestsTo('GET', LIST).length;
+    socket.serverSends(updated({ ...older, status: 'identified', version: 2 }));
+    // Sooner than the periodic retry would.
+    expect(await screen.findAllByTestId(ids.row, {}, { timeout: RETRY_FAILED_LOAD_MS / 3 })).toHaveLength(2);
+    expect(backend.requestsTo('GET', LIST)).toHaveLength(fetched + 1);
+  });
+
+  test('retries a failed load every few seconds while the link is up, without an event', async () => {
+    let isDown = true;
+    backend.on('GET', LIST, () =>
+      isDown ? reply(502, undefined, 'Bad Gateway') : reply(200, { items: [newer, older], nextCursor: null })
+    );
+    await openPage();
+    const failedAt = backend.requestsTo('GET', LIST).length;
+    isDown = false;
+    expect(await screen.findAllByTestId(ids.row, {}, { timeout: RETRY_FAILED_LOAD_MS + 2000 })).toHaveLength(2);
+    expect(backend.requestsTo('GET', LIST).length).toBeGreaterThan(failedAt);
   });
 
   test('says when the live link is down and when it is back, and resumes from the last seq', async () => {
