@@ -7,17 +7,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { serve } from '@hono/node-server';
-import { pino } from 'pino';
 import { WebSocketServer, WebSocket } from 'ws';
-import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { Lifecycle } from '../src/lifecycle.js';
-import { startLive } from '../src/live/server.js';
-import { createLogger } from '../src/observability/logger.js';
-import { createMetrics } from '../src/observability/metrics.js';
-import { ResilienceRegistry } from '../src/resilience/registry.js';
-import { createSql, Database } from '../src/store/db.js';
+import { createSql } from '../src/store/db.js';
+import { startBenchSidecar } from './support/sidecar.js';
 
 // CLOCK_MONOTONIC: the same clock in every process on this machine (performance.timeOrigin is not, across processes).
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -34,36 +27,7 @@ async function sidecar(): Promise<Server> {
     SHED_EVENT_LOOP_DELAY_MS: '0',
   });
   const sql = createSql({ url: config.databaseUrl!, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs });
-  const resilience = new ResilienceRegistry();
-  const db = new Database(sql, config.database, resilience);
-  const lifecycle = new Lifecycle();
-  lifecycle.markServing();
-  const metrics = createMetrics({ resilience, dbPoolMax: config.dbPoolMax, version: 'bench' });
-  // Logs written as in production (info), to /dev/null instead of a terminal.
-  const logger = createLogger({ level: config.observability.logLevel, destination: pino.destination({ dest: '/dev/null', sync: false }) });
-  const app = createApp({
-    db,
-    resilience,
-    lifecycle,
-    metrics,
-    adminToken: config.adminToken,
-    maxBodyBytes: config.maxBodyBytes,
-    limits: config.limits,
-    version: 'bench',
-    logger,
-  });
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
-  await startLive({
-    server,
-    db,
-    databaseUrl: config.databaseUrl!,
-    adminToken: config.adminToken,
-    lifecycle,
-    logger,
-    registry: metrics.registry,
-    config: config.live,
-  });
-  return server;
+  return startBenchSidecar(config, sql);
 }
 
 function bare(): Server {

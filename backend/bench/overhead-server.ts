@@ -6,23 +6,19 @@
  * the live feed reading the outbox, as main.ts starts it).
  * Usage: tsx bench/overhead-server.ts <variant>, with BENCH_DATABASE_URL and STUDIO_ADMIN_TOKEN set.
  */
+import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
-import { pino } from 'pino';
-import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { AppError } from '../src/domain/errors.js';
-import { Lifecycle } from '../src/lifecycle.js';
-import { startLive } from '../src/live/server.js';
-import { createLogger } from '../src/observability/logger.js';
-import { createMetrics } from '../src/observability/metrics.js';
 import { ResilienceRegistry } from '../src/resilience/registry.js';
 import { incidentRoutes } from '../src/routes/incidents.js';
 import { createSql, Database } from '../src/store/db.js';
 import { getIncident } from '../src/store/incidents.js';
+import { startBenchSidecar } from './support/sidecar.js';
 
 const variant = process.argv[2] ?? '';
 // The production defaults, except a rate limit no run can reach: the limiter still does its work on every request.
@@ -59,45 +55,6 @@ function bareRoute() {
   return serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
 }
 
-// Resolved once the server can be measured (`full` also waits for the live feed to know its position).
-let ready: Promise<unknown> = Promise.resolve();
-
-function full() {
-  const resilience = new ResilienceRegistry();
-  const metrics = createMetrics({ resilience, dbPoolMax: config.dbPoolMax, version: 'bench' });
-  const db = new Database(sql, config.database, resilience);
-  const lifecycle = new Lifecycle();
-  lifecycle.markServing();
-  // Logs written as in production (every request at info), to /dev/null instead of a terminal.
-  const logger = createLogger({ level: config.observability.logLevel, destination: pino.destination({ dest: '/dev/null', sync: false }) });
-  const app = createApp({
-    db,
-    metrics,
-    resilience,
-    lifecycle,
-    adminToken: config.adminToken,
-    maxBodyBytes: config.maxBodyBytes,
-    limits: config.limits,
-    corsOrigins: config.corsOrigins,
-    version: 'bench',
-    logger,
-    slowRequestMs: config.observability.slowRequestMs,
-    metricsToken: config.observability.metricsToken,
-  });
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-  ready = startLive({
-    server: server as import('node:http').Server,
-    db,
-    databaseUrl: config.databaseUrl!,
-    adminToken: config.adminToken,
-    lifecycle,
-    logger,
-    registry: metrics.registry,
-    config: config.live,
-  });
-  return server;
-}
-
 const servers = {
   'bare-node': () => bareNode((id) => getIncident(sql, id)),
   'bare-policy': () => {
@@ -106,16 +63,15 @@ const servers = {
   },
   'bare-hono': bareHono,
   'bare-route': bareRoute,
-  full,
+  full: () => startBenchSidecar(config, sql),
 } as const;
 const build = servers[variant as keyof typeof servers];
 if (!build) {
   console.error(`usage: overhead-server.ts <${Object.keys(servers).join('|')}>`);
   process.exit(2);
 }
-const server = build();
-const announce = () => void ready.then(() => console.log(`listening ${(server.address() as AddressInfo).port}`));
-if (server.listening) announce();
-else if (variant === 'bare-node' || variant === 'bare-policy') server.listen(0, '127.0.0.1', announce);
-else server.once('listening', announce);
+const server = await build();
+if (variant === 'bare-node' || variant === 'bare-policy') server.listen(0, '127.0.0.1');
+if (!server.listening) await once(server, 'listening');
+console.log(`listening ${(server.address() as AddressInfo).port}`);
 process.on('SIGTERM', () => server.close(() => void sql.end({ timeout: 1 }).then(() => process.exit(0))));
