@@ -3,6 +3,7 @@
  * moves the horizon, and a topic followed while a read is in flight gets the events of that read too.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { OutboxFeed, type FeedEvent } from '../src/live/outbox.js';
 import { ResilienceRegistry } from '../src/resilience/registry.js';
 import { createSql, Database, type Sql } from '../src/store/db.js';
@@ -10,13 +11,8 @@ import { appendEvent } from '../src/store/events.js';
 import { migrate } from '../src/store/migrate.js';
 import { createTestDatabase } from './support/sidecar.js';
 
-const POLICY = {
-  timeoutMs: 5000,
-  retries: 0,
-  backoff: { baseMs: 50, maxMs: 500, jitter: 0 },
-  breaker: { consecutiveFailures: 5, failureRate: 0.5, windowSize: 10, closeAfterSuccesses: 1, halfOpenAfterMs: 500 },
-  bulkhead: { maxConcurrent: 5, maxQueue: 50 },
-};
+// The production Postgres policy: the feed reads through it as in the sidecar.
+const POLICY = loadConfig({}).database;
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
 let sql: Sql;
@@ -33,17 +29,16 @@ afterAll(async () => {
 /** A feed over `db` with the given followers, collecting what it hands out. */
 async function startFeed(db: Database, followers: Map<string, unknown>) {
   const handedOut: FeedEvent[] = [];
+  const errors: unknown[] = [];
   const feed = new OutboxFeed({
     db,
     followers: () => followers,
     pollMs: 20,
     onEvents: (events) => handedOut.push(...events),
-    onError: (err) => {
-      throw err;
-    },
+    onError: (err) => errors.push(err),
   });
   await feed.start();
-  return { feed, handedOut };
+  return { feed, handedOut, errors };
 }
 
 const append = (topic: string, n: number) =>
@@ -65,7 +60,7 @@ const message = (event: FeedEvent) => JSON.parse(event.frame!.toString('utf8', e
 
 it('builds frames for followed topics only, and hands out every seq', async () => {
   const db = new Database(sql, POLICY, new ResilienceRegistry());
-  const { feed, handedOut } = await startFeed(db, new Map([['followed', new Set()]]));
+  const { feed, handedOut, errors } = await startFeed(db, new Map([['followed', new Set()]]));
   try {
     await append('followed', 2);
     const last = await append('nobody', 3);
@@ -78,6 +73,7 @@ it('builds frames for followed topics only, and hands out every seq', async () =
       ['nobody', true],
       ['nobody', true],
     ]);
+    expect(errors).toEqual([]);
     expect(message(handedOut[1]!)).toMatchObject({ type: 'event', topic: 'followed', event: 'test.event', data: { i: 1 } });
   } finally {
     feed.stop();
@@ -87,7 +83,7 @@ it('builds frames for followed topics only, and hands out every seq', async () =
 it('builds the frames of a read in flight for a topic followed meanwhile', async () => {
   const db = new Database(sql, POLICY, new ResilienceRegistry());
   const followers = new Map<string, unknown>();
-  const { feed, handedOut } = await startFeed(db, followers);
+  const { feed, handedOut, errors } = await startFeed(db, followers);
   // The moment between the read's answer and the hand-out: someone subscribes to `late`.
   const read = db.read.bind(db);
   let isArmed = true;
@@ -103,6 +99,7 @@ it('builds the frames of a read in flight for a topic followed meanwhile', async
     const last = await append('late', 3);
     await waitFor(() => feed.horizon >= last);
 
+    expect(errors).toEqual([]);
     expect(isArmed).toBe(false);
     expect(handedOut.map((e) => message(e).data)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
   } finally {
