@@ -15,7 +15,6 @@ import {
   PrometheusClient,
   PrometheusError,
   singleValue,
-  toUpstreamError,
   type QueryResponse,
 } from '../src/telemetry/prometheus.js';
 import {
@@ -27,6 +26,7 @@ import {
   type TestPrometheus,
 } from './support/prometheusServer.js';
 import { clientTestPolicy } from './support/telemetry.js';
+import { toAppError } from '../src/http/errors.js';
 
 const POLICY = clientTestPolicy(3);
 
@@ -178,7 +178,7 @@ describe('failures', () => {
     const err = await prom.query('up').catch((e) => e);
     expect(err).toBeInstanceOf(DependencyFailure);
     expect(seen).toHaveLength(4); // the first attempt and 3 retries
-    expect(toUpstreamError(err)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', isRetryable: true });
+    expect(toAppError(err)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', isRetryable: true });
 
     seen.length = 0;
     let calls = 0;
@@ -204,7 +204,7 @@ describe('failures', () => {
     handler = json(429, { status: 'error', errorType: 'too_many', error: 'slow down' });
     const err = await prom.query('x').catch((e) => e);
     expect(seen).toHaveLength(1);
-    expect(toUpstreamError(err)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', details: { reason: 'rate_limited' } });
+    expect(toAppError(err)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', details: { reason: 'rate_limited' } });
     expect(classifyPrometheusError(err)).toEqual({ retry: 'never', isFailure: false });
   });
 
@@ -226,7 +226,7 @@ describe('failures', () => {
     const open = await prom.query('x').catch((e) => e);
     expect(open).toMatchObject({ reason: 'circuit_open' });
     expect(seen).toHaveLength(0);
-    expect(toUpstreamError(open)).toMatchObject({
+    expect(toAppError(open)).toMatchObject({
       code: 'UPSTREAM_UNAVAILABLE',
       retryAfterSeconds: expect.any(Number),
     });

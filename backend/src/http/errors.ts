@@ -3,7 +3,9 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { AppError, type ErrorCode } from '../domain/errors.js';
-import { isDatabaseUnavailable } from '../store/db.js';
+import { DependencyFailure } from '../resilience/policy.js';
+import { isDatabaseUnavailable, isDataException } from '../store/db.js';
+import { PrometheusError } from '../telemetry/prometheus.js';
 
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   VALIDATION_FAILED: 400,
@@ -66,19 +68,79 @@ function fromHttpException(err: HTTPException): AppError {
   return new AppError({ code, message, cause: err });
 }
 
-/** Normalises anything thrown into an AppError; unknown errors become INTERNAL without leaking their text. */
+/**
+ * Normalises anything thrown into an AppError. This is the one place where failures of the database and of
+ * upstreams become answers: a policy's give-up is 503 (Retry-After from an open breaker), a value Postgres refuses
+ * (SQLSTATE class 22, data exception) is the request's fault, 400. Unknown errors become INTERNAL without leaking
+ * their text. The HTTP error handler and the live feed's upgrade refusals both answer through it.
+ */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof HTTPException) return fromHttpException(err);
+  if (err instanceof DependencyFailure) return fromDependencyFailure(err);
   if (isDatabaseUnavailable(err)) {
+    return new AppError({ code: 'DATABASE_UNAVAILABLE', message: DATABASE_UNAVAILABLE, cause: err, isRetryable: true });
+  }
+  if (isDataException(err)) {
+    // Postgres' message names the value and the type ("value … is out of range for type integer"): the caller's own
+    // input, so it may be shown; the query and the column stay in the log.
     return new AppError({
-      code: 'DATABASE_UNAVAILABLE',
-      message: 'The database is unavailable; retry shortly',
+      code: 'VALIDATION_FAILED',
+      message: `A value in the request cannot be stored: ${String((err as Error).message).slice(0, 300)}`,
+      details: { issues: [{ path: '', message: 'rejected by the database', code: `sqlstate_${(err as { code: string }).code}` }] },
       cause: err,
-      isRetryable: true,
+    });
+  }
+  if (err instanceof PrometheusError && err.status === 429) {
+    return new AppError({
+      code: 'UPSTREAM_UNAVAILABLE',
+      message: 'Prometheus is rate limiting the studio; retry shortly',
+      details: { dependency: 'prometheus', reason: 'rate_limited' },
+      cause: err,
+      retryAfterSeconds: (err.retryAfterMs ?? 5000) / 1000,
     });
   }
   return new AppError({ code: 'INTERNAL', message: 'Internal error', cause: err });
+}
+
+const DATABASE_UNAVAILABLE = 'The database is unavailable; retry shortly';
+
+/** A dependency policy gave up (resilience/policy.ts): the database's or an upstream's outage, never the caller's. */
+function fromDependencyFailure(err: DependencyFailure): AppError {
+  const retryAfterSeconds = err.retryAfterMs !== undefined ? err.retryAfterMs / 1000 : undefined;
+  const reason = err.reason.replace('_', ' ');
+  if (err.dependency !== 'postgres') {
+    const name = err.dependency.charAt(0).toUpperCase() + err.dependency.slice(1);
+    return new AppError({
+      code: 'UPSTREAM_UNAVAILABLE',
+      message: `${name} is unavailable (${reason}); retry shortly`,
+      details: { dependency: err.dependency, reason: err.reason },
+      cause: err,
+      isRetryable: true,
+      retryAfterSeconds,
+    });
+  }
+  if (err.reason === 'bulkhead_full') {
+    // Every pool connection busy and the queue full: the database is fine, this process has taken on more than it
+    // can pass to it. That is overload (shed cheaply, logged as a count), not a database fault to log one by one.
+    return new AppError({
+      code: 'OVERLOADED',
+      message: 'The sidecar is overloaded (database queue full); retry shortly',
+      details: { reason: 'database_queue_full' },
+      cause: err,
+      retryAfterSeconds: 1,
+    });
+  }
+  return new AppError({
+    code: 'DATABASE_UNAVAILABLE',
+    message:
+      err.reason === 'circuit_open'
+        ? 'The database is unavailable (recent calls failed); retry shortly'
+        : `The database is unavailable (${reason}); retry shortly`,
+    cause: err,
+    isRetryable: true,
+    retryAfterSeconds,
+  });
 }
 
 /** zod issues as the envelope's details: which field and why. */
@@ -89,6 +151,17 @@ export function validationError(error: ZodError, where: string): AppError {
     details: {
       issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })),
     },
+  });
+}
+
+/** A string Postgres cannot store as given (domain/storable.ts), named like a zod issue: `body.labels.team`. */
+export function unstorableError(where: string, path: ReadonlyArray<string | number>): AppError {
+  const field = path.length ? path.join('.') : where;
+  const message = 'must not contain the NUL character (U+0000) or unpaired UTF-16 surrogates';
+  return new AppError({
+    code: 'VALIDATION_FAILED',
+    message: `Invalid ${where}: ${field} ${message}`,
+    details: { issues: [{ path: path.join('.'), message, code: 'unstorable_text' }] },
   });
 }
 

@@ -3,7 +3,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
-import { AppError } from '../domain/errors.js';
+import { errorEnvelope, toAppError } from '../http/errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { Logger } from '../observability/logger.js';
 import type { Database } from '../store/db.js';
@@ -161,8 +161,11 @@ export async function startLive(options: LiveOptions): Promise<LiveService> {
 
 function toRefusal(err: unknown): UpgradeRefusal {
   if (err instanceof UpgradeRefusal) return err;
-  if (err instanceof AppError && err.code === 'DATABASE_UNAVAILABLE') {
-    return new UpgradeRefusal(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly', 'database', 5);
+  // Database failures are told apart the way the API tells them (http/errors.ts); anything else is our fault, but a
+  // live client can only retry, so it gets a 503 too rather than a 500.
+  const failure = toAppError(err);
+  if (failure.code === 'DATABASE_UNAVAILABLE' || failure.code === 'OVERLOADED') {
+    return new UpgradeRefusal(503, failure.code, failure.message, 'database', Math.ceil(failure.retryAfterSeconds ?? 5));
   }
   return new UpgradeRefusal(503, 'DATABASE_UNAVAILABLE', 'The live feed could not accept the connection; retry shortly', 'error', 5);
 }
@@ -170,9 +173,7 @@ function toRefusal(err: unknown): UpgradeRefusal {
 /** Answers a refused upgrade in plain HTTP with the API's error envelope, then closes the socket. */
 function refuse(socket: Socket, refusal: UpgradeRefusal): void {
   if (socket.destroyed) return;
-  const body = JSON.stringify({
-    error: { code: refusal.code, message: refusal.message, request_id: randomUUID(), timestamp: new Date().toISOString() },
-  });
+  const body = JSON.stringify(errorEnvelope(refusal, randomUUID()));
   const headers = [
     `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}`,
     'Connection: close',

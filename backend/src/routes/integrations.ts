@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import type { AlertSource, IncomingAlert, IncomingNotification } from '../domain/alerts.js';
+import { alertFingerprint, type AlertSource, type IncomingAlert, type IncomingNotification } from '../domain/alerts.js';
 import { AppError } from '../domain/errors.js';
+import { toStorable } from '../domain/storable.js';
 import { createRouter, type AppEnv } from '../http/context.js';
 import { errorResponses, jsonContent } from '../http/openapi.js';
 import type { Database } from '../store/db.js';
@@ -125,6 +126,12 @@ const intakeRoute = <S extends z.ZodType>(path: string, schema: S, summary: stri
 
 type ParsedAlert = z.infer<typeof AlertSchema> & Record<string, unknown>;
 
+/**
+ * The delivery as the store takes it. Nothing a sender delivers is refused for its characters: a refused delivery
+ * is retried whole until the sender gives up, losing every alert in it. So strings Postgres cannot store (NUL, lone
+ * surrogates) are stored with U+FFFD (domain/storable.ts), and an alert without a fingerprint gets Alertmanager's
+ * over its labels as sent, before that replacement, so its identity is the one the sender would compute.
+ */
 function toNotification(
   source: AlertSource,
   payload: { groupKey?: string; receiver: string; externalURL?: string | null; alerts: ParsedAlert[] },
@@ -137,11 +144,11 @@ function toNotification(
     startsAt: a.startsAt,
     endsAt: a.endsAt,
     generatorURL: a.generatorURL,
-    fingerprint: a.fingerprint,
+    fingerprint: a.fingerprint || alertFingerprint(a.labels),
     details: extras(a),
   }));
   const details = { receiver: payload.receiver, externalURL: payload.externalURL ?? null };
-  return { source, receiver: payload.receiver, groupKey: payload.groupKey || null, alerts, details };
+  return toStorable({ source, receiver: payload.receiver, groupKey: payload.groupKey || null, alerts, details });
 }
 
 const grafanaExtras = (a: ParsedAlert) =>
@@ -156,7 +163,7 @@ const grafanaExtras = (a: ParsedAlert) =>
  * budget and is shed last (http/limits.ts), and answers 2xx only once every alert is committed.
  */
 export function integrationRoutes(db: Database) {
-  return createRouter()
+  return createRouter({ isUnstorableTextAccepted: true })
     .openapi(
       intakeRoute('/alertmanager', AlertmanagerPayloadSchema, 'Alertmanager webhook receiver (webhook_configs)'),
       async (c) => {

@@ -17,7 +17,7 @@ import {
   slosOfIncident,
   type Slo,
 } from '../store/slos.js';
-import { PrometheusError, toUpstreamError, type PrometheusClient } from '../telemetry/prometheus.js';
+import { PrometheusError, type PrometheusClient } from '../telemetry/prometheus.js';
 import { incidentCost, sloStatus } from '../telemetry/sloStatus.js';
 
 const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
@@ -113,7 +113,7 @@ const routes = {
   }),
 };
 
-/** Prometheus' refusals of an SLO's own queries are the SLO's fault (422); outages are 503 (toUpstreamError). */
+/** Prometheus' refusals of an SLO's own queries are the SLO's fault (422); outages stay as thrown (503, http/errors.ts). */
 function prometheusFailure(err: unknown, slo: Slo): unknown {
   if (err instanceof PrometheusError && err.isQueryError) {
     return new AppError({
@@ -123,7 +123,7 @@ function prometheusFailure(err: unknown, slo: Slo): unknown {
       cause: err,
     });
   }
-  return toUpstreamError(err);
+  return err;
 }
 
 /** SLO CRUD, rules export, and status from Prometheus (optional: without PROMETHEUS_URL status answers 503). */

@@ -1,6 +1,5 @@
 import postgres from 'postgres';
-import { AppError } from '../domain/errors.js';
-import { DependencyFailure, DependencyPolicy, type FailureClass, type PolicyOptions } from '../resilience/policy.js';
+import { DependencyPolicy, type FailureClass, type PolicyOptions } from '../resilience/policy.js';
 import type { ResilienceRegistry } from '../resilience/registry.js';
 
 export type Sql = postgres.Sql;
@@ -50,6 +49,15 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return UNAVAILABLE_ERRNOS.has(code) || UNAVAILABLE_DRIVER_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code);
 }
 
+/**
+ * True for SQLSTATE class 22 (data exception): Postgres refused a value (NUL in text, a number or date out of
+ * range, an invalid escape). Whatever caused it came from the request, so it is never the database being unwell.
+ */
+export function isDataException(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.length === 5 && code.startsWith('22');
+}
+
 /** True when a connection was lost or refused (not a full disk or an I/O error on a live connection). */
 export function isConnectionLoss(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
@@ -88,9 +96,9 @@ export function classifyDatabaseError(err: unknown): FailureClass {
 
 /**
  * Postgres behind its resilience policy: routes and auth reach the store only through `read` (retried on lost
- * connections) and `write` (retried only when Postgres rolled it back). When the policy gives up, callers get
- * 503 DATABASE_UNAVAILABLE with a Retry-After; postgres.js reconnects by itself, so the API recovers when the
- * database returns, without a restart.
+ * connections) and `write` (retried only when Postgres rolled it back). When the policy gives up it throws
+ * DependencyFailure, which the API answers as 503 DATABASE_UNAVAILABLE with a Retry-After (http/errors.ts);
+ * postgres.js reconnects by itself, so the API recovers when the database returns, without a restart.
  */
 export class Database {
   readonly policy: DependencyPolicy;
@@ -122,42 +130,15 @@ export class Database {
     return this.run(fn, false);
   }
 
-  private async run<T>(fn: (sql: Sql) => Promise<T>, isIdempotent: boolean): Promise<T> {
-    try {
-      return await this.policy.execute(
-        () =>
-          fn(this.pool).catch((err: unknown) => {
-            if (isConnectionLoss(err)) this.hasLostConnection = true;
-            throw err;
-          }),
-        { isIdempotent }
-      );
-    } catch (err) {
-      if (err instanceof DependencyFailure && err.reason === 'bulkhead_full') {
-        // Every pool connection busy and the queue full: the database is fine, this process has taken on more than it
-        // can pass to it. That is overload (shed cheaply, logged as a count), not a database fault to log one by one.
-        throw new AppError({
-          code: 'OVERLOADED',
-          message: 'The sidecar is overloaded (database queue full); retry shortly',
-          details: { reason: 'database_queue_full' },
-          cause: err,
-          retryAfterSeconds: 1,
-        });
-      }
-      if (err instanceof DependencyFailure) {
-        throw new AppError({
-          code: 'DATABASE_UNAVAILABLE',
-          message:
-            err.reason === 'circuit_open'
-              ? 'The database is unavailable (recent calls failed); retry shortly'
-              : `The database is unavailable (${err.reason.replace('_', ' ')}); retry shortly`,
-          cause: err,
-          isRetryable: true,
-          retryAfterSeconds: err.retryAfterMs !== undefined ? err.retryAfterMs / 1000 : undefined,
-        });
-      }
-      throw err;
-    }
+  private run<T>(fn: (sql: Sql) => Promise<T>, isIdempotent: boolean): Promise<T> {
+    return this.policy.execute(
+      () =>
+        fn(this.pool).catch((err: unknown) => {
+          if (isConnectionLoss(err)) this.hasLostConnection = true;
+          throw err;
+        }),
+      { isIdempotent }
+    );
   }
 
   /**

@@ -4,8 +4,7 @@
  * a TtlCache. General on purpose: SLO status uses it today, correlation (issue 4) builds on it.
  */
 import { z } from 'zod';
-import { AppError } from '../domain/errors.js';
-import { DependencyFailure, DependencyPolicy, type FailureClass, type PolicyOptions } from '../resilience/policy.js';
+import { DependencyPolicy, type FailureClass, type PolicyOptions } from '../resilience/policy.js';
 import { TtlCache } from '../resilience/cache.js';
 import type { ResilienceRegistry } from '../resilience/registry.js';
 import { classifyStatus, type DatasourceConfig, datasourceConnection, retryAfterMs } from './http.js';
@@ -237,34 +236,6 @@ export function singleValue(response: QueryResponse): number | null {
       `expected one value, got a ${data.resultType} of ${Array.isArray(data.result) ? data.result.length : 1}`
     );
   return Number.isNaN(value) ? null : value;
-}
-
-/**
- * Prometheus failures as the API's errors: a policy give-up (down, slow, breaker open) is 503
- * UPSTREAM_UNAVAILABLE with Retry-After; a 429 that outlasted its retries too. Query errors pass through for the
- * caller to name (they are the caller's input).
- */
-export function toUpstreamError(err: unknown): unknown {
-  if (err instanceof DependencyFailure && err.dependency === 'prometheus') {
-    return new AppError({
-      code: 'UPSTREAM_UNAVAILABLE',
-      message: `Prometheus is unavailable (${err.reason.replace('_', ' ')}); retry shortly`,
-      details: { dependency: 'prometheus', reason: err.reason },
-      cause: err,
-      isRetryable: true,
-      retryAfterSeconds: err.retryAfterMs !== undefined ? err.retryAfterMs / 1000 : undefined,
-    });
-  }
-  if (err instanceof PrometheusError && err.status === 429) {
-    return new AppError({
-      code: 'UPSTREAM_UNAVAILABLE',
-      message: 'Prometheus is rate limiting the studio; retry shortly',
-      details: { dependency: 'prometheus', reason: 'rate_limited' },
-      cause: err,
-      retryAfterSeconds: (err.retryAfterMs ?? 5000) / 1000,
-    });
-  }
-  return err;
 }
 
 /** Where and how to reach Prometheus (telemetry/http.ts). */
