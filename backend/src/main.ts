@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
+import { serveApp } from './http/server.js';
 import { ConfigError, loadConfig } from './config.js';
 import { Lifecycle } from './lifecycle.js';
 import { ResilienceRegistry } from './resilience/registry.js';
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     slowRequestMs: config.observability.slowRequestMs,
     metricsToken: config.observability.metricsToken,
   });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const server = serveApp(app, { port: config.port, hostname: config.host }, (info) => {
     lifecycle.markServing();
     logger.info(
       { port: info.port, database: embedded ? `embedded (${path.resolve(config.dataDir, 'postgres')})` : 'DATABASE_URL' },
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   });
   refresher.start();
   const live = await startLive({
-    server: server as import('node:http').Server,
+    server,
     db,
     databaseUrl: config.databaseUrl ?? embedded!.url,
     adminToken: config.adminToken,

@@ -223,3 +223,40 @@ describe('CORS', () => {
     expect(loadConfig({}).corsOrigins).toEqual([]);
   });
 });
+
+describe("requests Node's HTTP parser refuses", () => {
+  let sidecar: TestSidecar;
+  beforeAll(async () => {
+    sidecar = await startSidecar();
+  });
+  afterAll(() => sidecar.close());
+
+  /** Sends raw bytes and reads the whole answer (the server closes the connection after a refusal). */
+  async function raw(request: string): Promise<{ status: number; headers: Record<string, string>; body: any }> {
+    const { port } = new URL(sidecar.url);
+    const socket = (await import('node:net')).connect(Number(port), '127.0.0.1');
+    socket.end(request);
+    const chunks: Buffer[] = [];
+    for await (const chunk of socket) chunks.push(chunk as Buffer);
+    const [head, body] = Buffer.concat(chunks).toString('utf8').split('\r\n\r\n');
+    const [statusLine, ...lines] = head!.split('\r\n');
+    const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+    return { status: Number(statusLine!.split(' ')[1]), headers, body: JSON.parse(body!) };
+  }
+
+  it('answers 431 for headers past the limit, in the envelope with a request id', async () => {
+    const res = await raw(`GET /api/incidents HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(res.status).toBe(431);
+    expect(res.body.error).toMatchObject({ code: 'MALFORMED_REQUEST', request_id: res.headers['x-request-id'] });
+    expect(res.headers['content-type']).toBe('application/json');
+  });
+
+  it('answers 400 for a request line that is not HTTP, and for a body that contradicts its framing', async () => {
+    const garbage = await raw('GET /\u0001 nonsense\r\n\r\n');
+    expect(garbage.status).toBe(400);
+    expect(garbage.body.error).toMatchObject({ code: 'MALFORMED_REQUEST', request_id: garbage.headers['x-request-id'] });
+    const framing = await raw('POST /api/incidents HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
+    expect(framing.status).toBe(400);
+    expect(framing.body.error.request_id).toBe(framing.headers['x-request-id']);
+  });
+});

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { createApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import { Lifecycle } from '../../src/lifecycle.js';
 import { startLive } from '../../src/live/server.js';
+import { serveApp } from '../../src/http/server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { ResilienceRegistry } from '../../src/resilience/registry.js';
@@ -36,7 +36,7 @@ export async function startBenchSidecar(config: Config, sql: Sql): Promise<Serve
     slowRequestMs: config.observability.slowRequestMs,
     metricsToken: config.observability.metricsToken,
   });
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
+  const server = serveApp(app, { port: 0, hostname: '127.0.0.1' });
   await startLive({
     server,
     db,

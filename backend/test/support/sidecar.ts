@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../../src/observability/logger.js';
 import type { Tracing } from '../../src/observability/tracing.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { startLive, type LiveService } from '../../src/live/server.js';
+import { serveApp } from '../../src/http/server.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -106,14 +107,14 @@ export async function startSidecar(
     liveTicketTtlMs: config.live.ticketTtlMs,
   });
   options.extend?.(app);
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  const server = await new Promise<Server>((resolve) => {
+    const s = serveApp(app, { port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const databaseUrl = options.databaseUrl ?? testDb!.url;
   const live = options.live
     ? await startLive({
-        server: server as import('node:http').Server,
+        server,
         db,
         databaseUrl,
         adminToken: ADMIN_TOKEN,
