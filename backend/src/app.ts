@@ -11,7 +11,7 @@ import { INTAKE_PATH_PREFIX, type LimitsConfig } from './http/limits.js';
 import { limitCallers, limitUnauthenticated } from './http/rateLimit.js';
 import { shedLoad, shedReporter } from './http/shedding.js';
 import { requestTimeout } from './http/timeout.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, processHealth } from './routes/health.js';
 import { alertRoutes } from './routes/alerts.js';
 import { alertRuleRoutes } from './routes/alertRules.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -75,6 +75,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
+  const startedAt = deps.startedAt ?? Date.now();
   const metrics =
     deps.metrics ?? createMetrics({ resilience: deps.resilience, dbPoolMax: deps.db.sql.options.max, version: deps.version });
   const { limits } = deps;
@@ -113,7 +114,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       resilience: deps.resilience,
       lifecycle: deps.lifecycle,
       version: deps.version,
-      startedAt: deps.startedAt ?? Date.now(),
+      startedAt,
     })
   );
 
@@ -131,6 +132,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     requireAuth(deps.db, deps.adminToken),
     limitCallers({ perMinute: limits.rateLimitPerMinute, intakePerMinute: limits.rateLimitIntakePerMinute })
   );
+  // The seed documents' compose health check calls /api/health: the same answer as /health, behind the token.
+  app.get('/api/health', (c) => c.json(processHealth({ ...deps, startedAt })));
   app.route('/api/incidents', incidentRoutes(deps.db));
   app.route('/api/incidents', hypothesisRoutes(deps.db));
   app.route('/api/incidents', pinRoutes(deps.db));

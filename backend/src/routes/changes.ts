@@ -5,9 +5,9 @@ import { createRouter } from '../http/context.js';
 import { errorResponses, iso, jsonContent } from '../http/openapi.js';
 import { CHANGE_KINDS, createChange, listChanges, type Change } from '../store/changes.js';
 import type { Database } from '../store/db.js';
+import { ServiceNameSchema } from './sharedSchemas.js';
 
 const tags = ['Changes'];
-const ServiceNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a service name from the catalog');
 const DateSchema = z.iso.datetime({ offset: true });
 
 export const ChangeSchema = z
@@ -52,6 +52,7 @@ const routes = {
   list: createRoute({
     method: 'get',
     path: '/',
+    operationId: 'listChanges',
     tags,
     summary: 'Deploys and config changes, newest first',
     request: { query: ListQuerySchema },
@@ -63,6 +64,7 @@ const routes = {
   create: createRoute({
     method: 'post',
     path: '/',
+    operationId: 'createChange',
     tags,
     summary: 'Record a deploy or config change (CI/CD posts these with an editor token)',
     middleware: [requireRole('editor')] as const,

@@ -47,13 +47,21 @@ async function pingDatabase(db: Database): Promise<Check> {
 const breakerStates = (dependencies: DependencySnapshot[]) =>
   Object.fromEntries(dependencies.map((d) => [d.name, d.breaker]));
 
+/** Fast and I/O-free: is the process serving at all, and which build (`/health`, and `/api/health` with a token). */
+export function processHealth({ lifecycle, version, startedAt }: Pick<HealthDeps, 'lifecycle' | 'version' | 'startedAt'>) {
+  return {
+    status: lifecycle.isDraining ? ('draining' as const) : ('ok' as const),
+    version,
+    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+  };
+}
+
 /** Probes, unauthenticated by design: orchestrators and load balancers call them without credentials. */
-export function healthRoutes({ db, resilience, lifecycle, version, startedAt }: HealthDeps) {
-  const uptimeSeconds = () => Math.round((Date.now() - startedAt) / 1000);
+export function healthRoutes(deps: HealthDeps) {
+  const { db, resilience, lifecycle, version } = deps;
   return (
     new Hono<AppEnv>()
-      // Fast and I/O-free: is the process serving at all, and which build.
-      .get('/', (c) => c.json({ status: lifecycle.isDraining ? 'draining' : 'ok', version, uptimeSeconds: uptimeSeconds() }))
+      .get('/', (c) => c.json(processHealth(deps)))
       // Liveness: the event loop answers. Never the database: a database outage must not get the process killed.
       .get('/live', (c) => c.json({ status: 'ok' }))
       .get('/startup', (c) =>
@@ -83,7 +91,7 @@ export function healthRoutes({ db, resilience, lifecycle, version, startedAt }: 
           status,
           phase: lifecycle.phase,
           version,
-          uptimeSeconds: uptimeSeconds(),
+          uptimeSeconds: processHealth(deps).uptimeSeconds,
           dependencies,
           caches: resilience.caches(),
         }, status === 'down' ? 503 : 200);

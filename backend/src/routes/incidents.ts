@@ -7,6 +7,7 @@ import type { Database } from '../store/db.js';
 import * as incidents from '../store/incidents.js';
 import { addNote, listTimeline, type TimelineEvent } from '../store/timeline.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { ServiceNameSchema } from './sharedSchemas.js';
 
 const SeveritySchema = z.enum(SEVERITIES);
 const StatusSchema = z.enum(INCIDENT_STATUSES);
@@ -55,7 +56,12 @@ const CreateIncidentSchema = z
     severity: SeveritySchema,
     commander: z.string().trim().min(1).max(200).optional(),
     labels: LabelsSchema.optional(),
-    services: z.array(z.string().min(1).max(63)).max(50).optional(),
+    services: z
+      .array(ServiceNameSchema)
+      .max(50)
+      .optional()
+      .openapi({ description: 'Impacted services; a name the catalog does not know is added to it (the timeline says so)' }),
+    service: ServiceNameSchema.optional().openapi({ description: 'One impacted service: the same as `services: [name]`' }),
     startedAt: z.iso
       .datetime({ offset: true })
       .refine((s) => Date.parse(s) <= Date.now() + 60_000, 'cannot be in the future')
@@ -65,7 +71,13 @@ const CreateIncidentSchema = z
 
 const UpdateIncidentSchema = z
   .strictObject({
-    version: z.number().int().min(1),
+    version: z
+      .number()
+      .int()
+      .min(1)
+      .max(2_147_483_647)
+      .optional()
+      .openapi({ description: 'The version you read: a stale one gets 409 VERSION_CONFLICT. Omitted, the last write wins.' }),
     title: z.string().trim().min(1).max(200).optional(),
     description: z.string().max(10_000).optional(),
     severity: SeveritySchema.optional(),
@@ -114,6 +126,7 @@ const tags = ['Incidents'];
 const listRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'listIncidents',
   tags,
   summary: 'List incidents (newest first, or by sort) with filters and keyset pagination',
   request: { query: ListQuerySchema },
@@ -126,6 +139,7 @@ const listRoute = createRoute({
 const activeRoute = createRoute({
   method: 'get',
   path: '/active',
+  operationId: 'listActiveIncidents',
   tags,
   summary: 'Every unresolved incident, most severe first',
   responses: {
@@ -137,6 +151,8 @@ const activeRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/{id}',
+  operationId: 'getIncident',
+  summary: 'One incident',
   tags,
   request: { params: IdParamsSchema },
   responses: { 200: jsonContent(IncidentSchema, 'The incident'), ...errorResponses(400, 401, 404, 503) },
@@ -145,6 +161,7 @@ const getRoute = createRoute({
 const createIncidentRoute = createRoute({
   method: 'post',
   path: '/',
+  operationId: 'createIncident',
   tags,
   summary: 'Declare an incident',
   middleware: [requireRole('editor')] as const,
@@ -158,6 +175,7 @@ const createIncidentRoute = createRoute({
 const updateRoute = createRoute({
   method: 'patch',
   path: '/{id}',
+  operationId: 'updateIncident',
   tags,
   summary: 'Change an incident (optimistic concurrency on version; status moves validated)',
   middleware: [requireRole('editor')] as const,
@@ -174,6 +192,8 @@ const updateRoute = createRoute({
 const timelineRoute = createRoute({
   method: 'get',
   path: '/{id}/timeline',
+  operationId: 'listTimeline',
+  summary: "The incident's timeline, oldest first",
   tags,
   request: { params: IdParamsSchema },
   responses: {
@@ -185,6 +205,7 @@ const timelineRoute = createRoute({
 const addNoteRoute = createRoute({
   method: 'post',
   path: '/{id}/timeline',
+  operationId: 'addNote',
   tags,
   summary: 'Add a note to the timeline',
   middleware: [requireRole('editor')] as const,
@@ -235,8 +256,12 @@ export function incidentRoutes(db: Database) {
       return c.json(wireIncident(incident), 200);
     })
     .openapi(createIncidentRoute, async (c) => {
-      const body = c.req.valid('json');
-      const input = { ...body, startedAt: body.startedAt ? new Date(body.startedAt) : undefined };
+      const { service, services, ...body } = c.req.valid('json');
+      const input = {
+        ...body,
+        services: [...new Set([...(services ?? []), ...(service ? [service] : [])])],
+        startedAt: body.startedAt ? new Date(body.startedAt) : undefined,
+      };
       const incident = await db.write((sql) => incidents.createIncident(sql, input, c.get('principal').actor));
       c.header('Location', `/api/incidents/${incident.id}`);
       return c.json(wireIncident(incident), 201);

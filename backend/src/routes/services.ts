@@ -3,6 +3,7 @@ import { effectiveQueries, LABEL_NAME, QUERY_KEYS, type QueryOverrides } from '.
 import { requireRole } from '../http/auth.js';
 import { createRouter } from '../http/context.js';
 import { errorResponses, jsonContent } from '../http/openapi.js';
+import { ServiceNameSchema } from './sharedSchemas.js';
 import type { Database } from '../store/db.js';
 import { createService, getServiceByName, listServices, updateService } from '../store/services.js';
 
@@ -39,9 +40,6 @@ const ServiceSchema = z
   })
   .openapi('Service');
 
-const ServiceNameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, dot, dash or underscore; at most 63');
 
 const CreateServiceSchema = z
   .strictObject({
@@ -76,6 +74,7 @@ const tags = ['Services'];
 const listRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'listServices',
   tags,
   summary: 'The service catalog',
   responses: {
@@ -87,6 +86,7 @@ const listRoute = createRoute({
 const createServiceRoute = createRoute({
   method: 'post',
   path: '/',
+  operationId: 'createService',
   tags,
   summary: 'Add a service to the catalog',
   middleware: [requireRole('editor')] as const,
@@ -100,6 +100,7 @@ const createServiceRoute = createRoute({
 const getServiceRoute = createRoute({
   method: 'get',
   path: '/{name}',
+  operationId: 'getService',
   tags,
   summary: 'One service, with the queries correlation runs for it (effectiveQueries)',
   request: { params: NameParamsSchema },
@@ -112,6 +113,7 @@ const getServiceRoute = createRoute({
 const updateServiceRoute = createRoute({
   method: 'patch',
   path: '/{name}',
+  operationId: 'updateService',
   tags,
   summary: 'Change a service: team, tier, labels, runbook, query overrides; a new name renames it',
   middleware: [requireRole('editor')] as const,

@@ -9,7 +9,7 @@ import {
   type Severity,
 } from '../domain/incidents.js';
 import { appendEvent } from './events.js';
-import { serviceIdsByName } from './services.js';
+import { ensureServices } from './services.js';
 import { insertTimelineEvent } from './timeline.js';
 
 export interface ImpactedService {
@@ -247,14 +247,18 @@ export async function listActiveIncidents(sql: Sql): Promise<Incident[]> {
   return rows.map(withReference);
 }
 
-/** Creates the incident, its impacted services, the "created" timeline entry and the outbox event, atomically. */
+/**
+ * Creates the incident, its impacted services, the "created" timeline entry and the outbox event, atomically. A
+ * service the catalog does not know is added to it (declaring must not wait for catalog upkeep), and the "created"
+ * entry says so.
+ */
 export async function createIncident(sql: Sql, input: NewIncident, actor: Actor): Promise<Incident> {
   return sql.begin((tx) => insertIncident(tx, input, actor));
 }
 
 /** createIncident inside the caller's transaction (alert promotion opens incidents in the intake's transaction). */
 export async function insertIncident(tx: TransactionSql, input: NewIncident, actor: Actor): Promise<Incident> {
-  const serviceIds = await serviceIdsByName(tx, input.services ?? []);
+  const { ids: serviceIds, added } = await ensureServices(tx, input.services ?? []);
   const [row] = await tx<{ id: string }[]>`
     insert into incidents (title, description, severity, commander, labels, created_by, started_at, detected_at)
     values (${input.title}, ${input.description ?? ''}, ${input.severity}, ${input.commander ?? null},
@@ -267,10 +271,11 @@ export async function insertIncident(tx: TransactionSql, input: NewIncident, act
     await tx`insert into incident_services (incident_id, service_id) values (${id}, ${serviceId})`;
   }
   const incident = (await findIncident(tx, id))!;
+  const addedNote = added.length ? ` (added to the service catalog: ${added.join(', ')})` : '';
   await insertTimelineEvent(tx, id, actor, {
     type: 'created',
-    message: `${incident.reference} declared (${incident.severity}): ${incident.title}`,
-    data: { severity: incident.severity, services: input.services ?? [] },
+    message: `${incident.reference} declared (${incident.severity}): ${incident.title}${addedNote}`,
+    data: { severity: incident.severity, services: input.services ?? [], ...(added.length ? { servicesAdded: added } : {}) },
   });
   await appendEvent(tx, { topic: 'incidents', type: 'incident.created', payload: incident, actor: actor.name });
   return incident;
@@ -278,13 +283,13 @@ export async function insertIncident(tx: TransactionSql, input: NewIncident, act
 
 /**
  * Applies changes under optimistic concurrency: the caller's version must be the stored one (else 409 with the
- * current incident, so the UI can show what changed). Each real change becomes a timeline entry; the whole
+ * current incident, so the UI can show what changed); without a version the last write wins. Each real change becomes a timeline entry; the whole
  * update is one outbox event. A request that changes nothing returns the incident untouched.
  */
 export async function updateIncident(
   sql: Sql,
   id: string,
-  version: number,
+  version: number | undefined,
   changes: IncidentChanges,
   actor: Actor
 ): Promise<Incident> {
@@ -295,13 +300,13 @@ export async function updateIncident(
 export async function changeIncident(
   tx: TransactionSql,
   id: string,
-  version: number,
+  version: number | undefined,
   changes: IncidentChanges,
   actor: Actor
 ): Promise<Incident> {
   const current = await findIncident(tx, id, true);
   if (!current) throw notFound(id);
-  if (current.version !== version) {
+  if (version !== undefined && current.version !== version) {
     throw new AppError({
       code: 'VERSION_CONFLICT',
       message: `${current.reference} was changed by someone else (version ${current.version}, you sent ${version})`,

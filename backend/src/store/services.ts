@@ -93,6 +93,24 @@ export async function updateService(sql: Sql, name: string, changes: ServiceChan
 }
 
 /**
+ * Ids of the named services, adding to the catalog the ones it does not have yet (with its defaults: tier 3,
+ * selector `{service="<name>"}`). `added` lists the names this call added; a name added at the same moment by
+ * another transaction is found, not added twice.
+ */
+export async function ensureServices(
+  sql: Sql | TransactionSql,
+  names: string[]
+): Promise<{ ids: Map<string, string>; added: string[] }> {
+  if (names.length === 0) return { ids: new Map(), added: [] };
+  const added = await sql<{ name: string }[]>`
+    insert into services (name, labels)
+    select name, jsonb_build_object('service', name) from unnest(${names}::text[]) as name
+    on conflict (name) do nothing
+    returning name`;
+  return { ids: await serviceIdsByName(sql, names), added: added.map((r) => r.name).sort() };
+}
+
+/**
  * Resolves catalog names to ids. Unknown names are a validation failure of the request that named them.
  */
 export async function serviceIdsByName(sql: Sql | TransactionSql, names: string[]): Promise<Map<string, string>> {
