@@ -51,14 +51,14 @@ describe('POST /api/incidents', () => {
     expect(events.filter((e) => e.topic === `incident:${incident.id}`)).toHaveLength(1);
   });
 
-  it('refuses an unknown service without storing anything', async () => {
+  it('refuses a service name the catalog could not hold without storing anything', async () => {
     const before = await sidecar.sql`select count(*)::int as n from incidents`;
     const body = await expectStatus(
-      await sidecar.call('/api/incidents', { method: 'POST', json: { title: 'x', severity: 'low', services: ['nope'] } }),
+      await sidecar.call('/api/incidents', { method: 'POST', json: { title: 'x', severity: 'low', services: ['Not a name!'] } }),
       400
     );
     expect(body.error.code).toBe('VALIDATION_FAILED');
-    expect(body.error.details.issues[0].path).toBe('services');
+    expect(body.error.details.issues[0].path).toBe('services.0');
     const after = await sidecar.sql`select count(*)::int as n from incidents`;
     expect(after[0]!.n).toBe(before[0]!.n);
   });
@@ -286,12 +286,14 @@ describe('PATCH /api/incidents/:id', () => {
     expect(same.version).toBe(1);
   });
 
-  it('answers 404 for an unknown incident and 400 for a missing version', async () => {
+  it('answers 404 for an unknown incident and 400 for a version that is not a version', async () => {
     const missing = await expectStatus(await patch('00000000-0000-4000-8000-000000000000', { version: 1 }), 404);
     expect(missing.error.code).toBe('INCIDENT_NOT_FOUND');
     const incident = await declare({ title: 'x', severity: 'low' });
-    const noVersion = await expectStatus(await patch(incident.id, { status: 'resolved' }), 400);
-    expect(noVersion.error.details.issues[0].path).toBe('version');
+    for (const version of ['1', 0, 1.5, 2 ** 31]) {
+      const refused = await expectStatus(await patch(incident.id, { version, status: 'resolved' }), 400);
+      expect(refused.error.details.issues[0].path).toBe('version');
+    }
   });
 });
 
