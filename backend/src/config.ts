@@ -11,6 +11,31 @@ const count = z.coerce.number().int().min(1);
 const share = z.coerce.number().gt(0).max(1);
 const emptyAsUnset = (v: unknown) => (v === '' ? undefined : v);
 
+/**
+ * OTEL_RESOURCE_ATTRIBUTES as OpenTelemetry's environment-variable spec has it: `key=value` pairs separated by
+ * commas, `,` and `=` inside a key or value percent-encoded, every value a string. @opentelemetry/resources'
+ * envDetector parses it too, but reads process.env only and silently drops a bad value: here it stops the start.
+ */
+const ResourceAttributes = z.string().transform((raw, ctx) => {
+  const attributes: Record<string, string> = {};
+  for (const pair of raw.split(',')) {
+    if (!pair.trim()) continue;
+    const parts = pair.split('=');
+    if (parts.length !== 2 || !parts[0]!.trim()) {
+      const message = `${JSON.stringify(pair)} is not key=value (percent-encode a , or = inside one)`;
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    try {
+      attributes[decodeURIComponent(parts[0]!.trim())] = decodeURIComponent(parts[1]!.trim());
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(pair)} has a bad percent-encoding` });
+      return z.NEVER;
+    }
+  }
+  return attributes;
+});
+
 const ConfigSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -31,7 +56,10 @@ const ConfigSchema = z
     SLOW_REQUEST_MS: count.default(1000),
     METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, 'must be at least 16 characters').optional()),
     OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).optional()),
-    OTEL_SERVICE_NAME: z.preprocess(emptyAsUnset, z.string().default('reliability-studio-sidecar')),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(emptyAsUnset, z.url({ protocol: /^https?$/ }).optional()),
+    // Unset: service.name from OTEL_RESOURCE_ATTRIBUTES, else reliability-studio-sidecar (observability/tracing.ts).
+    OTEL_SERVICE_NAME: z.preprocess(emptyAsUnset, z.string().optional()),
+    OTEL_RESOURCE_ATTRIBUTES: z.preprocess(emptyAsUnset, ResourceAttributes.optional()),
     // Resilience (design: "Resilience policy"). Shared breaker and retry shape, per-dependency limits.
     BREAKER_CONSECUTIVE_FAILURES: count.default(5),
     BREAKER_FAILURE_RATE: share.default(0.5),
@@ -178,7 +206,9 @@ const ConfigSchema = z
         slowRequestMs: env.SLOW_REQUEST_MS,
         metricsToken: env.METRICS_TOKEN,
         otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+        otlpTracesEndpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
         serviceName: env.OTEL_SERVICE_NAME,
+        resourceAttributes: env.OTEL_RESOURCE_ATTRIBUTES ?? {},
       },
       database: policy({
         timeoutMs: env.DB_TIMEOUT_MS,

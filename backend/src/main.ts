@@ -71,7 +71,9 @@ async function main(): Promise<void> {
   logResilienceEvents(resilience, logger);
   const tracing = createTracing({
     endpoint: config.observability.otlpEndpoint,
+    tracesEndpoint: config.observability.otlpTracesEndpoint,
     serviceName: config.observability.serviceName,
+    resourceAttributes: config.observability.resourceAttributes,
     version,
   });
   // One registry for the HTTP app and the live feed, so /metrics shows both.

@@ -26,3 +26,47 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', STUDIO_ADMIN_TOKEN: 'a-real-secret-of-32-characters!!' }).isDefaultAdminToken).toBe(false);
   });
 });
+
+describe('OpenTelemetry variables', () => {
+  it('reads OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is and OTEL_RESOURCE_ATTRIBUTES as percent-decoded pairs', () => {
+    const { observability } = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otlp.example.com/tenant-1/traces',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=staging, team = sre%2Cplatform ,,owner=a%3Db,note=caf%C3%A9',
+    });
+    expect(observability).toMatchObject({
+      otlpEndpoint: 'http://collector:4318',
+      otlpTracesEndpoint: 'https://otlp.example.com/tenant-1/traces',
+      serviceName: undefined,
+      resourceAttributes: { 'deployment.environment.name': 'staging', team: 'sre,platform', owner: 'a=b', note: 'café' },
+    });
+  });
+
+  it('takes empty values (compose files) as unset', () => {
+    const { observability } = loadConfig({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
+      OTEL_RESOURCE_ATTRIBUTES: '',
+      OTEL_SERVICE_NAME: '',
+    });
+    expect(observability).toMatchObject({ otlpTracesEndpoint: undefined, serviceName: undefined, resourceAttributes: {} });
+  });
+
+  it.each([
+    ['OTEL_RESOURCE_ATTRIBUTES', 'team=sre=core'],
+    ['OTEL_RESOURCE_ATTRIBUTES', 'team'],
+    ['OTEL_RESOURCE_ATTRIBUTES', ' =orphan'],
+    ['OTEL_RESOURCE_ATTRIBUTES', 'team=%E0%A4%A'],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'collector:4318/v1/traces'],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'grpc://collector:4317'],
+  ])('refuses %s=%s in one line naming it', (name, value) => {
+    let message = '';
+    try {
+      loadConfig({ [name]: value });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(new RegExp(`^invalid configuration: ${name}: `));
+    expect(message).not.toContain('\n');
+  });
+});

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
-import { createTracing, traceHeaders, tracesUrl, type Tracing } from '../src/observability/tracing.js';
+import { createTracing, traceHeaders, tracesUrl, tracingResource, type Tracing } from '../src/observability/tracing.js';
 import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
 
 interface OtlpSpan {
@@ -152,3 +153,46 @@ describe('tracing off (no endpoint)', () => {
     expect(tracesUrl('https://otlp.example.com/tenant-1/')).toBe('https://otlp.example.com/tenant-1/v1/traces');
   });
 });
+
+describe('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and OTEL_RESOURCE_ATTRIBUTES', () => {
+  it('exports to the traces URL as given, over the base endpoint, with the resource attributes on every span', async () => {
+    const collector = await startCollector();
+    const { observability: o } = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `${collector.url}/base`,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collector.url}/tenant-1/traces`,
+      OTEL_SERVICE_NAME: 'studio-eu',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.name=ignored,deployment.environment.name=staging,team=sre%2Cplatform',
+    });
+    const tracing = createTracing({
+      endpoint: o.otlpEndpoint,
+      tracesEndpoint: o.otlpTracesEndpoint,
+      serviceName: o.serviceName,
+      resourceAttributes: o.resourceAttributes,
+      version: 'test',
+    })!;
+    try {
+      tracing.tracer.startSpan('probe').end();
+      await tracing.flush();
+      expect(collector.exports.map((e) => e.path)).toEqual(['/tenant-1/traces']);
+      expect(collector.spans()[0]!.resource).toMatchObject({
+        'service.name': 'studio-eu',
+        'service.version': 'test',
+        'deployment.environment.name': 'staging',
+        team: 'sre,platform',
+      });
+    } finally {
+      await tracing.shutdown();
+      await collector.close();
+    }
+  });
+
+  it('takes service.name from the attributes when OTEL_SERVICE_NAME is unset, and lets them set service.version', () => {
+    const resourceAttributes = { 'service.name': 'studio-us', 'service.version': 'abc123' };
+    expect(tracingResource({ version: '1.2.0', resourceAttributes })).toEqual(resourceAttributes);
+    expect(tracingResource({ version: '1.2.0' })).toEqual({
+      'service.name': 'reliability-studio-sidecar',
+      'service.version': '1.2.0',
+    });
+  });
+});
+

@@ -17,8 +17,13 @@ const w3c = new W3CTraceContextPropagator();
 export interface TracingOptions {
   /** OTEL_EXPORTER_OTLP_ENDPOINT: the collector's base URL; spans go to `<endpoint>/v1/traces` as OTLP/HTTP JSON. */
   endpoint: string;
+  /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: the full traces URL, used as is; wins over `endpoint`. */
+  tracesEndpoint: string;
+  /** OTEL_SERVICE_NAME: wins over a `service.name` in `resourceAttributes`. */
   serviceName?: string;
   version?: string;
+  /** OTEL_RESOURCE_ATTRIBUTES, parsed (config.ts): added to every span's resource (deployment, namespace...). */
+  resourceAttributes?: Record<string, string>;
   /** Replaces the OTLP exporter (tests). */
   exporter?: SpanExporter;
 }
@@ -33,15 +38,14 @@ export interface Tracing {
 
 /** Starts the tracer provider; `undefined` when no endpoint is configured, which turns tracing off. */
 export function createTracing(options: Partial<TracingOptions> & Pick<TracingOptions, 'endpoint'>): Tracing;
+export function createTracing(options: Partial<TracingOptions> & Pick<TracingOptions, 'tracesEndpoint'>): Tracing;
 export function createTracing(options: Partial<TracingOptions>): Tracing | undefined;
 export function createTracing(options: Partial<TracingOptions>): Tracing | undefined {
-  if (!options.endpoint) return undefined;
-  const exporter = options.exporter ?? new OTLPTraceExporter({ url: tracesUrl(options.endpoint) });
+  const url = options.tracesEndpoint ?? (options.endpoint ? tracesUrl(options.endpoint) : undefined);
+  if (!url) return undefined;
+  const exporter = options.exporter ?? new OTLPTraceExporter({ url });
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: options.serviceName ?? DEFAULT_SERVICE_NAME,
-      [ATTR_SERVICE_VERSION]: options.version ?? 'unknown',
-    }),
+    resource: resourceFromAttributes(tracingResource(options)),
     spanProcessors: [new BatchSpanProcessor(exporter)],
   });
   // Installs the AsyncLocalStorage context manager, so the request's span is the active one in every await below
@@ -52,6 +56,19 @@ export function createTracing(options: Partial<TracingOptions>): Tracing | undef
     tracer: provider.getTracer('reliability-studio-sidecar', options.version),
     flush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
+  };
+}
+
+/**
+ * The resource every span carries. As in OpenTelemetry's SDKs, OTEL_RESOURCE_ATTRIBUTES overrides the sidecar's
+ * defaults (service.version), and OTEL_SERVICE_NAME overrides both for service.name.
+ */
+export function tracingResource(options: Partial<TracingOptions>): Record<string, string> {
+  const fromEnv = options.resourceAttributes ?? {};
+  return {
+    [ATTR_SERVICE_VERSION]: options.version ?? 'unknown',
+    ...fromEnv,
+    [ATTR_SERVICE_NAME]: options.serviceName ?? fromEnv[ATTR_SERVICE_NAME] ?? DEFAULT_SERVICE_NAME,
   };
 }
 
