@@ -7,6 +7,7 @@ import type { AppEnv } from './http/context.js';
 import { closeUnfinishedRequests } from './http/connection.js';
 import { corsFor } from './http/cors.js';
 import { errorResponse, toAppError } from './http/errors.js';
+import { describeApiMiddleware, type OpenApiDocument } from './http/openapi.js';
 import { INTAKE_PATH_PREFIX, type LimitsConfig } from './http/limits.js';
 import { limitCallers, limitUnauthenticated } from './http/rateLimit.js';
 import { shedLoad, shedReporter } from './http/shedding.js';
@@ -36,6 +37,7 @@ import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { Tracing } from './observability/tracing.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { describeOpsRoutes } from './routes/opsSchemas.js';
 
 export type { Logger };
 
@@ -150,17 +152,28 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api', sloRoutes(deps.db, deps.prometheus));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.doc31('/api/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Reliability Studio sidecar API',
-      version: deps.version,
-      description:
-        'Every /api route needs Authorization: Bearer <token>. Errors share one envelope. Besides the answers listed ' +
-        'per route, any /api request may get 429 RATE_LIMITED or 503 OVERLOADED (both with Retry-After) and 504 ' +
-        'REQUEST_TIMEOUT; answers carry RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset and RateLimit-Policy.',
-    },
-    security: [{ bearer: [] }],
+  describeOpsRoutes(app.openAPIRegistry);
+  // Built on first request, after every route (tests' `extend` included) is registered; the routes never change after.
+  let document: OpenApiDocument | undefined;
+  app.get('/api/openapi.json', (c) => {
+    document ??= describeApiMiddleware(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: {
+          title: 'Reliability Studio sidecar API',
+          version: deps.version,
+          license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
+          description:
+            'Every /api route needs Authorization: Bearer <token>; the probes, /metrics and /live do not. Errors share ' +
+            'one envelope. Every /api operation lists the answers the middleware may give it (401, 403, 429, 503, ' +
+            '504); answers carry X-Request-Id, and /api answers RateLimit-* when rate limiting is on. The plugin reaches ' +
+            "these paths through Grafana's proxy, /api/plugin-proxy/<plugin id>/api/...",
+        },
+        servers: [{ url: '/', description: "The sidecar's own address (PORT, 9000 by default)" }],
+        security: [{ bearer: [] }],
+      })
+    );
+    return c.json(document);
   });
 
   app.notFound((c) =>

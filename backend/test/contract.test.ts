@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../src/domain/errors.js';
+import * as opsSchemas from '../src/routes/opsSchemas.js';
 import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
 
 /**
@@ -20,18 +22,39 @@ afterAll(() => sidecar.close());
 const UNKNOWN = '00000000-0000-4000-8000-00000000abcd';
 const big = 'x'.repeat(9 * 1024);
 
-type Case = [name: string, method: string, path: string, init: { body?: string; contentType?: string | null; token?: string | null }, status: number, code: string];
+type Case = [
+  name: string,
+  method: string,
+  path: string,
+  init: { body?: string; contentType?: string | null; token?: string | null },
+  status: number,
+  code: string,
+];
 
 const cases = (): Case[] => [
   ['malformed JSON', 'POST', '/api/incidents', { body: '{"title":' }, 400, 'MALFORMED_REQUEST'],
   ['wrong types', 'POST', '/api/incidents', { body: '{"title":42,"severity":true}' }, 400, 'VALIDATION_FAILED'],
-  ['unknown fields', 'POST', '/api/incidents', { body: '{"title":"a","severity":"low","sev":"x"}' }, 400, 'VALIDATION_FAILED'],
+  [
+    'unknown fields',
+    'POST',
+    '/api/incidents',
+    { body: '{"title":"a","severity":"low","sev":"x"}' },
+    400,
+    'VALIDATION_FAILED',
+  ],
   ['missing fields', 'POST', '/api/incidents', { body: '{}' }, 400, 'VALIDATION_FAILED'],
   ['empty title', 'POST', '/api/incidents', { body: '{"title":"   ","severity":"low"}' }, 400, 'VALIDATION_FAILED'],
   ['array body', 'POST', '/api/incidents', { body: '[]' }, 400, 'VALIDATION_FAILED'],
   ['no body', 'POST', '/api/incidents', { contentType: null }, 400, 'VALIDATION_FAILED'],
   ['not JSON', 'POST', '/api/incidents', { body: 'title=a', contentType: 'text/plain' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
-  ['oversized body', 'POST', '/api/incidents', { body: JSON.stringify({ title: big, severity: 'low' }) }, 413, 'PAYLOAD_TOO_LARGE'],
+  [
+    'oversized body',
+    'POST',
+    '/api/incidents',
+    { body: JSON.stringify({ title: big, severity: 'low' }) },
+    413,
+    'PAYLOAD_TOO_LARGE',
+  ],
   ['no token', 'POST', '/api/incidents', { body: '{}', token: null }, 401, 'AUTH_REQUIRED'],
   ['bad uuid', 'GET', '/api/incidents/42', {}, 400, 'VALIDATION_FAILED'],
   ['sql-looking id', 'GET', "/api/incidents/1'%20or%20'1'='1", {}, 400, 'VALIDATION_FAILED'],
@@ -39,18 +62,53 @@ const cases = (): Case[] => [
   ['bad list filter', 'GET', '/api/incidents?severity=urgent', {}, 400, 'VALIDATION_FAILED'],
   ['bad cursor', 'GET', '/api/incidents?cursor=%00%01', {}, 400, 'VALIDATION_FAILED'],
   ['patch malformed', 'PATCH', `/api/incidents/${incidentId}`, { body: 'nope' }, 400, 'MALFORMED_REQUEST'],
-  ['patch bad status', 'PATCH', `/api/incidents/${incidentId}`, { body: '{"version":1,"status":"done"}' }, 400, 'VALIDATION_FAILED'],
-  ['patch stale', 'PATCH', `/api/incidents/${incidentId}`, { body: '{"version":99,"title":"t"}' }, 409, 'VERSION_CONFLICT'],
+  [
+    'patch bad status',
+    'PATCH',
+    `/api/incidents/${incidentId}`,
+    { body: '{"version":1,"status":"done"}' },
+    400,
+    'VALIDATION_FAILED',
+  ],
+  [
+    'patch stale',
+    'PATCH',
+    `/api/incidents/${incidentId}`,
+    { body: '{"version":99,"title":"t"}' },
+    409,
+    'VERSION_CONFLICT',
+  ],
   ['patch bad move', 'PATCH', `/api/incidents/${incidentId}`, { body: '{"version":1,"status":"open"}' }, 200, ''],
   ['patch unknown', 'PATCH', `/api/incidents/${UNKNOWN}`, { body: '{"version":1}' }, 404, 'INCIDENT_NOT_FOUND'],
   ['patch bad uuid', 'PATCH', '/api/incidents/x', { body: '{"version":1}' }, 400, 'VALIDATION_FAILED'],
   ['timeline unknown', 'GET', `/api/incidents/${UNKNOWN}/timeline`, {}, 404, 'INCIDENT_NOT_FOUND'],
   ['timeline bad uuid', 'GET', '/api/incidents/x/timeline', {}, 400, 'VALIDATION_FAILED'],
   ['note empty', 'POST', `/api/incidents/${incidentId}/timeline`, { body: '{"message":""}' }, 400, 'VALIDATION_FAILED'],
-  ['note unknown incident', 'POST', `/api/incidents/${UNKNOWN}/timeline`, { body: '{"message":"m"}' }, 404, 'INCIDENT_NOT_FOUND'],
-  ['note oversized', 'POST', `/api/incidents/${incidentId}/timeline`, { body: JSON.stringify({ message: big }) }, 413, 'PAYLOAD_TOO_LARGE'],
+  [
+    'note unknown incident',
+    'POST',
+    `/api/incidents/${UNKNOWN}/timeline`,
+    { body: '{"message":"m"}' },
+    404,
+    'INCIDENT_NOT_FOUND',
+  ],
+  [
+    'note oversized',
+    'POST',
+    `/api/incidents/${incidentId}/timeline`,
+    { body: JSON.stringify({ message: big }) },
+    413,
+    'PAYLOAD_TOO_LARGE',
+  ],
   ['service bad name', 'POST', '/api/services', { body: '{"name":"Not Valid!"}' }, 400, 'VALIDATION_FAILED'],
-  ['service bad url', 'POST', '/api/services', { body: '{"name":"svc","runbookUrl":"javascript:alert(1)"}' }, 400, 'VALIDATION_FAILED'],
+  [
+    'service bad url',
+    'POST',
+    '/api/services',
+    { body: '{"name":"svc","runbookUrl":"javascript:alert(1)"}' },
+    400,
+    'VALIDATION_FAILED',
+  ],
   ['service malformed', 'POST', '/api/services', { body: '{' }, 400, 'MALFORMED_REQUEST'],
   ['unknown route', 'GET', '/api/nothing-here', {}, 404, 'NOT_FOUND'],
   ['wrong method', 'DELETE', `/api/incidents/${incidentId}`, {}, 404, 'NOT_FOUND'],
@@ -71,7 +129,11 @@ describe('error contract', () => {
       expect(res.status, context).toBe(status);
       const body = JSON.parse(text);
       expect(Object.keys(body), context).toEqual(['error']);
-      expect(body.error, context).toMatchObject({ code, message: expect.any(String), request_id: res.headers.get('x-request-id') });
+      expect(body.error, context).toMatchObject({
+        code,
+        message: expect.any(String),
+        request_id: res.headers.get('x-request-id'),
+      });
       expect(new Date(body.error.timestamp).toString(), context).not.toBe('Invalid Date');
     }
   });
@@ -101,11 +163,137 @@ describe('error contract', () => {
         '/api/incidents/{id}',
         '/api/incidents/{id}/timeline',
         '/api/services',
+        '/health/ready',
+        '/metrics',
+        '/live',
       ])
     );
-    expect(paths.every((p) => p.startsWith('/api/'))).toBe(true);
     expect(Object.keys(doc.paths['/api/incidents/{id}']).sort()).toEqual(['get', 'patch']);
     expect(doc.components.schemas.CreateIncident.required).toEqual(['title', 'severity']);
     expect(doc.components.schemas.Incident.properties.severity.enum).toEqual(['critical', 'high', 'medium', 'low']);
+  });
+});
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+type Operation = {
+  operationId?: string;
+  summary?: string;
+  parameters?: Array<{ in: string }>;
+  requestBody?: { content: Record<string, { schema: { $ref?: string; properties?: Record<string, unknown> } }> };
+  responses: Record<string, { $ref?: string; headers?: Record<string, unknown> }>;
+};
+
+describe('OpenAPI document', () => {
+  let doc: {
+    paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>;
+    components: {
+      schemas: Record<string, { properties?: Record<string, unknown> }>;
+      responses: Record<string, Operation['responses'][string]>;
+    };
+  };
+  let routes: Array<{ method: string; path: string }>;
+  let describing: TestSidecar;
+  const operations = () =>
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      METHODS.filter((m) => item[m]).map((method) => ({
+        path,
+        method,
+        op: item[method]!,
+        name: `${method.toUpperCase()} ${path}`,
+      }))
+    );
+
+  beforeAll(async () => {
+    describing = await startSidecar({ extend: (app) => void (routes = app.routes) });
+    doc = await expectStatus(await describing.call('/api/openapi.json'), 200);
+  });
+  afterAll(() => describing.close());
+
+  it('describes every route the app serves, and nothing else', () => {
+    // Hono lists middleware as ALL routes; the rest are the handlers, with :params.
+    const served = routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+    const described = operations().map((o) => o.name);
+    // The WebSocket upgrade is answered by the live feed (live/server.ts), outside the Hono app.
+    expect(new Set(served)).toEqual(new Set(described.filter((name) => name !== 'GET /live')));
+  });
+
+  it('gives every operation a unique operationId and a summary', () => {
+    const all = operations();
+    for (const { name, op } of all) {
+      expect(op.operationId, name).toMatch(/^[a-z][A-Za-z]+$/);
+      expect(op.summary, name).toMatch(/\S/);
+    }
+    expect(new Set(all.map((o) => o.op.operationId)).size).toBe(all.length);
+  });
+
+  it('lists the answers the /api middleware can give on every /api operation, with their headers', () => {
+    const api = operations().filter((o) => o.path.startsWith('/api/'));
+    expect(api.length).toBeGreaterThan(40);
+    for (const { name, op } of api) {
+      for (const status of ['401', '403', '429', '503', '504'])
+        expect(op.responses[status], `${name} ${status}`).toBeDefined();
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (status.startsWith('2'))
+          expect(Object.keys(response.headers ?? {}), `${name} ${status}`).toContain('RateLimit-Remaining');
+      }
+    }
+    const header = (status: string) =>
+      Object.keys(doc.components.responses[status === '429' ? 'RateLimited' : 'Unavailable']!.headers!);
+    expect(header('429')).toEqual(
+      expect.arrayContaining([
+        'Retry-After',
+        'RateLimit-Limit',
+        'RateLimit-Remaining',
+        'RateLimit-Reset',
+        'RateLimit-Policy',
+      ])
+    );
+    expect(header('503')).toContain('Retry-After');
+  });
+
+  it('lists 404 where a path names something, 413 and 415 where there is a body, 409 where a version is sent', () => {
+    for (const { name, op } of operations().filter((o) => o.path.startsWith('/api/'))) {
+      const statuses = Object.keys(op.responses);
+      if (/\{\w+\}/.test(name)) expect(statuses, name).toContain('404');
+      const body = op.requestBody?.content['application/json']?.schema;
+      if (!body) continue;
+      expect(statuses, name).toEqual(expect.arrayContaining(['400', '413', '415']));
+      const properties = body.$ref ? doc.components.schemas[body.$ref.split('/').pop()!]?.properties : body.properties;
+      // Optimistic concurrency: an integer `version` (an Alertmanager payload's string version is its format).
+      if ((properties?.version as { type?: string } | undefined)?.type === 'integer')
+        expect(statuses, name).toContain('409');
+    }
+  });
+
+  it('lists every error code in the envelope', () => {
+    const envelope = doc.components.schemas.Error!.properties!.error as { properties: { code: { enum: string[] } } };
+    expect(envelope.properties.code.enum).toEqual([...ERROR_CODES]);
+  });
+
+  it('describes the probes as they answer', async () => {
+    const schemas = opsSchemas;
+    const probes = [
+      ['/health', schemas.HealthSchema],
+      ['/health/live', schemas.LivenessSchema],
+      ['/health/startup', schemas.StartupSchema],
+      ['/health/ready', schemas.ReadinessSchema],
+      ['/health/detailed', schemas.HealthDetailsSchema],
+      ['/health/circuit-breakers', schemas.DependencyListSchema],
+      ['/health/cache', schemas.CacheListSchema],
+    ] as const;
+    for (const [path, schema] of probes) {
+      const res = await describing.call(path, { token: null });
+      const body = await res.json();
+      const parsed = schema.safeParse(body);
+      expect(parsed.success, `${path} -> ${res.status} ${JSON.stringify(body)} ${parsed.error?.message ?? ''}`).toBe(
+        true
+      );
+      expect(Object.keys(body).sort(), path).toEqual(Object.keys(schema.shape).sort());
+    }
+    expect(schemas.HealthSchema.safeParse(await expectStatus(await describing.call('/api/health'), 200)).success).toBe(
+      true
+    );
   });
 });

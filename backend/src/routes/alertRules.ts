@@ -125,6 +125,7 @@ const routes = {
   listRules: createRoute({
     method: 'get',
     path: '/alert-rules',
+    operationId: 'listAlertRules',
     tags: ruleTags,
     summary: 'Rules in the order intake tries them, and the default applied when none matches',
     responses: {
@@ -138,6 +139,8 @@ const routes = {
   createRule: createRoute({
     method: 'post',
     path: '/alert-rules',
+    operationId: 'createAlertRule',
+    summary: 'Add an alert rule (grouping, promotion, auto-resolve)',
     tags: ruleTags,
     middleware: [requireRole('editor')] as const,
     request: { body: jsonBody(AlertRuleInputSchema) },
@@ -146,6 +149,8 @@ const routes = {
   getRule: createRoute({
     method: 'get',
     path: '/alert-rules/{id}',
+    operationId: 'getAlertRule',
+    summary: 'One alert rule',
     tags: ruleTags,
     request: { params: IdParamsSchema },
     responses: { 200: jsonContent(AlertRuleSchema, 'The rule'), ...errorResponses(400, 401, 404, 503) },
@@ -153,6 +158,7 @@ const routes = {
   replaceRule: createRoute({
     method: 'put',
     path: '/alert-rules/{id}',
+    operationId: 'replaceAlertRule',
     tags: ruleTags,
     summary: 'Replace a rule (fields left out take their defaults); applies to alerts received from now on',
     middleware: [requireRole('editor')] as const,
@@ -165,6 +171,8 @@ const routes = {
   deleteRule: createRoute({
     method: 'delete',
     path: '/alert-rules/{id}',
+    operationId: 'deleteAlertRule',
+    summary: 'Delete an alert rule',
     tags: ruleTags,
     middleware: [requireRole('editor')] as const,
     request: { params: IdParamsSchema },
@@ -173,6 +181,8 @@ const routes = {
   listSilences: createRoute({
     method: 'get',
     path: '/silences',
+    operationId: 'listSilences',
+    summary: 'Silences and maintenance windows, newest first (?active=true: only those in force)',
     tags: ['Silences'],
     request: { query: z.strictObject({ active: z.enum(['true', 'false']).optional() }) },
     responses: {
@@ -183,6 +193,7 @@ const routes = {
   createSilence: createRoute({
     method: 'post',
     path: '/silences',
+    operationId: 'createSilence',
     tags: ['Silences'],
     summary: 'Silence or schedule a maintenance window: matching alerts are recorded but never promoted',
     middleware: [requireRole('editor')] as const,
@@ -192,6 +203,7 @@ const routes = {
   expireSilence: createRoute({
     method: 'delete',
     path: '/silences/{id}',
+    operationId: 'expireSilence',
     tags: ['Silences'],
     summary: 'End a silence now (it stays listed, for the audit trail)',
     middleware: [requireRole('editor')] as const,

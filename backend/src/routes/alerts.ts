@@ -109,6 +109,7 @@ const PageSchema = z.object({ items: z.array(AlertSchema), nextCursor: z.string(
 const listRoute = createRoute({
   method: 'get',
   path: '/alerts',
+  operationId: 'listAlerts',
   tags,
   summary: 'List alerts, newest first, with filters and keyset pagination',
   request: { query: ListQuerySchema },
@@ -118,6 +119,8 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/alerts/{id}',
+  operationId: 'getAlert',
+  summary: 'One alert, with its incident',
   tags,
   request: { params: IdParamsSchema },
   responses: { 200: jsonContent(AlertSchema, 'The alert, with its incident'), ...errorResponses(400, 401, 404, 503) },
@@ -126,6 +129,7 @@ const getRoute = createRoute({
 const incidentAlertsRoute = createRoute({
   method: 'get',
   path: '/incidents/{id}/alerts',
+  operationId: 'listIncidentAlerts',
   tags: ['Incidents', ...tags],
   summary: "An incident's alerts, newest first",
   request: {

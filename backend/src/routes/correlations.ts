@@ -81,6 +81,7 @@ const routes = {
   latest: createRoute({
     method: 'get',
     path: '/{id}/correlations',
+    operationId: 'getCorrelations',
     tags,
     summary: "The incident's latest correlation run and its findings, best first",
     request: { params: IdParamsSchema },
@@ -92,6 +93,7 @@ const routes = {
   correlate: createRoute({
     method: 'post',
     path: '/{id}/correlate',
+    operationId: 'correlateIncident',
     tags,
     summary: 'Correlate now: asks every evidence source within the run budget and answers with the result',
     description:

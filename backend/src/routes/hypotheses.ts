@@ -75,6 +75,7 @@ const routes = {
   list: createRoute({
     method: 'get',
     path: '/{id}/hypotheses',
+    operationId: 'listHypotheses',
     tags,
     summary: "The incident's investigation board, oldest first",
     request: { params: IdParamsSchema },
@@ -86,6 +87,7 @@ const routes = {
   create: createRoute({
     method: 'post',
     path: '/{id}/hypotheses',
+    operationId: 'createHypothesis',
     tags,
     summary: 'Add a hypothesis (recorded on the timeline)',
     middleware: [requireRole('editor')] as const,
@@ -98,6 +100,7 @@ const routes = {
   update: createRoute({
     method: 'patch',
     path: '/{id}/hypotheses/{hypothesisId}',
+    operationId: 'updateHypothesis',
     tags,
     summary: 'Edit, confirm, refute or reopen a hypothesis (optimistic concurrency on version)',
     middleware: [requireRole('editor')] as const,

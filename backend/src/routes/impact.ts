@@ -19,6 +19,7 @@ const ServiceImpactSchema = z
 const impactRoute = createRoute({
   method: 'get',
   path: '/{id}/impact',
+  operationId: 'listServiceImpact',
   tags: ['Investigation'],
   summary: 'Services the incident touches: declared, named by its alerts, or pointed at by correlation',
   request: { params: IdParamsSchema },

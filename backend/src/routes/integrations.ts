@@ -107,10 +107,11 @@ const requireIntakeRole: MiddlewareHandler<AppEnv> = async (c, next) => {
   return next();
 };
 
-const intakeRoute = <S extends z.ZodType>(path: string, schema: S, summary: string) =>
+const intakeRoute = <S extends z.ZodType>(path: string, operationId: string, schema: S, summary: string) =>
   createRoute({
     method: 'post',
     path,
+    operationId,
     tags: ['Alert intake'],
     summary,
     description:
@@ -165,16 +166,24 @@ const grafanaExtras = (a: ParsedAlert) =>
 export function integrationRoutes(db: Database) {
   return createRouter({ isUnstorableTextAccepted: true })
     .openapi(
-      intakeRoute('/alertmanager', AlertmanagerPayloadSchema, 'Alertmanager webhook receiver (webhook_configs)'),
+      intakeRoute(
+        '/alertmanager',
+        'receiveAlertmanagerWebhook',
+        AlertmanagerPayloadSchema,
+        'Alertmanager webhook receiver (webhook_configs)'
+      ),
       async (c) => {
         const notification = toNotification('alertmanager', c.req.valid('json'), () => ({}));
         const summary = await db.write((sql) => ingestAlerts(sql, notification, c.get('principal').actor));
         return c.json(summary, 200);
       }
     )
-    .openapi(intakeRoute('/grafana', GrafanaPayloadSchema, 'Grafana Alerting webhook contact point'), async (c) => {
-      const notification = toNotification('grafana', c.req.valid('json'), grafanaExtras);
-      const summary = await db.write((sql) => ingestAlerts(sql, notification, c.get('principal').actor));
-      return c.json(summary, 200);
-    });
+    .openapi(
+      intakeRoute('/grafana', 'receiveGrafanaWebhook', GrafanaPayloadSchema, 'Grafana Alerting webhook contact point'),
+      async (c) => {
+        const notification = toNotification('grafana', c.req.valid('json'), grafanaExtras);
+        const summary = await db.write((sql) => ingestAlerts(sql, notification, c.get('principal').actor));
+        return c.json(summary, 200);
+      }
+    );
 }

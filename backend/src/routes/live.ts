@@ -15,6 +15,7 @@ const TicketSchema = z
 const createTicketRoute = createRoute({
   method: 'post',
   path: '/tickets',
+  operationId: 'createLiveTicket',
   tags: ['Live'],
   summary: 'A single-use ticket (~30 s) for opening the live WebSocket from a browser',
   description:

@@ -29,6 +29,7 @@ const PinParamsSchema = IdParamsSchema.extend({
 const pinRoute = createRoute({
   method: 'post',
   path: '/{id}/correlations/{findingId}/pin',
+  operationId: 'pinFinding',
   tags: ['Investigation'],
   summary: "Pin a finding: freeze it, result data included, into the incident's timeline",
   description:

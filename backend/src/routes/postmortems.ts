@@ -78,6 +78,7 @@ const routes = {
   get: createRoute({
     method: 'get',
     path: '/{id}/postmortem',
+    operationId: 'getPostmortem',
     tags,
     summary: 'The incident review: facts from the incident, and the text people wrote (a draft until saved)',
     request: {
@@ -97,6 +98,7 @@ const routes = {
   put: createRoute({
     method: 'put',
     path: '/{id}/postmortem',
+    operationId: 'savePostmortem',
     tags,
     summary: 'Save the review text (version 0 creates it; a stale version gets 409 with the current postmortem)',
     middleware: [requireRole('editor')] as const,

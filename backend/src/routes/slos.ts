@@ -37,6 +37,8 @@ const routes = {
   list: createRoute({
     method: 'get',
     path: '/slos',
+    operationId: 'listSlos',
+    summary: 'SLOs, optionally of one service',
     tags,
     request: { query: z.strictObject({ service: z.string().max(63).optional() }) },
     responses: { 200: jsonContent(z.object({ items: z.array(SloSchema) }), 'SLOs'), ...errorResponses(400, 401, 503) },
@@ -44,6 +46,8 @@ const routes = {
   create: createRoute({
     method: 'post',
     path: '/slos',
+    operationId: 'createSlo',
+    summary: 'Define an SLO',
     tags,
     middleware: [requireRole('editor')] as const,
     request: { body: jsonBody(SloInputSchema) },
@@ -52,6 +56,7 @@ const routes = {
   rules: createRoute({
     method: 'get',
     path: '/slos/rules',
+    operationId: 'getSloRules',
     tags,
     summary: 'Prometheus recording rules and multi-window multi-burn-rate alerts for every SLO (a rules file)',
     request: { query: z.strictObject({ format: z.enum(['yaml', 'json']).default('yaml') }) },
@@ -69,6 +74,8 @@ const routes = {
   get: createRoute({
     method: 'get',
     path: '/slos/{id}',
+    operationId: 'getSlo',
+    summary: 'One SLO',
     tags,
     request: { params: IdParamsSchema },
     responses: { 200: jsonContent(SloSchema, 'The SLO'), ...errorResponses(400, 401, 404, 503) },
@@ -76,6 +83,8 @@ const routes = {
   replace: createRoute({
     method: 'put',
     path: '/slos/{id}',
+    operationId: 'replaceSlo',
+    summary: 'Replace an SLO (optimistic concurrency on version)',
     tags,
     middleware: [requireRole('editor')] as const,
     request: { params: IdParamsSchema, body: jsonBody(SloInputSchema.extend({ version: z.number().int().min(1) })) },
@@ -84,6 +93,8 @@ const routes = {
   remove: createRoute({
     method: 'delete',
     path: '/slos/{id}',
+    operationId: 'deleteSlo',
+    summary: 'Delete an SLO',
     tags,
     middleware: [requireRole('editor')] as const,
     request: { params: IdParamsSchema },
@@ -92,6 +103,7 @@ const routes = {
   status: createRoute({
     method: 'get',
     path: '/slos/{id}/status',
+    operationId: 'getSloStatus',
     tags,
     summary: 'SLI, error budget left, burn rates (5m, 1h, 6h, 3d) and the budget each incident of the service burned',
     request: { params: IdParamsSchema, query: z.strictObject({ at: AtSchema }) },
@@ -100,6 +112,7 @@ const routes = {
   incidentCost: createRoute({
     method: 'get',
     path: '/incidents/{id}/slos',
+    operationId: 'listIncidentSloCosts',
     tags: ['Incidents', ...tags],
     summary: 'The error budget this incident burned, for each SLO of the services it impacts',
     request: { params: IdParamsSchema, query: z.strictObject({ at: AtSchema }) },

@@ -45,6 +45,7 @@ const tags = ['API tokens'];
 const createTokenRoute = createRoute({
   method: 'post',
   path: '/',
+  operationId: 'createApiToken',
   tags,
   summary: 'Create an API token (the answer holds the secret, once)',
   middleware: [requireRole('admin')] as const,
@@ -58,6 +59,7 @@ const createTokenRoute = createRoute({
 const listTokensRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'listApiTokens',
   tags,
   summary: 'Every API token, revoked ones included, without secrets',
   middleware: [requireRole('admin')] as const,
@@ -70,6 +72,7 @@ const listTokensRoute = createRoute({
 const revokeTokenRoute = createRoute({
   method: 'delete',
   path: '/{id}',
+  operationId: 'revokeApiToken',
   tags,
   summary: 'Revoke an API token: refused (401) from the next request on',
   middleware: [requireRole('admin')] as const,
