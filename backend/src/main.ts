@@ -84,13 +84,17 @@ async function main(): Promise<void> {
     dataDir: embedded ? path.resolve(config.dataDir) : undefined,
   });
   // One Prometheus client (one policy, one cache) for SLO status and correlation alike.
-  const prometheus = createPrometheusClient(config.prometheus, resilience);
+  const prometheus = createPrometheusClient(config.prometheus, resilience, tracing?.tracer);
   const correlation = new CorrelationEngine({
     db,
     sources: [
       new PrometheusSource({ client: prometheus, datasourceUid: config.correlation.prometheusDatasourceUid }),
-      createLokiSource(createLokiClient(config.loki, resilience), { datasourceUid: config.loki.datasourceUid }),
-      createTempoSource(createTempoClient(config.tempo, resilience), { datasourceUid: config.tempo.datasourceUid }),
+      createLokiSource(createLokiClient(config.loki, resilience, tracing?.tracer), {
+        datasourceUid: config.loki.datasourceUid,
+      }),
+      createTempoSource(createTempoClient(config.tempo, resilience, tracing?.tracer), {
+        datasourceUid: config.tempo.datasourceUid,
+      }),
       new ChangeSource(db),
     ],
     budgetMs: config.correlation.budgetMs,
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
     pollMs: config.correlation.pollMs,
     refreshMs: config.correlation.refreshMs,
     logger,
+    tracer: tracing?.tracer,
   });
   const app = createApp({
     metrics,

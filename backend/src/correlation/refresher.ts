@@ -6,9 +6,11 @@
  * indexed query; the engine's advisory lock and its re-check keep replicas from doing the same run twice.
  * One run at a time per replica, and the telemetry caches, keep the backends from being hammered.
  */
+import { context, ROOT_CONTEXT, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import type { Logger } from '../observability/logger.js';
 import type { Database } from '../store/db.js';
-import { incidentsDue } from '../store/correlations.js';
+import { incidentsDue, type RunTrigger } from '../store/correlations.js';
 import type { CorrelationEngine } from './engine.js';
 
 export interface RefresherOptions {
@@ -21,6 +23,8 @@ export interface RefresherOptions {
   /** Incidents taken per round, so one round cannot run for ever. */
   batch?: number;
   logger?: Logger;
+  /** Tracing on: each run is the root span of its own trace, parent of the run's calls to Prometheus, Loki, Tempo. */
+  tracer?: Tracer;
 }
 
 export class CorrelationRefresher {
@@ -50,12 +54,34 @@ export class CorrelationRefresher {
     for (const { id, trigger } of due) {
       if (this.isStopped) break;
       try {
-        if (await engine.run(id, trigger)) ran++;
+        if (await this.runTraced(id, trigger)) ran++;
       } catch (err) {
         logger?.warn({ err, incidentId: id }, 'correlation: automatic run failed; the next round retries');
       }
     }
     return ran;
+  }
+
+  // No request to hang the run's upstream calls from: a span of its own gives them one trace per run.
+  private async runTraced(incidentId: string, trigger: RunTrigger): Promise<boolean> {
+    const { engine, tracer } = this.options;
+    if (!tracer) return (await engine.run(incidentId, trigger)) !== null;
+    const span = tracer.startSpan('correlation run', {
+      root: true,
+      attributes: { incident_id: incidentId, 'correlation.trigger': trigger },
+    });
+    try {
+      const record = await context.with(trace.setSpan(ROOT_CONTEXT, span), () => engine.run(incidentId, trigger));
+      // Another replica did it meanwhile: worth telling apart from a run when reading the trace.
+      if (!record) span.setAttribute('correlation.skipped', true);
+      return record !== null;
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.setAttribute(ATTR_ERROR_TYPE, err instanceof Error ? err.name : '_OTHER');
+      throw err;
+    } finally {
+      span.end();
+    }
   }
 
   private schedule(ms: number): void {

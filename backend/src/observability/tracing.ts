@@ -1,6 +1,6 @@
 /**
  * OpenTelemetry tracing, on only when an OTLP endpoint is configured. With it off nothing here runs per request:
- * the middleware sees `tracing === undefined` and `traceHeaders()` finds no active span.
+ * the middleware and the telemetry clients see no tracer, and `traceHeaders()` finds no active span.
  */
 import { context, defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -83,9 +83,9 @@ export function extractTraceContext(headers: Record<string, string | undefined>)
 }
 
 /**
- * W3C `traceparent` (and `tracestate`) for an outgoing call made while handling a request, so the call to
- * Prometheus, Loki or Tempo joins the request's trace. Empty when tracing is off or there is no active span.
- * Telemetry clients spread it into their fetch headers: `fetch(url, { headers: { ...traceHeaders(), ... } })`.
+ * W3C `traceparent` (and `tracestate`) naming the span in `ctx` as the parent of an outgoing call. Empty when
+ * tracing is off or there is no span. The telemetry clients pass their CLIENT span's context (telemetry/http.ts
+ * send), so Prometheus, Loki and Tempo see the attempt that called them.
  */
 export function traceHeaders(ctx: Context = context.active()): Record<string, string> {
   const carrier: Record<string, string> = {};

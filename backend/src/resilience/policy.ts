@@ -121,9 +121,13 @@ export class DependencyPolicy {
   /**
    * Runs one call to the dependency. `isIdempotent` allows retrying failures that may have had an effect. The
    * signal passed to `fn` aborts on timeout or when the caller's `signal` aborts; pass it on to fetch/queries.
+   * `attempt` is 0 on the first try and counts the retries after it (an HTTP client span's resend count).
    * Throws DependencyFailure when the policy gives up; errors that are not failures pass through untouched.
    */
-  async execute<T>(fn: (signal: AbortSignal) => Promise<T>, opts: { isIdempotent: boolean; signal?: AbortSignal }): Promise<T> {
+  async execute<T>(
+    fn: (signal: AbortSignal, attempt: number) => Promise<T>,
+    opts: { isIdempotent: boolean; signal?: AbortSignal }
+  ): Promise<T> {
     const policy = opts.isIdempotent ? this.forReads : this.forWrites;
     let attempts = 0;
     // cockatiel makes every call that arrives while the half-open probe runs wait for the probe's outcome (up to
@@ -143,7 +147,7 @@ export class DependencyPolicy {
         attempts++;
         this.running++;
         try {
-          return await fn(signal);
+          return await fn(signal, attempts - 1);
         } finally {
           this.running--;
         }

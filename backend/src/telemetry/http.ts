@@ -1,9 +1,25 @@
 /**
  * What the telemetry clients (Prometheus, Loki, Tempo) share: how a datasource's URL and credentials become a base
- * URL and headers, how a 429's Retry-After is read, one error type for HTTP answers that are not the API's, and
- * the one classification of those errors for the dependency policies.
+ * URL and headers, the one function that sends their requests (and traces each as an OpenTelemetry CLIENT span),
+ * how a 429's Retry-After is read, one error type for HTTP answers that are not the API's, and the one
+ * classification of those errors for the dependency policies.
  */
+import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_RESEND_COUNT,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
+import { traceHeaders } from '../observability/tracing.js';
 import { DependencyFailure, type FailureClass, type PolicyOptions } from '../resilience/policy.js';
+
+// Still "development" in the semantic conventions (1.45), so only in the package's `incubating` entry point, which
+// its README advises copying names from rather than importing.
+const ATTR_URL_TEMPLATE = 'url.template';
 
 export interface DatasourceAuth {
   /** e.g. https://user:pass@loki:3100/prefix; basic auth in the URL is sent as a header. */
@@ -59,9 +75,10 @@ export class TelemetryError extends Error {
     readonly status: number,
     readonly errorType: string,
     message: string,
-    readonly retryAfterMs?: number
+    readonly retryAfterMs?: number,
+    cause?: unknown
   ) {
-    super(message);
+    super(message, { cause });
     this.name = 'TelemetryError';
   }
 
@@ -97,38 +114,146 @@ export interface TextAnswer {
   headers: Headers;
 }
 
+/** How a client sends: its fetch, and a tracer when tracing is on (one CLIENT span per request). */
+export interface Transport {
+  fetch: typeof fetch;
+  tracer?: Tracer;
+}
+
+/** One HTTP request to a telemetry backend. */
+export interface UpstreamRequest {
+  /** `prometheus`, `loki` or `tempo`: named in errors. */
+  dependency: string;
+  method?: 'GET' | 'POST';
+  /** Absolute, without credentials (datasourceConnection turned them into headers). */
+  url: string;
+  /**
+   * The API route with its variable parts as placeholders (`/api/v2/traces/{traceId}`), never the query string:
+   * the span's name, so it must stay low-cardinality.
+   */
+  urlTemplate: string;
+  /** Sent as is (Authorization, X-Scope-OrgID...); `accept: application/json` and `traceparent` are added. */
+  headers: Record<string, string>;
+  body?: URLSearchParams;
+  /** A status that is an answer rather than a failure for this call (Tempo's 404 for a trace it does not have). */
+  isExpected?: (status: number) => boolean;
+}
+
 /**
- * One GET to a telemetry backend, the body read as text. A refused or reset connection becomes a TelemetryError
- * with status 0; an abort (timeout, caller gave up) is rethrown as is so the policy reports it as such.
+ * Sends one request to a telemetry backend and reads the body as text. Each call is one physical request, so
+ * with tracing on it is one CLIENT span (HTTP semantic conventions), named `{method} {url.template}`; `attempt`
+ * is the dependency policy's (DependencyPolicy.execute) and becomes `http.request.resend_count` on a retry, so
+ * the tries of one call are sibling spans under the caller's. The backend receives the span's own `traceparent`.
+ * The span ends once the body is read, so an answer broken off midway is an error on it too.
+ * A refused or reset connection becomes a TelemetryError with status 0; an abort (timeout, caller gave up) is
+ * rethrown as is so the policy reports it as such.
  */
-export async function getText(
+export async function send(
+  transport: Transport,
+  request: UpstreamRequest,
+  signal: AbortSignal,
+  attempt = 0
+): Promise<TextAnswer> {
+  if (!transport.tracer) return exchange(transport.fetch, request, request.headers, signal);
+  const span = startClientSpan(transport.tracer, request, attempt);
+  const headers = { ...request.headers, ...traceHeaders(trace.setSpan(context.active(), span)) };
+  try {
+    const answer = await exchange(transport.fetch, request, headers, signal);
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, answer.status);
+    if (answer.status >= 400 && !request.isExpected?.(answer.status)) {
+      span.setAttribute(ATTR_ERROR_TYPE, String(answer.status));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    return answer;
+  } catch (err) {
+    span.setAttribute(ATTR_ERROR_TYPE, errorType(err, signal));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** One GET to a telemetry backend, the body read as text (see send). */
+export function getText(
+  transport: Transport,
+  request: Omit<UpstreamRequest, 'method' | 'body'>,
+  signal: AbortSignal,
+  attempt = 0
+): Promise<TextAnswer> {
+  return send(transport, { ...request, method: 'GET' }, signal, attempt);
+}
+
+async function exchange(
   fetchFn: typeof fetch,
-  dependency: string,
-  url: string,
+  request: UpstreamRequest,
   headers: Record<string, string>,
   signal: AbortSignal
 ): Promise<TextAnswer> {
+  const { dependency } = request;
   let res: Response;
   try {
-    res = await fetchFn(url, { method: 'GET', headers: { accept: 'application/json', ...headers }, signal });
+    res = await fetchFn(request.url, {
+      method: request.method ?? 'GET',
+      headers: { accept: 'application/json', ...headers },
+      body: request.body,
+      signal,
+    });
   } catch (err) {
     if (signal.aborted) throw err;
-    throw new TelemetryError(dependency, 0, 'unreachable', `${dependency} did not answer: ${(err as Error).message}`);
+    const message = `${dependency} did not answer: ${(err as Error).message}`;
+    throw new TelemetryError(dependency, 0, 'unreachable', message, undefined, err);
   }
   let text: string;
   try {
     text = await res.text();
   } catch (err) {
     if (signal.aborted) throw err;
-    throw new TelemetryError(
-      dependency,
-      0,
-      'unreachable',
-      `${dependency} broke off its answer: ${(err as Error).message}`
-    );
+    const message = `${dependency} broke off its answer: ${(err as Error).message}`;
+    throw new TelemetryError(dependency, 0, 'unreachable', message, undefined, err);
   }
   const isJson = /\bjson\b/i.test(res.headers.get('content-type') ?? '');
   return { status: res.status, ok: res.ok, isJson, text, headers: res.headers };
+}
+
+function startClientSpan(tracer: Tracer, request: UpstreamRequest, attempt: number): Span {
+  const method = request.method ?? 'GET';
+  const url = new URL(request.url);
+  return tracer.startSpan(`${method} ${request.urlTemplate}`, {
+    kind: SpanKind.CLIENT,
+    // Set at the start, as the conventions ask of the attributes a sampler may look at.
+    attributes: {
+      [ATTR_HTTP_REQUEST_METHOD]: method,
+      [ATTR_URL_FULL]: withoutCredentials(url),
+      [ATTR_URL_TEMPLATE]: request.urlTemplate,
+      [ATTR_SERVER_ADDRESS]: url.hostname,
+      [ATTR_SERVER_PORT]: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+      // Only on a resend: the conventions leave it out of first tries.
+      ...(attempt > 0 ? { [ATTR_HTTP_REQUEST_RESEND_COUNT]: attempt } : {}),
+    },
+  });
+}
+
+// The conventions' form for a URL that carried credentials; fetch refuses them anyway, but a span must never hold one.
+function withoutCredentials(url: URL): string {
+  if (!url.username && !url.password) return url.href;
+  const redacted = new URL(url.href);
+  redacted.username = 'REDACTED';
+  redacted.password = 'REDACTED';
+  return redacted.href;
+}
+
+/**
+ * `error.type` of a request that got no (whole) answer, low-cardinality as the conventions ask: `aborted` when the
+ * policy's timeout or the caller cut it short, else the socket error's code (ECONNREFUSED, ECONNRESET, ENOTFOUND,
+ * UND_ERR_SOCKET...) that undici puts in the cause, else the error's class.
+ */
+function errorType(err: unknown, signal: AbortSignal): string {
+  if (signal.aborted) return 'aborted';
+  const cause = err instanceof TelemetryError ? err.cause : err;
+  const code = (cause as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  if (typeof code === 'string') return code;
+  return cause instanceof Error ? cause.name : '_OTHER';
 }
 
 /**

@@ -4,6 +4,7 @@
  * Quirks handled: nanosecond timestamps as strings, NaN samples in matrices, structured metadata as a third value
  * (flat, or categorised under `categorize-labels`), and errors in text/plain.
  */
+import type { Tracer } from '@opentelemetry/api';
 import { z } from 'zod';
 import { DependencyPolicy, type PolicyOptions } from '../resilience/policy.js';
 import { TtlCache } from '../resilience/cache.js';
@@ -16,6 +17,7 @@ import {
   getText,
   httpError,
   TelemetryError,
+  type Transport,
 } from './http.js';
 import { parseSampleValue, type Sample, type Series } from './prometheus.js';
 
@@ -141,6 +143,8 @@ export interface LokiClientOptions {
   /** Sent with every call (Authorization, X-Scope-OrgID...). */
   headers?: Record<string, string>;
   fetch?: typeof fetch;
+  /** Tracing on: every request to Loki is a CLIENT span and carries its traceparent (telemetry/http.ts send). */
+  tracer?: Tracer;
 }
 
 export interface LokiCallOptions {
@@ -162,11 +166,11 @@ export interface LokiRange {
 
 export class LokiClient {
   private readonly baseUrl: string;
-  private readonly fetch: typeof fetch;
+  private readonly transport: Transport;
 
   constructor(private readonly options: LokiClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.transport = { fetch: options.fetch ?? globalThis.fetch, tracer: options.tracer };
   }
 
   /** A log query (streams) or a metric query (matrix) over a range; `start`/`end` go out in nanoseconds. */
@@ -189,25 +193,28 @@ export class LokiClient {
     const params: Record<string, string> = { start: dateToNs(range.start), end: dateToNs(range.end) };
     if (range.query) params.query = range.query;
     const path = `/loki/api/v1/label/${encodeURIComponent(name)}/values`;
-    return (await this.call(path, params, options, (text) => {
+    const parse = (text: string) => {
       const body = LabelValues.safeParse(safeJson(text));
       if (!body.success || body.data.status !== 'success')
         throw badResponse('loki', 'Loki', 'not a label values answer');
       return body.data.data ?? [];
-    })) as string[];
+    };
+    return (await this.call(path, params, options, parse, '/loki/api/v1/label/{name}/values')) as string[];
   }
 
   private call<T extends LokiQueryResponse | string[]>(
     path: string,
     params: Record<string, string>,
     options: LokiCallOptions,
-    parse: (text: string) => T
+    parse: (text: string) => T,
+    urlTemplate = path
   ): Promise<T> {
     const url = `${this.baseUrl}${path}?${new URLSearchParams(params)}`;
+    const request = { dependency: 'loki', url, urlTemplate, headers: this.options.headers ?? {} };
     const run = () =>
       this.options.policy.execute(
-        async (signal) => {
-          const answer = await getText(this.fetch, 'loki', url, this.options.headers ?? {}, signal);
+        async (signal, attempt) => {
+          const answer = await getText(this.transport, request, signal, attempt);
           if (!answer.ok) throw httpError('loki', answer, 'Loki');
           return parse(answer.text);
         },
@@ -263,14 +270,20 @@ export type LokiConfig = DatasourceConfig;
 
 /**
  * The process's Loki client (one policy, one cache, both reported to the registry), or undefined when no URL is
- * configured. Basic auth in the URL, a bearer token and a tenant become headers (telemetry/http.ts).
+ * configured. Basic auth in the URL, a bearer token and a tenant become headers (telemetry/http.ts); with a
+ * tracer (tracing on), every request is a CLIENT span.
  */
-export function createLokiClient(config: LokiConfig, registry: ResilienceRegistry): LokiClient | undefined {
+export function createLokiClient(
+  config: LokiConfig,
+  registry: ResilienceRegistry,
+  tracer?: Tracer
+): LokiClient | undefined {
   if (!config.url) return undefined;
   const { baseUrl, headers } = datasourceConnection({ url: config.url, token: config.token, tenant: config.tenant });
   return new LokiClient({
     baseUrl,
     headers,
+    tracer,
     policy: createLokiPolicy(config.policy, registry),
     cache: new TtlCache<LokiQueryResponse | string[]>('loki', { maxEntries: 500, ttlMs: config.cacheTtlMs }, registry),
   });

@@ -3,11 +3,21 @@
  * runs inside the one shared 'prometheus' DependencyPolicy (timeout, retry, breaker, bulkhead) and, when given,
  * a TtlCache. General on purpose: SLO status uses it today, correlation (issue 4) builds on it.
  */
+import type { Tracer } from '@opentelemetry/api';
 import { z } from 'zod';
 import { DependencyPolicy, type FailureClass, type PolicyOptions } from '../resilience/policy.js';
 import { TtlCache } from '../resilience/cache.js';
 import type { ResilienceRegistry } from '../resilience/registry.js';
-import { classifyStatus, type DatasourceConfig, datasourceConnection, retryAfterMs } from './http.js';
+import {
+  classifyStatus,
+  type DatasourceConfig,
+  datasourceConnection,
+  retryAfterMs,
+  send,
+  TelemetryError,
+  type TextAnswer,
+  type Transport,
+} from './http.js';
 
 export interface Sample {
   metric: Record<string, string>;
@@ -121,6 +131,8 @@ export interface PrometheusClientOptions {
   /** Sent with every call (Authorization, X-Scope-OrgID...). */
   headers?: Record<string, string>;
   fetch?: typeof fetch;
+  /** Tracing on: every request to Prometheus is a CLIENT span and carries its traceparent (telemetry/http.ts send). */
+  tracer?: Tracer;
 }
 
 export interface CallOptions {
@@ -133,11 +145,11 @@ const seconds = (date: Date) => (date.getTime() / 1000).toFixed(3);
 
 export class PrometheusClient {
   private readonly baseUrl: string;
-  private readonly fetch: typeof fetch;
+  private readonly transport: Transport;
 
   constructor(private readonly options: PrometheusClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.transport = { fetch: options.fetch ?? globalThis.fetch, tracer: options.tracer };
   }
 
   /** An instant query (`time` defaults to Prometheus' now). */
@@ -164,7 +176,7 @@ export class PrometheusClient {
 
   private call(path: string, params: Record<string, string>, options: CallOptions): Promise<QueryResponse> {
     const run = () =>
-      this.options.policy.execute((signal) => this.post(path, params, signal), {
+      this.options.policy.execute((signal, attempt) => this.post(path, params, signal, attempt), {
         isIdempotent: true,
         signal: options.signal,
       });
@@ -173,24 +185,29 @@ export class PrometheusClient {
   }
 
   // POST with a form body: long PromQL fits, and Prometheus treats it exactly like GET.
-  private async post(path: string, params: Record<string, string>, signal: AbortSignal): Promise<QueryResponse> {
-    let res: Response;
+  private async post(
+    path: string,
+    params: Record<string, string>,
+    signal: AbortSignal,
+    attempt: number
+  ): Promise<QueryResponse> {
+    let res: TextAnswer;
     try {
-      res = await this.fetch(this.baseUrl + path, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-          ...this.options.headers,
-        },
+      const request = {
+        dependency: 'prometheus',
+        method: 'POST' as const,
+        url: this.baseUrl + path,
+        urlTemplate: path,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...this.options.headers },
         body: new URLSearchParams(params),
-        signal,
-      });
+      };
+      res = await send(this.transport, request, signal, attempt);
     } catch (err) {
-      if (signal.aborted) throw err; // a timeout or the caller giving up: the policy reports it as such
-      throw new PrometheusError(0, 'unreachable', `Prometheus did not answer: ${(err as Error).message}`);
+      // No (whole) answer: Prometheus' own error, which its classifier and callers know. Aborts pass as they are.
+      if (err instanceof TelemetryError) throw new PrometheusError(0, 'unreachable', err.message);
+      throw err;
     }
-    const text = await res.text();
+    const { text } = res;
     let envelope: z.infer<typeof Envelope> | undefined;
     try {
       envelope = Envelope.parse(JSON.parse(text));
@@ -244,16 +261,19 @@ export type PrometheusConfig = DatasourceConfig;
 /**
  * The process's Prometheus client (one policy, one cache, both reported to the registry), or undefined when no
  * URL is configured. Basic auth given in the URL (https://user:pass@host), a bearer token and a tenant become
- * headers (telemetry/http.ts): fetch refuses credentials in URLs.
+ * headers (telemetry/http.ts): fetch refuses credentials in URLs. With a tracer (tracing on), every request is a
+ * CLIENT span.
  */
 export function createPrometheusClient(
   config: PrometheusConfig,
-  registry: ResilienceRegistry
+  registry: ResilienceRegistry,
+  tracer?: Tracer
 ): PrometheusClient | undefined {
   if (!config.url) return undefined;
   const { baseUrl, headers } = datasourceConnection({ url: config.url, token: config.token, tenant: config.tenant });
   return new PrometheusClient({
     baseUrl,
+    tracer,
     policy: createPrometheusPolicy(config.policy, registry),
     cache: new TtlCache<QueryResponse>('prometheus', { maxEntries: 1000, ttlMs: config.cacheTtlMs }, registry),
     headers,

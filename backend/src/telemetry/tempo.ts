@@ -5,6 +5,7 @@
  * Unix seconds, `startTimeUnixNano` as a string, `durationMs` absent for traces whose root is missing, ids in
  * hex without leading zeros or in base64, `spanSet` (2.0) and `spanSets` (2.2+), errors in text/plain.
  */
+import type { Tracer } from '@opentelemetry/api';
 import { z } from 'zod';
 import { DependencyPolicy, type PolicyOptions } from '../resilience/policy.js';
 import { TtlCache } from '../resilience/cache.js';
@@ -17,6 +18,7 @@ import {
   getText,
   httpError,
   TelemetryError,
+  type Transport,
 } from './http.js';
 import {
   flattenAttributes,
@@ -129,6 +131,8 @@ export interface TempoClientOptions {
   /** Sent with every call (Authorization, X-Scope-OrgID...). */
   headers?: Record<string, string>;
   fetch?: typeof fetch;
+  /** Tracing on: every request to Tempo is a CLIENT span and carries its traceparent (telemetry/http.ts send). */
+  tracer?: Tracer;
 }
 
 export interface TempoCallOptions {
@@ -147,11 +151,11 @@ export interface SearchRange {
 
 export class TempoClient {
   private readonly baseUrl: string;
-  private readonly fetch: typeof fetch;
+  private readonly transport: Transport;
 
   constructor(private readonly options: TempoClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.transport = { fetch: options.fetch ?? globalThis.fetch, tracer: options.tracer };
   }
 
   /** A TraceQL search; `start`/`end` go out in Unix seconds (widened to whole seconds so nothing is cut off). */
@@ -164,7 +168,8 @@ export class TempoClient {
     if (range.limit !== undefined) params.limit = String(range.limit);
     if (range.spansPerSpanSet !== undefined) params.spss = String(range.spansPerSpanSet);
     const url = `${this.baseUrl}/api/search?${new URLSearchParams(params)}`;
-    return (await this.cached(url, options, (signal) => this.searchOnce(url, signal))) as SearchResponse;
+    const load = (signal: AbortSignal, attempt: number) => this.searchOnce(url, signal, attempt);
+    return (await this.cached(url, options, load)) as SearchResponse;
   }
 
   /**
@@ -174,9 +179,12 @@ export class TempoClient {
   async trace(traceId: string, options: TempoCallOptions = {}): Promise<Trace | null> {
     const id = normaliseId(traceId, 16);
     const key = `${this.baseUrl}/api/traces/${id}`;
-    const answer = (await this.cached(key, options, async (signal) => {
-      const v2 = await this.get(`${this.baseUrl}/api/v2/traces/${id}`, signal);
-      const body = v2.status === 404 ? await this.get(key, signal) : v2;
+    // A 404 is an answer here (no such trace, or no v2 API), not a failed request.
+    const isExpected = (status: number) => status === 404;
+    const answer = (await this.cached(key, options, async (signal, attempt) => {
+      const v2Url = `${this.baseUrl}/api/v2/traces/${id}`;
+      const v2 = await this.get(v2Url, '/api/v2/traces/{traceId}', signal, attempt, isExpected);
+      const body = v2.status === 404 ? await this.get(key, '/api/traces/{traceId}', signal, attempt, isExpected) : v2;
       if (body.status === 404) return { trace: null };
       if (!body.ok) throw httpError('tempo', body, 'Tempo');
       try {
@@ -188,12 +196,19 @@ export class TempoClient {
     return answer.trace;
   }
 
-  private get(url: string, signal: AbortSignal) {
-    return getText(this.fetch, 'tempo', url, this.options.headers ?? {}, signal);
+  private get(
+    url: string,
+    urlTemplate: string,
+    signal: AbortSignal,
+    attempt: number,
+    isExpected?: (status: number) => boolean
+  ) {
+    const request = { dependency: 'tempo', url, urlTemplate, headers: this.options.headers ?? {}, isExpected };
+    return getText(this.transport, request, signal, attempt);
   }
 
-  private async searchOnce(url: string, signal: AbortSignal): Promise<SearchResponse> {
-    const answer = await this.get(url, signal);
+  private async searchOnce(url: string, signal: AbortSignal, attempt: number): Promise<SearchResponse> {
+    const answer = await this.get(url, '/api/search', signal, attempt);
     if (!answer.ok) throw httpError('tempo', answer, 'Tempo');
     let body: unknown;
     try {
@@ -213,7 +228,7 @@ export class TempoClient {
   private cached<T extends SearchResponse | { trace: Trace | null }>(
     key: string,
     options: TempoCallOptions,
-    load: (signal: AbortSignal) => Promise<T>
+    load: (signal: AbortSignal, attempt: number) => Promise<T>
   ): Promise<T> {
     const run = () => this.options.policy.execute(load, { isIdempotent: true, signal: options.signal });
     if (!this.options.cache || options.noCache) return run();
@@ -229,13 +244,21 @@ export function createTempoPolicy(options: PolicyOptions, registry: ResilienceRe
 /** Where and how to reach Tempo (telemetry/http.ts). */
 export type TempoConfig = DatasourceConfig;
 
-/** The process's Tempo client, or undefined when no URL is configured (auth as for Loki: telemetry/http.ts). */
-export function createTempoClient(config: TempoConfig, registry: ResilienceRegistry): TempoClient | undefined {
+/**
+ * The process's Tempo client, or undefined when no URL is configured (auth and tracing as for Loki:
+ * telemetry/http.ts).
+ */
+export function createTempoClient(
+  config: TempoConfig,
+  registry: ResilienceRegistry,
+  tracer?: Tracer
+): TempoClient | undefined {
   if (!config.url) return undefined;
   const { baseUrl, headers } = datasourceConnection({ url: config.url, token: config.token, tenant: config.tenant });
   return new TempoClient({
     baseUrl,
     headers,
+    tracer,
     policy: createTempoPolicy(config.policy, registry),
     cache: new TtlCache<SearchResponse | { trace: Trace | null }>(
       'tempo',
