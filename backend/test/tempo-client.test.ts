@@ -1,6 +1,6 @@
 /**
- * The Tempo client against a local server: every real Tempo payload in ../shared/fixtures/tempo parsed unchanged
- * (search, trace by id v1 and OTLP), ids normalised, v2 → v1 fallback, credentials, and failures.
+ * The Tempo client against a local server: every real Tempo payload of the fixture set (FIXTURES_DIR/tempo) parsed unchanged
+ * (search, trace by id v1 and OTLP, and the Tempo 2.0.1 captures of a checkout → payments-api timeout), ids normalised, v2 → v1 fallback, credentials, and failures.
  */
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -57,9 +57,12 @@ describe('ids', () => {
   });
 });
 
-describe('real Tempo payloads (../shared/fixtures/tempo), unchanged', () => {
+describe('real Tempo payloads (FIXTURES_DIR/tempo), unchanged', () => {
   it('covers every fixture file', () => {
     expect(readdirSync(`${FIXTURES_DIR}/tempo`).sort()).toEqual([
+      'tempo-2.0.1-search-all-spansets.json',
+      'tempo-2.0.1-search-error-spansets.json',
+      'tempo-2.0.1-traces-by-id.json',
       'tempo-search-response.json',
       'tempo-trace-by-id-v1-batches.json',
       'tempo-trace-otlp-resourceSpans.json',
@@ -149,6 +152,134 @@ describe('real Tempo payloads (../shared/fixtures/tempo), unchanged', () => {
     expect(trace.spans.filter((s) => s.isError)).toMatchObject([{ name: 'db-access', statusMessage: 'deadlock' }]);
     expect(await client().tempo.trace('2')).toBeNull();
     expect(parseTrace({})).toBeNull();
+  });
+});
+
+describe('real Tempo 2.0.1 captures (a checkout → payments-api timeout), unchanged', () => {
+  // The capture's window: its traces start between 20:19:59 and 20:24:01 UTC.
+  const CAPTURE = { start: new Date('2026-12-07T20:15:00Z'), end: new Date('2026-12-07T20:25:00Z') };
+  const serve = (name: string) => server.route('/tempo/api/search', () => fromFixture(`tempo/${name}`));
+
+  it('error search: 20 traces, `spanSet` only, no span names, the root listed twice, the child without service.name', async () => {
+    serve('tempo-2.0.1-search-error-spansets.json');
+    const { traces, metrics } = await client().tempo.search('{ status = error }', CAPTURE);
+    expect(metrics).toEqual({});
+    expect(traces).toHaveLength(20);
+    // Three ids came back without their leading zero (31 hex digits); they are padded back.
+    expect(traces.map((t) => t.traceId).filter((id) => id.startsWith('0'))).toEqual([
+      '091398c9853ff01f5c28591aa5868c0e',
+      '0304f83c81433b0b14688342f7438349',
+      '0196746afe0b0c2cbb3c9c879f029526',
+    ]);
+    expect(new Set(traces.map((t) => `${t.rootService} ${t.rootName}`))).toEqual(new Set(['checkout POST /orders']));
+    expect(traces[0]).toMatchObject({
+      traceId: '091398c9853ff01f5c28591aa5868c0e',
+      startNs: '1796675041010000000',
+      startedAt: new Date('2026-12-07T20:24:01.010Z'),
+      durationMs: 5016,
+    });
+    expect(traces[0]!.spanSets).toEqual([
+      {
+        matched: 3,
+        spans: [
+          {
+            spanId: 'e4afeb6258e8e37d',
+            name: null,
+            startNs: '1796675041010000000',
+            durationMs: 5016,
+            attributes: { status: 'error', 'service.name': 'checkout' },
+          },
+          {
+            spanId: 'e4afeb6258e8e37d',
+            name: null,
+            startNs: '1796675041010000000',
+            durationMs: 5016,
+            attributes: { status: 'error', 'service.name': 'checkout' },
+          },
+          {
+            spanId: '8d2f3950e897220d',
+            name: null,
+            startNs: '1796675041014000000',
+            durationMs: 5000,
+            attributes: { status: 'error' },
+          },
+        ],
+      },
+    ]);
+    for (const t of traces) {
+      const spans = t.spanSets[0]!.spans;
+      expect(t.spanSets).toHaveLength(1);
+      expect(spans.every((s) => s.name === null)).toBe(true);
+      expect(spans).toHaveLength(3);
+      expect(spans[0]).toEqual(spans[1]); // one root, twice
+      expect(new Set(spans.map((s) => s.spanId)).size).toBe(2);
+      expect(spans[2]!.attributes['service.name']).toBeUndefined();
+      expect(t.durationMs).toBeGreaterThanOrEqual(5000);
+    }
+  });
+
+  it('search of every checkout trace (limit 100): 100 one-span sets, and not the newest matches', async () => {
+    serve('tempo-2.0.1-search-all-spansets.json');
+    const { traces } = await client().tempo.search('{ resource.service.name = "checkout" }', { ...CAPTURE, limit: 100 });
+    expect(traces).toHaveLength(100);
+    expect(new Set(traces.map((t) => t.traceId)).size).toBe(100);
+    expect(traces.every((t) => t.traceId.length === 32 && t.rootService === 'checkout')).toBe(true);
+    expect(traces.filter((t) => t.traceId.startsWith('0'))).toHaveLength(24);
+    expect(traces.every((t) => t.spanSets.length === 1 && t.spanSets[0]!.matched === 1)).toBe(true);
+    expect(traces.every((t) => t.spanSets[0]!.spans[0]!.name === null)).toBe(true);
+    const starts = traces.map((t) => t.startedAt.getTime());
+    expect(new Date(Math.min(...starts))).toEqual(new Date('2026-12-07T20:19:59.761Z'));
+    expect(new Date(Math.max(...starts))).toEqual(new Date('2026-12-07T20:22:03.521Z'));
+    // The error search above holds checkout traces up to 20:24:01, so the limit did not keep the newest.
+    expect(traces.filter((t) => (t.durationMs ?? 0) >= 5000).map((t) => t.durationMs)).toEqual([
+      5045, 5024, 5047, 5045, 5009,
+    ]);
+    expect(traces.filter((t) => t.durationMs! < 1000)).toHaveLength(92);
+  });
+
+  it('traces by id (v1 `batches`): every trace of the error search, with names, services and status messages', async () => {
+    const byId = JSON.parse(fixture('tempo/tempo-2.0.1-traces-by-id.json')) as Record<string, unknown>;
+    // Tempo 2.0 has no v2 API: the v2 path is a 404, then v1 answers.
+    server.route(/\/api\/traces\//, (req) => {
+      const id = req.path.split('/').pop()!;
+      const key = Object.keys(byId).find((k) => normaliseId(k) === id);
+      return key ? json(byId[key]) : text(404, 'trace not found');
+    });
+    const ids = Object.keys(byId);
+    expect(ids).toHaveLength(20);
+    const { tempo } = client();
+    const traces = [];
+    for (const id of ids) traces.push((await tempo.trace(id))!);
+    for (const [i, trace] of traces.entries()) {
+      expect(trace.traceId).toBe(normaliseId(ids[i]!));
+      expect(trace.spans.map((s) => [s.service, s.name, s.kind, s.isError])).toEqual([
+        ['checkout', 'POST /orders', 'server', true],
+        ['payments-api', 'POST /charge', 'server', true],
+      ]);
+      expect(trace.spans[1]!.parentSpanId).toBe(trace.root!.spanId);
+      expect(trace.spans.map((s) => s.statusMessage)).toEqual([
+        'payments-api timeout after 5000ms',
+        'timeout after 5000ms',
+      ]);
+      expect(trace.hasError).toBe(true);
+    }
+    const first = traces[0]!;
+    expect(first).toMatchObject({
+      traceId: '091398c9853ff01f5c28591aa5868c0e',
+      startedAt: new Date('2026-12-07T20:24:01.010Z'),
+      durationMs: 5016,
+    });
+    // The search's nameless child span without service.name is payments-api's POST /charge.
+    expect(first.spans[1]).toMatchObject({
+      spanId: '8d2f3950e897220d',
+      parentSpanId: 'e4afeb6258e8e37d',
+      durationMs: 5000,
+      attributes: { 'http.method': 'POST', 'http.status_code': 504 },
+    });
+    expect(first.root).toMatchObject({ spanId: 'e4afeb6258e8e37d', attributes: { 'http.status_code': 500 } });
+    expect(server.requests.map((r) => r.path.replace(/[0-9a-f]{32}$/, '<id>'))).toEqual(
+      ids.flatMap(() => ['/tempo/api/v2/traces/<id>', '/tempo/api/traces/<id>'])
+    );
   });
 });
 
