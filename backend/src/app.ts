@@ -121,6 +121,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
 
   app.route('/metrics', metricsRoutes({ metrics, token: deps.metricsToken }));
+  // WebSocket upgrades are taken by the live feed before the app (live/server.ts); a plain GET lands here.
+  app.get('/live', (c) => {
+    c.header('Upgrade', 'websocket');
+    return errorResponse(c, new AppError({ code: 'UPGRADE_REQUIRED', message: 'The live feed is a WebSocket: send Upgrade: websocket' }));
+  });
 
   const apiBodyLimit = limitBody(deps.maxBodyBytes);
   const intakeBodyLimit = limitBody(deps.intakeMaxBodyBytes ?? deps.maxBodyBytes);

@@ -41,6 +41,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   UPSTREAM_UNAVAILABLE: 503,
   UPSTREAM_TIMEOUT: 504,
   REQUEST_TIMEOUT: 504,
+  // GET /live without a WebSocket upgrade: the feed speaks only WebSocket.
+  UPGRADE_REQUIRED: 426,
   INTERNAL: 500,
 };
 

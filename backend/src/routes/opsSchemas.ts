@@ -205,6 +205,10 @@ export function describeOpsRoutes(registry: Registry): void {
     },
     responses: {
       101: { description: 'Switching to the WebSocket protocol; the server sends `welcome` first' },
+      426: {
+        description: 'A plain GET without `Upgrade: websocket` (UPGRADE_REQUIRED)',
+        content: { 'application/json': { schema: ErrorEnvelopeSchema } },
+      },
       401: {
         description: 'No ticket or token, an unknown or used ticket, or a token in the URL (AUTH_REQUIRED)',
         content: { 'application/json': { schema: ErrorEnvelopeSchema } },
