@@ -1,6 +1,7 @@
 /**
- * The Tempo client against a local server: every real Tempo payload of the fixture set (FIXTURES_DIR/tempo) parsed unchanged
- * (search, trace by id v1 and OTLP, and the Tempo 2.0.1 captures of a checkout → payments-api timeout), ids normalised, v2 → v1 fallback, credentials, and failures.
+ * The Tempo client against a local server: every real Tempo payload of the fixture set (FIXTURES_DIR/tempo) parsed
+ * unchanged (search, trace by id v1 and OTLP, and the Tempo 2.0.1 captures of a checkout → payments-api timeout),
+ * ids normalised, v2 → v1 fallback, credentials, and failures.
  */
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -220,7 +221,10 @@ describe('real Tempo 2.0.1 captures (a checkout → payments-api timeout), uncha
 
   it('search of every checkout trace (limit 100): 100 one-span sets, and not the newest matches', async () => {
     serve('tempo-2.0.1-search-all-spansets.json');
-    const { traces } = await client().tempo.search('{ resource.service.name = "checkout" }', { ...CAPTURE, limit: 100 });
+    const { traces } = await client().tempo.search('{ resource.service.name = "checkout" }', {
+      ...CAPTURE,
+      limit: 100,
+    });
     expect(traces).toHaveLength(100);
     expect(new Set(traces.map((t) => t.traceId)).size).toBe(100);
     expect(traces.every((t) => t.traceId.length === 32 && t.rootService === 'checkout')).toBe(true);
