@@ -4,6 +4,8 @@
  * VALIDATION_FAILED naming the field, and nothing that was stored changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CorrelationEngine } from '../src/correlation/engine.js';
+import type { CorrelationContext, EvidenceSource, SourceReport } from '../src/correlation/source.js';
 import { alertFingerprint } from '../src/domain/alerts.js';
 import { findUnstorable, toStorable, toStorableText } from '../src/domain/storable.js';
 import { createApiToken } from '../src/store/tokens.js';
@@ -60,7 +62,8 @@ describe('alert intake stores what Postgres would refuse', () => {
         created: delivery === 0 ? 2 : 0,
       });
     }
-    const stored = await sidecar.sql`select fingerprint, alertname, labels, annotations, details, count from alerts order by labels->>'instance'`;
+    const stored =
+      await sidecar.sql`select fingerprint, alertname, labels, annotations, details, count from alerts order by labels->>'instance'`;
     expect(stored).toHaveLength(2);
     expect(stored.map((a) => a.fingerprint).sort()).toEqual(
       [alertFingerprint(labels), alertFingerprint({ ...labels, instance: 'second\u0000' })].sort()
@@ -83,7 +86,8 @@ describe('alert intake stores what Postgres would refuse', () => {
     }
     payload.message = 'firing\u0000';
     expect(await expectStatus(await postAlerts('grafana', payload), 200)).toMatchObject({ received: 2, created: 2 });
-    const stored = await sidecar.sql`select fingerprint, labels->>'zone' as zone from alerts where source = 'grafana' order by fingerprint`;
+    const stored =
+      await sidecar.sql`select fingerprint, labels->>'zone' as zone from alerts where source = 'grafana' order by fingerprint`;
     expect(stored).toEqual([
       { fingerprint: 'bc97ff14869b13e3', zone: 'eu-1\uFFFD' },
       { fingerprint: 'c6eadffa33fcdf37', zone: 'us-1\uFFFD' },
@@ -109,9 +113,17 @@ describe('the API refuses what Postgres cannot store, naming the field', () => {
     const declare = (json: unknown) => sidecar.call('/api/incidents', { method: 'POST', json });
     await expectRefusedField(await declare({ title: 'a\u0000', severity: 'low' }), 'title');
     await expectRefusedField(await declare({ title: 'ok', description: '\uD83D', severity: 'low' }), 'description');
-    await expectRefusedField(await declare({ title: 'ok', severity: 'low', labels: { 'k\u0000': 'v' } }), 'labels.k\u0000');
+    await expectRefusedField(
+      await declare({ title: 'ok', severity: 'low', labels: { 'k\u0000': 'v' } }),
+      'labels.k\u0000'
+    );
     await expectRefusedField(await declare({ title: 'ok', severity: 'low', commander: 'x\u0000' }), 'commander');
-    for (const path of ['/api/incidents?q=%00', '/api/incidents?service=a%00', '/api/slos?service=%00', '/api/alerts?alertname=%00']) {
+    for (const path of [
+      '/api/incidents?q=%00',
+      '/api/incidents?service=a%00',
+      '/api/slos?service=%00',
+      '/api/alerts?alertname=%00',
+    ]) {
       const field = new URL(path, 'http://x').searchParams.keys().next().value!;
       await expectRefusedField(await sidecar.call(path), field);
     }
@@ -123,7 +135,10 @@ describe('the API refuses what Postgres cannot store, naming the field', () => {
       201
     );
     const base = `/api/incidents/${incident.id}`;
-    await expectRefusedField(await sidecar.call(`${base}/timeline`, { method: 'POST', json: { message: 'x\u0000' } }), 'message');
+    await expectRefusedField(
+      await sidecar.call(`${base}/timeline`, { method: 'POST', json: { message: 'x\u0000' } }),
+      'message'
+    );
     await expectRefusedField(
       await sidecar.call(`${base}/hypotheses`, { method: 'POST', json: { statement: '\u0000' } }),
       'statement'
@@ -136,5 +151,71 @@ describe('the API refuses what Postgres cannot store, naming the field', () => {
     expect(after).toEqual(incident);
     const timeline = await expectStatus(await sidecar.call(`${base}/timeline`), 200);
     expect(timeline.items.map((e: { type: string }) => e.type)).toEqual(['created']);
+  });
+});
+
+describe('evidence quoting what a backend returned', () => {
+  /** A Loki that returns a log line holding NUL and a lone surrogate, as a finding would quote it. */
+  class NulQuotingSource implements EvidenceSource {
+    readonly name = 'loki' as const;
+    readonly isConfigured = true;
+    async collect(context: CorrelationContext): Promise<SourceReport> {
+      return {
+        status: 'degraded',
+        message: 'one query failed: bad\u0000byte',
+        findings: [
+          {
+            service: 'checkout',
+            signal: 'log_pattern',
+            score: 0.9,
+            summary: 'New log line "payment \u0000 failed \uD800"',
+            query: '{service="checkout"} |= "\u0000"',
+            window: context.window,
+            baseline: context.baseline,
+            changedAt: context.window.start,
+            exploreUrl: null,
+            data: {
+              pattern: 'payment <_> failed\u0000',
+              samples: [{ at: '2026-01-01T00:00:00Z', line: 'payment 42 failed\u0000', labels: { pod: 'a\u0000' } }],
+            },
+          },
+        ],
+      };
+    }
+  }
+
+  it('stores the run with U+FFFD in place of what Postgres refuses, instead of failing it', async () => {
+    const withEngine = await startSidecar({
+      correlation: ({ db }) =>
+        new CorrelationEngine({
+          db,
+          sources: [new NulQuotingSource()],
+          budgetMs: 2000,
+          leadMs: 15 * 60_000,
+          refreshMs: 0,
+        }),
+    });
+    try {
+      await expectStatus(await withEngine.call('/api/services', { method: 'POST', json: { name: 'checkout' } }), 201);
+      const incident = await expectStatus(
+        await withEngine.call('/api/incidents', {
+          method: 'POST',
+          json: { title: 'Payments failing', severity: 'high', service: 'checkout' },
+        }),
+        201
+      );
+      const run = await expectStatus(
+        await withEngine.call(`/api/incidents/${incident.id}/correlate`, { method: 'POST' }),
+        200
+      );
+      expect(run.run.sources.loki).toMatchObject({ status: 'degraded', message: 'one query failed: bad\uFFFDbyte' });
+      expect(run.findings[0]).toMatchObject({
+        summary: 'New log line "payment \uFFFD failed \uFFFD"',
+        query: '{service="checkout"} |= "\uFFFD"',
+        data: { pattern: 'payment <_> failed\uFFFD' },
+      });
+    } finally {
+      await withEngine.close();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Sql, TransactionSql } from 'postgres';
 import { SYSTEM_ACTOR } from '../domain/actor.js';
 import { AppError } from '../domain/errors.js';
+import { toStorable } from '../domain/storable.js';
 import type { CorrelationSourceName, FindingData, FindingSignal } from '../correlation/findings.js';
 import type { TimeRange } from '../correlation/source.js';
 import { appendEvent } from './events.js';
@@ -221,10 +222,13 @@ export async function loadPreviousState(sql: Db, incidentId: string): Promise<Pr
  */
 export async function saveRun(
   sql: Sql,
-  input: NewRun,
+  run: NewRun,
   previous: PreviousState,
   suggest: (findings: Finding[]) => Suggestion[]
 ): Promise<{ record: CorrelationRecord; hypotheses: Hypothesis[]; isNews: boolean }> {
+  // Findings quote what Loki, Tempo and Prometheus returned (log lines, span names, label values), which may hold
+  // NUL or broken UTF-16: stored with U+FFFD rather than losing the run to Postgres refusing them.
+  const input = toStorable(run);
   const runId = randomUUID();
   return sql.begin(async (tx) => {
     const inserting = tx<RunRow[]>`
