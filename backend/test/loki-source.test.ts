@@ -167,6 +167,32 @@ describe('when Loki fails', () => {
     }
   });
 
+  it('back after an outage: the first run after the half-open probe is ok, not refused beside the probe', async () => {
+    const breaker = {
+      ...POLICY.breaker,
+      consecutiveFailures: 3,
+      failureRate: 1,
+      closeAfterSuccesses: 3,
+      halfOpenAfterMs: 150,
+    };
+    const lokiSource = source({ retries: 0, breaker });
+    await server.refuse();
+    try {
+      await expect(lokiSource.collect(context())).rejects.toThrow(/every query failed/);
+    } finally {
+      await server.resume();
+    }
+    server.route('/loki/api/v1/query_range', scenario);
+    // Still open: refused without asking Loki.
+    await expect(lokiSource.collect(context())).rejects.toThrow(/circuit open/);
+    expect(server.requests).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const report = await lokiSource.collect(context());
+    expect(report).toMatchObject({ status: 'ok' });
+    expect(notable(report)).toEqual(['error_logs', 'log_pattern']);
+    expect(server.requests).toHaveLength(6);
+  });
+
   it('a plain-text parse error on the volume query only: degraded, the patterns still found', async () => {
     server.route('/loki/api/v1/query_range', (req) =>
       req.query.get('query')!.startsWith('sum(')

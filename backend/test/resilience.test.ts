@@ -24,7 +24,13 @@ const OPTIONS: PolicyOptions = {
   timeoutMs: 1000,
   retries: 0,
   backoff: { baseMs: 100, maxMs: 5000, jitter: 0.25 },
-  breaker: { consecutiveFailures: 5, failureRate: 0.5, windowSize: 10, closeAfterSuccesses: 3, halfOpenAfterMs: 30_000 },
+  breaker: {
+    consecutiveFailures: 5,
+    failureRate: 0.5,
+    windowSize: 10,
+    closeAfterSuccesses: 3,
+    halfOpenAfterMs: 30_000,
+  },
   bulkhead: { maxConcurrent: 2, maxQueue: 1 },
 };
 
@@ -35,7 +41,9 @@ function makePolicy(overrides: Partial<PolicyOptions> = {}) {
   const policy = new DependencyPolicy('upstream', { ...OPTIONS, ...overrides }, classify, registry);
   const ok = () => policy.execute(async () => 'ok', { isIdempotent: true });
   const fail = (status = 503) =>
-    policy.execute(async () => Promise.reject(new UpstreamError(status)), { isIdempotent: true }).catch((e: unknown) => e);
+    policy
+      .execute(async () => Promise.reject(new UpstreamError(status)), { isIdempotent: true })
+      .catch((e: unknown) => e);
   return { policy, registry, events, ok, fail };
 }
 
@@ -128,6 +136,59 @@ describe('circuit breaker', () => {
     expect(policy.state).toBe('closed');
   });
 
+  it('with waitForProbe, calls that arrive during the probe wait for it and are served once it closes', async () => {
+    const { policy, fail } = makePolicy({ waitForProbe: true });
+    for (let n = 0; n < 5; n++) await fail();
+    vi.advanceTimersByTime(30_000);
+    let answer: (value: string) => void = () => {};
+    const probe = policy.execute(() => new Promise<string>((resolve) => (answer = resolve)), { isIdempotent: true });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(policy.state).toBe('half_open');
+    const others = [1, 2].map(() => policy.execute(async () => 'served', { isIdempotent: true }));
+    await vi.advanceTimersByTimeAsync(0);
+    answer('ok');
+    await expect(probe).resolves.toBe('ok');
+    await expect(Promise.all(others)).resolves.toEqual(['served', 'served']);
+    expect(policy.state).toBe('closed');
+  });
+
+  it('with waitForProbe, a call waiting for a probe that fails is refused without calling the dependency', async () => {
+    const { policy, fail } = makePolicy({ waitForProbe: true });
+    for (let n = 0; n < 5; n++) await fail();
+    vi.advanceTimersByTime(30_000);
+    let refuse: (err: Error) => void = () => {};
+    const failingProbe = policy
+      .execute(() => new Promise<string>((_, reject) => (refuse = reject)), { isIdempotent: true })
+      .catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(0);
+    const other = vi.fn(async () => 'ok');
+    const waiting = policy.execute(other, { isIdempotent: true }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(0);
+    refuse(new UpstreamError(503));
+    expect(await failingProbe).toBeInstanceOf(DependencyFailure);
+    expect(await waiting).toMatchObject({ reason: 'circuit_open' });
+    expect(other).not.toHaveBeenCalled();
+  });
+
+  it('with waitForProbe, a caller waits at most the timeout for a hung probe', async () => {
+    const { policy, fail } = makePolicy({ waitForProbe: true, timeoutMs: 1000 });
+    for (let n = 0; n < 5; n++) await fail();
+    vi.advanceTimersByTime(30_000);
+    void policy.execute(() => new Promise<string>(() => {}), { isIdempotent: true }).catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(0);
+    let settled: unknown = 'still waiting';
+    void policy
+      .execute(async () => 'ok', { isIdempotent: true })
+      .then(
+        (v) => (settled = v),
+        (e: unknown) => (settled = e)
+      );
+    await vi.advanceTimersByTimeAsync(999);
+    expect(settled).toBe('still waiting');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(settled).toMatchObject({ reason: 'circuit_open' });
+  });
+
   it('reopens when the half-open probe fails', async () => {
     const { policy, fail } = makePolicy();
     for (let n = 0; n < 5; n++) await fail();
@@ -215,7 +276,8 @@ describe('timeout and bulkhead', () => {
 });
 
 describe('JitteredBackoff', () => {
-  const context = (error?: unknown) => ({ attempt: 1, signal: new AbortController().signal, result: { error } }) as never;
+  const context = (error?: unknown) =>
+    ({ attempt: 1, signal: new AbortController().signal, result: { error } }) as never;
 
   it('doubles from 100 ms to at most 5 s, within ±25 %', () => {
     for (const r of [0, 0.5, 0.999]) {
@@ -272,7 +334,17 @@ describe('which Postgres errors mean the database is unavailable', () => {
   it('counts unreachable, shutting down and out of resources, but not a bad query', async () => {
     const { classifyDatabaseError } = await import('../src/store/db.js');
     const pgError = (code: string) => Object.assign(new Error(code), { code });
-    for (const code of ['ECONNREFUSED', 'CONNECTION_CLOSED', '08006', '57P01', '57P03', '53100', '53200', '53300', '58030']) {
+    for (const code of [
+      'ECONNREFUSED',
+      'CONNECTION_CLOSED',
+      '08006',
+      '57P01',
+      '57P03',
+      '53100',
+      '53200',
+      '53300',
+      '58030',
+    ]) {
       expect(classifyDatabaseError(pgError(code)), code).toEqual({ retry: 'idempotent', isFailure: true });
     }
     // A constraint violation or a syntax error is the request's fault: no retry, and the breaker does not count it.

@@ -39,6 +39,13 @@ export interface PolicyOptions {
   breaker: BreakerOptions & { halfOpenAfterMs: number };
   /** Concurrent calls, and calls allowed to wait for a slot; beyond that, fail fast. */
   bulkhead: { maxConcurrent: number; maxQueue: number };
+  /**
+   * A call that arrives while the half-open probe runs waits for the probe's outcome (at most `timeoutMs`, or
+   * until its own signal aborts) and goes ahead if the probe closed the circuit, instead of failing fast. For
+   * callers that send a burst of queries at once (a correlation run): without it, the first run after a backend
+   * returns loses every query but the probe. Off by default: a flood of API requests must not queue behind a probe.
+   */
+  waitForProbe?: boolean;
 }
 
 /** Thrown when the policy gave up on a call; `cause` holds the last error, if any. */
@@ -133,7 +140,11 @@ export class DependencyPolicy {
     // cockatiel makes every call that arrives while the half-open probe runs wait for the probe's outcome (up to
     // its timeout: 10 s for Postgres), outside the timeout policy. Such a call fails fast instead, like one that
     // arrives while the circuit is open: the dependency has not proved itself yet.
-    if (this.breaker.state === CircuitState.HalfOpen) throw this.giveUp(new BrokenCircuitError(), 0);
+    if (this.breaker.state === CircuitState.HalfOpen) {
+      if (!this.options.waitForProbe || !(await this.probeCloses(opts.signal))) {
+        throw this.giveUp(new BrokenCircuitError(), 0);
+      }
+    }
     // Full: refused here rather than by cockatiel, whose rejection error (with its stack) cost a tenth of the CPU
     // when overload pushed thousands of requests a second at a full bulkhead.
     if (this.bulkhead.executionSlots === 0 && this.bulkhead.queueSlots === 0) {
@@ -155,6 +166,25 @@ export class DependencyPolicy {
     } catch (err) {
       throw this.giveUp(err, attempts);
     }
+  }
+
+  /** Whether the running half-open probe closes the circuit: false when it reopens, times out or `signal` aborts. */
+  private probeCloses(signal: AbortSignal | undefined): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (closed: boolean) => {
+        clearTimeout(timer);
+        listener.dispose();
+        signal?.removeEventListener('abort', aborted);
+        resolve(closed);
+      };
+      const aborted = () => done(false);
+      const timer = setTimeout(() => done(false), this.options.timeoutMs);
+      const listener = this.breaker.onStateChange((state) => {
+        if (state !== CircuitState.HalfOpen) done(state === CircuitState.Closed);
+      });
+      if (signal?.aborted) aborted();
+      else signal?.addEventListener('abort', aborted, { once: true });
+    });
   }
 
   /** Calls `listener` on every breaker state change (after the registry hears of it). */

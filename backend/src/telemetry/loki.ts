@@ -262,7 +262,8 @@ export function logLines(
 
 /** The one shared policy for every call to Loki. */
 export function createLokiPolicy(options: PolicyOptions, registry: ResilienceRegistry): DependencyPolicy {
-  return new DependencyPolicy('loki', options, classifyTelemetryError, registry);
+  // A correlation run sends its queries at once: after an outage they all wait for the probe (policy.ts).
+  return new DependencyPolicy('loki', { waitForProbe: true, ...options }, classifyTelemetryError, registry);
 }
 
 /** Where and how to reach Loki (telemetry/http.ts). */

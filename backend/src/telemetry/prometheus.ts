@@ -120,7 +120,8 @@ export function classifyPrometheusError(err: unknown): FailureClass {
 
 /** The one shared policy for every call to Prometheus. */
 export function createPrometheusPolicy(options: PolicyOptions, registry: ResilienceRegistry): DependencyPolicy {
-  return new DependencyPolicy('prometheus', options, classifyPrometheusError, registry);
+  // A correlation run sends its queries at once: after an outage they all wait for the probe (policy.ts).
+  return new DependencyPolicy('prometheus', { waitForProbe: true, ...options }, classifyPrometheusError, registry);
 }
 
 export interface PrometheusClientOptions {

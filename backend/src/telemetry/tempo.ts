@@ -238,7 +238,8 @@ export class TempoClient {
 
 /** The one shared policy for every call to Tempo. */
 export function createTempoPolicy(options: PolicyOptions, registry: ResilienceRegistry): DependencyPolicy {
-  return new DependencyPolicy('tempo', options, classifyTelemetryError, registry);
+  // A correlation run sends its queries at once: after an outage they all wait for the probe (policy.ts).
+  return new DependencyPolicy('tempo', { waitForProbe: true, ...options }, classifyTelemetryError, registry);
 }
 
 /** Where and how to reach Tempo (telemetry/http.ts). */
