@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../src/domain/errors.js';
 import * as opsSchemas from '../src/routes/opsSchemas.js';
+import { TimelineEventSchema } from '../src/routes/timelineSchemas.js';
+import { TIMELINE_EVENT_TYPES } from '../src/store/timeline.js';
+import { alertmanagerPayload } from './support/alerting.js';
 import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
 
 /**
@@ -214,9 +217,8 @@ describe('OpenAPI document', () => {
     const served = routes
       .filter((r) => r.method !== 'ALL')
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
-    const described = operations().map((o) => o.name);
-    // The WebSocket upgrade is answered by the live feed (live/server.ts), outside the Hono app.
-    expect(new Set(served)).toEqual(new Set(described.filter((name) => name !== 'GET /live')));
+    // GET /live is both: the live feed takes upgrades before the app (live/server.ts), the app answers plain GETs.
+    expect(new Set(served)).toEqual(new Set(operations().map((o) => o.name)));
   });
 
   it('gives every operation a unique operationId and a summary', () => {
@@ -270,6 +272,55 @@ describe('OpenAPI document', () => {
   it('lists every error code in the envelope', () => {
     const envelope = doc.components.schemas.Error!.properties!.error as { properties: { code: { enum: string[] } } };
     expect(envelope.properties.code.enum).toEqual([...ERROR_CODES]);
+  });
+
+  it('describes each kind of timeline entry, as the store writes it', async () => {
+    const timeline = doc.components.schemas.TimelineEvent as { discriminator: { mapping: Record<string, string> } };
+    expect(Object.keys(timeline.discriminator.mapping).sort()).toEqual([...TIMELINE_EVENT_TYPES].sort());
+
+    const call = (path: string, method: string, json: unknown) => describing.call(path, { method, json });
+    const incident = await expectStatus(await call('/api/incidents', 'POST', { title: 'Kinds', severity: 'low' }), 201);
+    const at = `/api/incidents/${incident.id}`;
+    await expectStatus(
+      await call(at, 'PATCH', {
+        version: 1,
+        status: 'investigating',
+        severity: 'high',
+        commander: 'ann',
+        title: 'All kinds',
+      }),
+      200
+    );
+    await expectStatus(await call(`${at}/timeline`, 'POST', { message: 'a note' }), 201);
+    const hypothesis = await expectStatus(await call(`${at}/hypotheses`, 'POST', { statement: 'The cache' }), 201);
+    await expectStatus(
+      await call(`${at}/hypotheses/${hypothesis.id}`, 'PATCH', { version: 1, status: 'confirmed', note: 'seen' }),
+      200
+    );
+    // A critical alert opens an incident (the default rule); resolving it resolves the alert and notes that all are.
+    const labels = { alertname: 'KindsAlert', severity: 'critical', service: 'checkout' };
+    const fired = await expectStatus(
+      await call('/api/integrations/alertmanager', 'POST', alertmanagerPayload([{ labels }])),
+      200
+    );
+    await expectStatus(
+      await call('/api/integrations/alertmanager', 'POST', alertmanagerPayload([{ labels, status: 'resolved' }])),
+      200
+    );
+
+    const seen = new Set<string>();
+    for (const id of [incident.id, fired.incidents[0].id]) {
+      const { items } = await expectStatus(await describing.call(`/api/incidents/${id}/timeline`), 200);
+      for (const entry of items) {
+        const parsed = TimelineEventSchema.safeParse(entry);
+        expect(parsed.success, `${JSON.stringify(entry)}: ${parsed.error?.message ?? ''}`).toBe(true);
+        seen.add(entry.type);
+      }
+    }
+    // correlation_found and evidence_pinned need the correlation engine: test/pins-api.test.ts writes them.
+    expect([...seen].sort()).toEqual(
+      TIMELINE_EVENT_TYPES.filter((t) => t !== 'correlation_found' && t !== 'evidence_pinned').sort()
+    );
   });
 
   it('describes the probes as they answer', async () => {

@@ -1,20 +1,22 @@
 /**
- * A finding's wire shape (mirrored by the plugin's src/api/types.ts `FindingData`): what each source attaches to
- * the findings it reports, stored as jsonb in `correlations.data`.
+ * What each source attaches to the findings it reports, stored as jsonb in `correlations.data`; the API describes
+ * it as FindingData (routes/correlations.ts), which the plugin's types are generated from.
  */
 export const CORRELATION_SOURCES = ['prometheus', 'loki', 'tempo', 'change'] as const;
 export type CorrelationSourceName = (typeof CORRELATION_SOURCES)[number];
 
-export type FindingSignal =
-  | 'error_ratio'
-  | 'latency_p95'
-  | 'request_rate'
-  | 'error_logs'
-  | 'log_pattern'
-  | 'error_traces'
-  | 'slow_traces'
-  | 'failing_spans'
-  | 'change';
+export const FINDING_SIGNALS = [
+  'error_ratio',
+  'latency_p95',
+  'request_rate',
+  'error_logs',
+  'log_pattern',
+  'error_traces',
+  'slow_traces',
+  'failing_spans',
+  'change',
+] as const;
+export type FindingSignal = (typeof FINDING_SIGNALS)[number];
 
 export interface FindingData {
   series?: Array<{ t: number; v: number | null }>;

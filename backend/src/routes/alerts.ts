@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ALERT_SOURCES, ALERT_STATUSES } from '../domain/alerts.js';
 import { AppError } from '../domain/errors.js';
-import { SEVERITIES } from '../domain/incidents.js';
+import { INCIDENT_STATUSES, SEVERITIES } from '../domain/incidents.js';
 import { createRouter } from '../http/context.js';
 import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openapi.js';
 import { getAlert, listAlerts, type Alert } from '../store/alerts.js';
@@ -28,7 +28,7 @@ export const AlertSchema = z
     groupDescription: z.string(),
     ruleId: z.uuid().nullable(),
     suppressedBy: z.uuid().nullable().openapi({ description: 'The silence or maintenance window that held it back' }),
-    incident: z.object({ id: z.uuid(), reference: z.string(), status: z.string() }).nullable(),
+    incident: z.object({ id: z.uuid(), reference: z.string(), status: z.enum(INCIDENT_STATUSES) }).nullable(),
     firstSeenAt: z.iso.datetime(),
     lastSeenAt: z.iso.datetime(),
     count: z.number().int().openapi({ description: 'Deliveries of this alert (retries and repeat notifications)' }),

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { CorrelationEngine } from '../correlation/engine.js';
-import { CORRELATION_SOURCES } from '../correlation/findings.js';
+import { CORRELATION_SOURCES, FINDING_SIGNALS } from '../correlation/findings.js';
 import { AppError } from '../domain/errors.js';
 import { requireRole } from '../http/auth.js';
 import { createRouter } from '../http/context.js';
@@ -9,10 +9,55 @@ import type { CorrelationRecord, Finding, CorrelationRun } from '../store/correl
 import { frozenFinding, latestCorrelation } from '../store/correlations.js';
 import type { Database } from '../store/db.js';
 import { assertIncidentExists } from '../store/incidents.js';
+import { ChangeSchema } from './changes.js';
 
 const tags = ['Correlation'];
 
 const WindowSchema = z.object({ start: z.iso.datetime(), end: z.iso.datetime() });
+
+/** correlation/findings.ts FindingData: which fields are set depends on the source. */
+const FindingDataSchema = z
+  .object({
+    series: z
+      .array(
+        z.object({
+          t: z.number().openapi({ description: 'Unix milliseconds' }),
+          v: z.number().nullable().openapi({ description: 'null where Prometheus had no value (NaN, a gap)' }),
+        })
+      )
+      .optional()
+      .openapi({ description: 'Prometheus: the signal over the baseline and incident windows' }),
+    unit: z.enum(['ratio', 'seconds', 'rps', 'lines']).optional(),
+    baselineValue: z.number().nullable().optional(),
+    currentValue: z.number().nullable().optional(),
+    pattern: z
+      .string()
+      .optional()
+      .openapi({ description: 'Loki: a log template (numbers, ids and quoted values masked)' }),
+    count: z.number().int().optional(),
+    baselineCount: z.number().int().optional(),
+    samples: z
+      .array(z.object({ at: z.iso.datetime(), line: z.string(), labels: z.record(z.string(), z.string()) }))
+      .optional(),
+    traces: z
+      .array(
+        z.object({
+          traceId: z.string().openapi({ description: 'Lower-case hex, 32 digits' }),
+          rootService: z.string(),
+          rootName: z.string(),
+          startedAt: z.iso.datetime(),
+          durationMs: z.number().nullable(),
+          error: z.boolean(),
+        })
+      )
+      .optional()
+      .openapi({ description: 'Tempo' }),
+    spans: z
+      .array(z.object({ service: z.string(), name: z.string(), errors: z.number().int(), total: z.number().int() }))
+      .optional(),
+    change: ChangeSchema.optional().openapi({ description: 'change: the change itself' }),
+  })
+  .openapi('FindingData');
 
 export const FindingSchema = z
   .object({
@@ -21,7 +66,7 @@ export const FindingSchema = z
     runId: z.uuid(),
     source: z.enum(CORRELATION_SOURCES),
     service: z.string().nullable(),
-    signal: z.string(),
+    signal: z.enum(FINDING_SIGNALS),
     score: z.number().min(0).max(1).openapi({ description: '0–1: how far the signal moved from its baseline' }),
     rank: z.number().int(),
     summary: z.string(),
@@ -30,12 +75,12 @@ export const FindingSchema = z
     baseline: WindowSchema.nullable(),
     changedAt: z.iso.datetime().nullable(),
     exploreUrl: z.string().nullable(),
-    data: z.record(z.string(), z.unknown()),
+    data: FindingDataSchema,
     computedAt: z.iso.datetime(),
   })
   .openapi('Finding');
 
-const SourceRunSchema = z.object({
+export const SourceRunSchema = z.object({
   status: z.enum(['ok', 'degraded', 'failed', 'skipped']),
   message: z.string().nullable(),
   durationMs: z.number().int().nullable(),
@@ -60,7 +105,10 @@ export const CorrelationResultSchema = z
   .openapi('CorrelationResult');
 
 /** A stored finding as the wire's Finding (ISO dates). */
-export const wireFinding = (f: Finding) => ({ ...frozenFinding(f), data: f.data as Record<string, unknown> });
+export const wireFinding = (f: Finding) => ({ ...frozenFinding(f), data: wireFindingData(f.data) });
+
+/** The stored data as FindingData: it is (correlation/findings.ts), but its `change` is typed loosely there. */
+export const wireFindingData = (data: Finding['data']) => data as z.infer<typeof FindingDataSchema>;
 
 const wireWindow = (w: { start: Date; end: Date }) => ({ start: iso(w.start), end: iso(w.end) });
 

@@ -28,7 +28,7 @@ export const HypothesisSchema = z
     statement: z.string(),
     status: z.enum(hypotheses.HYPOTHESIS_STATUSES),
     owner: z.string().nullable(),
-    evidence: z.array(z.object({ findingId: z.string().optional(), url: z.string().optional(), label: z.string() })),
+    evidence: z.array(z.object({ findingId: z.uuid().optional(), url: z.string().optional(), label: z.string() })),
     origin: z.enum(['user', 'suggested']),
     createdBy: z.string(),
     createdAt: z.iso.datetime(),

@@ -5,9 +5,10 @@ import { createRouter } from '../http/context.js';
 import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openapi.js';
 import type { Database } from '../store/db.js';
 import * as incidents from '../store/incidents.js';
-import { addNote, listTimeline, type TimelineEvent } from '../store/timeline.js';
+import { addNote, listTimeline } from '../store/timeline.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ServiceNameSchema } from './sharedSchemas.js';
+import { TimelineEventSchema, wireTimelineEvent } from './timelineSchemas.js';
 
 const SeveritySchema = z.enum(SEVERITIES);
 const StatusSchema = z.enum(INCIDENT_STATUSES);
@@ -35,19 +36,6 @@ const IncidentSchema = z
     version: z.number().int().openapi({ description: 'Send back on PATCH; a stale version gets 409' }),
   })
   .openapi('Incident');
-
-const TimelineEventSchema = z
-  .object({
-    id: z.uuid(),
-    incidentId: z.uuid(),
-    type: z.string().openapi({ example: 'status_changed' }),
-    occurredAt: z.iso.datetime(),
-    author: z.string(),
-    source: z.enum(['user', 'system', 'api']),
-    message: z.string(),
-    data: z.record(z.string(), z.unknown()),
-  })
-  .openapi('TimelineEvent');
 
 const CreateIncidentSchema = z
   .strictObject({
@@ -118,8 +106,6 @@ const wireIncident = (i: incidents.Incident) => ({
   createdAt: iso(i.createdAt),
   updatedAt: iso(i.updatedAt),
 });
-
-const wireTimelineEvent = (e: TimelineEvent) => ({ ...e, occurredAt: iso(e.occurredAt) });
 
 const tags = ['Incidents'];
 
@@ -217,7 +203,7 @@ const addNoteRoute = createRoute({
     },
   },
   responses: {
-    201: jsonContent(TimelineEventSchema, 'The note'),
+    201: jsonContent(TimelineEventSchema, 'The note (a `note` entry)'),
     ...errorResponses(400, 401, 403, 404, 413, 415, 503),
   },
 });
@@ -278,12 +264,12 @@ export function incidentRoutes(db: Database) {
         await incidents.assertIncidentExists(sql, id);
         return listTimeline(sql, id);
       });
-      return c.json({ items: items.map(wireTimelineEvent) }, 200);
+      return c.json({ items: items.map((e) => wireTimelineEvent(e)) }, 200);
     })
     .openapi(addNoteRoute, async (c) => {
       const { id } = c.req.valid('param');
       const { message } = c.req.valid('json');
       const note = await db.write((sql) => addNote(sql, id, c.get('principal').actor, message));
-      return c.json(wireTimelineEvent(note), 201);
+      return c.json(wireTimelineEvent<'note'>(note), 201);
     });
 }

@@ -1,24 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../http/auth.js';
 import { createRouter } from '../http/context.js';
-import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openapi.js';
+import { errorResponses, IdParamsSchema, jsonContent } from '../http/openapi.js';
 import type { Database } from '../store/db.js';
 import { pinFinding } from '../store/pins.js';
-// The correlation API's Finding: a pin freezes exactly what GET /correlations showed.
-import { FindingSchema } from './correlations.js';
-
-const PinnedEventSchema = z
-  .object({
-    id: z.uuid(),
-    incidentId: z.uuid(),
-    type: z.literal('evidence_pinned'),
-    occurredAt: z.iso.datetime(),
-    author: z.string(),
-    source: z.enum(['user', 'system', 'api']),
-    message: z.string(),
-    data: z.object({ finding: FindingSchema, note: z.string().nullable() }),
-  })
-  .openapi('EvidencePinnedEvent');
+// Its finding is the correlation API's Finding: a pin freezes exactly what GET /correlations showed.
+import { EvidencePinnedEventSchema, wireTimelineEvent } from './timelineSchemas.js';
 
 const PinInputSchema = z.strictObject({ note: z.string().trim().max(2000).optional() }).openapi('PinInput');
 
@@ -41,7 +28,7 @@ const pinRoute = createRoute({
     body: { required: false, content: { 'application/json': { schema: PinInputSchema } } },
   },
   responses: {
-    201: jsonContent(PinnedEventSchema, 'The evidence_pinned timeline entry'),
+    201: jsonContent(EvidencePinnedEventSchema, 'The evidence_pinned timeline entry'),
     ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });
@@ -52,14 +39,6 @@ export function pinRoutes(db: Database) {
     const { id, findingId } = c.req.valid('param');
     const note = c.req.valid('json')?.note || null;
     const event = await db.write((sql) => pinFinding(sql, id, findingId, note, c.get('principal').actor));
-    return c.json(
-      {
-        ...event,
-        type: 'evidence_pinned' as const,
-        occurredAt: iso(event.occurredAt),
-        data: event.data as z.infer<typeof PinnedEventSchema>['data'],
-      },
-      201
-    );
+    return c.json(wireTimelineEvent<'evidence_pinned'>(event), 201);
   });
 }

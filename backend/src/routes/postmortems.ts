@@ -10,7 +10,8 @@ import { postmortemFacts, savePostmortem, type PostmortemFacts } from '../store/
 import { PrometheusError, type PrometheusClient } from '../telemetry/prometheus.js';
 import { incidentCost } from '../telemetry/sloStatus.js';
 import { HypothesisSchema, wireHypothesis } from './hypotheses.js';
-import { FindingSchema } from './correlations.js';
+import { FindingSchema, wireFindingData } from './correlations.js';
+import { TimelineEventSchema, wireTimelineEvent } from './timelineSchemas.js';
 
 const tags = ['Review'];
 // Prometheus gets this long for a postmortem's budget figures; past it the document says "unknown" rather than wait.
@@ -41,18 +42,7 @@ const PostmortemSchema = z
     resolvedAt: z.iso.datetime().nullable(),
     durationMs: z.number().int(),
     services: z.array(z.object({ id: z.uuid(), name: z.string(), impact: z.enum(['major', 'partial', 'minor']) })),
-    timeline: z.array(
-      z.object({
-        id: z.uuid(),
-        incidentId: z.uuid(),
-        type: z.string(),
-        occurredAt: z.iso.datetime(),
-        author: z.string(),
-        source: z.enum(['user', 'system', 'api']),
-        message: z.string(),
-        data: z.record(z.string(), z.unknown()),
-      })
-    ),
+    timeline: z.array(TimelineEventSchema),
     hypotheses: z.array(HypothesisSchema),
     pinnedEvidence: z.array(FindingSchema),
     budgetBurned: z
@@ -191,9 +181,8 @@ async function buildPostmortem(
   return {
     ...base,
     incidentId,
-    timeline: facts.timeline.map((e) => ({ ...e, occurredAt: iso(e.occurredAt) })),
-    // FindingData is an interface (no index signature); on the wire it is the record the schema describes.
-    pinnedEvidence: facts.pinnedEvidence.map((f) => ({ ...f, data: f.data as Record<string, unknown> })),
+    timeline: facts.timeline.map((e) => wireTimelineEvent(e)),
+    pinnedEvidence: facts.pinnedEvidence.map((f) => ({ ...f, data: wireFindingData(f.data) })),
     edits,
     version: facts.saved?.version ?? 0,
     generatedAt: iso(now),

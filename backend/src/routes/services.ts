@@ -23,12 +23,15 @@ const LabelsInputSchema = z.record(
   z.string().max(500)
 );
 
+// 1 most critical, 4 least; the enum lets clients (the plugin's generated types) know there are exactly four.
+const TierSchema = z.number().int().min(1).max(4).openapi({ enum: [1, 2, 3, 4] });
+
 const ServiceSchema = z
   .object({
     id: z.uuid(),
     name: z.string(),
     team: z.string().nullable(),
-    tier: z.number().int().min(1).max(4),
+    tier: TierSchema,
     description: z.string(),
     labels: z.record(z.string(), z.string()).openapi({ description: 'Selector used in telemetry queries' }),
     runbookUrl: z.string().nullable(),
@@ -45,7 +48,7 @@ const CreateServiceSchema = z
   .strictObject({
     name: ServiceNameSchema,
     team: z.string().trim().min(1).max(100).optional(),
-    tier: z.number().int().min(1).max(4).optional(),
+    tier: TierSchema.optional(),
     description: z.string().max(2000).optional(),
     labels: LabelsInputSchema.optional(),
     runbookUrl: z.url({ protocol: /^https?$/ }).optional(),
@@ -57,7 +60,7 @@ const UpdateServiceSchema = z
   .strictObject({
     name: ServiceNameSchema.optional(),
     team: z.string().trim().min(1).max(100).nullable().optional(),
-    tier: z.number().int().min(1).max(4).optional(),
+    tier: TierSchema.optional(),
     description: z.string().max(2000).optional(),
     labels: LabelsInputSchema.optional(),
     runbookUrl: z.url({ protocol: /^https?$/ }).nullable().optional(),

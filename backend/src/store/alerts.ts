@@ -1,7 +1,7 @@
 import type { Sql } from 'postgres';
 import type { AlertSource, AlertStatus } from '../domain/alerts.js';
 import { AppError } from '../domain/errors.js';
-import { incidentReference, type Severity } from '../domain/incidents.js';
+import { incidentReference, type IncidentStatus, type Severity } from '../domain/incidents.js';
 
 export interface Alert {
   id: string;
@@ -21,7 +21,7 @@ export interface Alert {
   ruleId: string | null;
   suppressedBy: string | null;
   /** The incident this alert is part of, both ways: GET /api/incidents/:id/alerts lists them. */
-  incident: { id: string; reference: string; status: string } | null;
+  incident: { id: string; reference: string; status: IncidentStatus } | null;
   firstSeenAt: Date;
   lastSeenAt: Date;
   count: number;
@@ -50,7 +50,7 @@ export interface AlertQuery {
 type Row = Omit<Alert, 'incident'> & {
   incidentId: string | null;
   incidentNumber: number | null;
-  incidentStatus: string | null;
+  incidentStatus: IncidentStatus | null;
 };
 
 const toAlert = ({ incidentId, incidentNumber, incidentStatus, ...row }: Row): Alert => ({

@@ -3,10 +3,31 @@ import type { Actor } from '../domain/actor.js';
 import { AppError } from '../domain/errors.js';
 import { appendEvent } from './events.js';
 
+/**
+ * Every kind of entry the store writes (the alert ones in SQL: alertEvents.ts, intake.ts). The API describes each
+ * kind's `data` (routes/timelineSchemas.ts), so a new kind goes here and there.
+ */
+export const TIMELINE_EVENT_TYPES = [
+  'created',
+  'status_changed',
+  'severity_changed',
+  'commander_changed',
+  'details_changed',
+  'note',
+  'alert_fired',
+  'alert_resolved',
+  'alerts_resolved',
+  'correlation_found',
+  'hypothesis_added',
+  'hypothesis_decided',
+  'evidence_pinned',
+] as const;
+export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
+
 export interface TimelineEvent {
   id: string;
   incidentId: string;
-  type: string;
+  type: TimelineEventType;
   occurredAt: Date;
   author: string;
   source: Actor['source'];
@@ -15,7 +36,7 @@ export interface TimelineEvent {
 }
 
 export interface NewTimelineEvent {
-  type: string;
+  type: TimelineEventType;
   message: string;
   data?: Record<string, unknown>;
   occurredAt?: Date;

@@ -819,7 +819,7 @@ export interface components {
                  * @example INCIDENT_NOT_FOUND
                  * @enum {string}
                  */
-                code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "AUTH_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INCIDENT_NOT_FOUND" | "SERVICE_NOT_FOUND" | "SERVICE_ALREADY_EXISTS" | "TOKEN_NOT_FOUND" | "TOKEN_ALREADY_EXISTS" | "ALERT_NOT_FOUND" | "ALERT_RULE_NOT_FOUND" | "HYPOTHESIS_NOT_FOUND" | "FINDING_NOT_FOUND" | "EVIDENCE_ALREADY_PINNED" | "ALERT_RULE_ALREADY_EXISTS" | "SILENCE_NOT_FOUND" | "SLO_NOT_FOUND" | "SLO_ALREADY_EXISTS" | "SLO_QUERY_INVALID" | "VERSION_CONFLICT" | "STATUS_TRANSITION_INVALID" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "OVERLOADED" | "DATABASE_UNAVAILABLE" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "REQUEST_TIMEOUT" | "INTERNAL";
+                code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "AUTH_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INCIDENT_NOT_FOUND" | "SERVICE_NOT_FOUND" | "SERVICE_ALREADY_EXISTS" | "TOKEN_NOT_FOUND" | "TOKEN_ALREADY_EXISTS" | "ALERT_NOT_FOUND" | "ALERT_RULE_NOT_FOUND" | "HYPOTHESIS_NOT_FOUND" | "FINDING_NOT_FOUND" | "EVIDENCE_ALREADY_PINNED" | "ALERT_RULE_ALREADY_EXISTS" | "SILENCE_NOT_FOUND" | "SLO_NOT_FOUND" | "SLO_ALREADY_EXISTS" | "SLO_QUERY_INVALID" | "VERSION_CONFLICT" | "STATUS_TRANSITION_INVALID" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "OVERLOADED" | "DATABASE_UNAVAILABLE" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "REQUEST_TIMEOUT" | "UPGRADE_REQUIRED" | "INTERNAL";
                 message: string;
                 /** @description VALIDATION_FAILED: `issues` ({path, message, code}); VERSION_CONFLICT and EVIDENCE_ALREADY_PINNED: `current`; STATUS_TRANSITION_INVALID: `from`, `to`, `allowed` */
                 details?: {
@@ -861,13 +861,17 @@ export interface components {
             status?: "open" | "investigating" | "identified" | "monitoring" | "resolved";
             commander?: string | null;
         };
-        TimelineEvent: {
+        TimelineEvent: components["schemas"]["IncidentCreatedEvent"] | components["schemas"]["StatusChangedEvent"] | components["schemas"]["SeverityChangedEvent"] | components["schemas"]["CommanderChangedEvent"] | components["schemas"]["DetailsChangedEvent"] | components["schemas"]["NoteEvent"] | components["schemas"]["AlertFiredEvent"] | components["schemas"]["AlertResolvedEvent"] | components["schemas"]["AlertsResolvedEvent"] | components["schemas"]["CorrelationFoundEvent"] | components["schemas"]["HypothesisAddedEvent"] | components["schemas"]["HypothesisDecidedEvent"] | components["schemas"]["EvidencePinnedEvent"];
+        IncidentCreatedEvent: {
             /** Format: uuid */
             id: string;
             /** Format: uuid */
             incidentId: string;
-            /** @example status_changed */
-            type: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "created";
             /** Format: date-time */
             occurredAt: string;
             author: string;
@@ -875,65 +879,23 @@ export interface components {
             source: "user" | "system" | "api";
             message: string;
             data: {
-                [key: string]: unknown;
+                /** @enum {string} */
+                severity: "critical" | "high" | "medium" | "low";
+                services: string[];
+                /** @description Names the catalog did not know */
+                servicesAdded?: string[];
             };
         };
-        Hypothesis: {
+        StatusChangedEvent: {
             /** Format: uuid */
             id: string;
             /** Format: uuid */
             incidentId: string;
-            statement: string;
-            /** @enum {string} */
-            status: "open" | "confirmed" | "refuted";
-            owner: string | null;
-            evidence: {
-                findingId?: string;
-                url?: string;
-                label: string;
-            }[];
-            /** @enum {string} */
-            origin: "user" | "suggested";
-            createdBy: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            decidedBy: string | null;
-            /** Format: date-time */
-            decidedAt: string | null;
-            decisionNote: string | null;
-            /** @description Send back on PATCH; a stale version gets 409 */
-            version: number;
-        };
-        HypothesisInput: {
-            statement: string;
-            owner?: string;
-            evidence?: components["schemas"]["EvidenceLink"][];
-        };
-        EvidenceLink: {
-            /** Format: uuid */
-            findingId?: string;
-            /** Format: uri */
-            url?: string;
-            label: string;
-        };
-        HypothesisUpdate: {
-            version: number;
-            statement?: string;
-            /** @enum {string} */
-            status?: "open" | "confirmed" | "refuted";
-            owner?: string | null;
-            evidence?: components["schemas"]["EvidenceLink"][];
-            note?: string;
-        };
-        EvidencePinnedEvent: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            incidentId: string;
-            /** @enum {string} */
-            type: "evidence_pinned";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "status_changed";
             /** Format: date-time */
             occurredAt: string;
             author: string;
@@ -941,8 +903,228 @@ export interface components {
             source: "user" | "system" | "api";
             message: string;
             data: {
-                finding: components["schemas"]["Finding"];
-                note: string | null;
+                /** @enum {string} */
+                from: "open" | "investigating" | "identified" | "monitoring" | "resolved";
+                /** @enum {string} */
+                to: "open" | "investigating" | "identified" | "monitoring" | "resolved";
+            };
+        };
+        SeverityChangedEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "severity_changed";
+            /** Format: date-time */
+            occurredAt: string;
+            author: string;
+            /** @enum {string} */
+            source: "user" | "system" | "api";
+            message: string;
+            data: {
+                /** @enum {string} */
+                from: "critical" | "high" | "medium" | "low";
+                /** @enum {string} */
+                to: "critical" | "high" | "medium" | "low";
+            };
+        };
+        CommanderChangedEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "commander_changed";
+            /** Format: date-time */
+            occurredAt: string;
+            author: string;
+            /** @enum {string} */
+            source: "user" | "system" | "api";
+            message: string;
+            data: {
+                from: string | null;
+                to: string | null;
+            };
+        };
+        DetailsChangedEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "details_changed";
+            /** Format: date-time */
+            occurredAt: string;
+            author: string;
+            /** @enum {string} */
+            source: "user" | "system" | "api";
+            message: string;
+            data: {
+                fields: ("title" | "description")[];
+            };
+        };
+        NoteEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "note";
+            /** Format: date-time */
+            occurredAt: string;
+            author: string;
+            /** @enum {string} */
+            source: "user" | "system" | "api";
+            message: string;
+            data: Record<string, never>;
+        };
+        AlertFiredEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "alert_fired";
+            /** Format: date-time */
+            occurredAt: string;
+            author: string;
+            /** @enum {string} */
+            source: "user" | "system" | "api";
+            message: string;
+            data: {
+                /** Format: uuid */
+                alertId: string;
+                /** @enum {string} */
+                source: "alertmanager" | "grafana";
+                fingerprint: string;
+                labels: {
+                    [key: string]: string;
+                };
+                /** Format: date-time */
+                startsAt: string;
+            };
+        };
+        AlertResolvedEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "alert_resolved";
+            /** Format: date-time */
+            occurredAt: string;
+            author: string;
+            /** @enum {string} */
+            source: "user" | "system" | "api";
+            message: string;
+            data: {
+                /** Format: uuid */
+                alertId: string;
+                /** @enum {string} */
+                source: "alertmanager" | "grafana";
+                fingerprint: string;
+                labels: {
+                    [key: string]: string;
+                };
+                /** Format: date-time */
+                endsAt: string | null;
+            };
+        };
+        AlertsResolvedEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "alerts_resolved";
+            /** Format: date-time */
+            occurredAt: string;
+            author: string;
+            /** @enum {string} */
+            source: "user" | "system" | "api";
+            message: string;
+            data: {
+                rule: string;
+                alerts: number;
+                /** @enum {string} */
+                autoResolve: "follow" | "note";
+            };
+        };
+        CorrelationFoundEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "correlation_found";
+            /** Format: date-time */
+            occurredAt: string;
+            author: string;
+            /** @enum {string} */
+            source: "user" | "system" | "api";
+            message: string;
+            data: {
+                /** Format: uuid */
+                runId: string;
+                /** @description Findings of the run */
+                findings: number;
+                /** @description The best three */
+                top: components["schemas"]["Finding"][];
+                sources: {
+                    prometheus?: {
+                        /** @enum {string} */
+                        status: "ok" | "degraded" | "failed" | "skipped";
+                        message: string | null;
+                        durationMs: number | null;
+                        findings: number;
+                    };
+                    loki?: {
+                        /** @enum {string} */
+                        status: "ok" | "degraded" | "failed" | "skipped";
+                        message: string | null;
+                        durationMs: number | null;
+                        findings: number;
+                    };
+                    tempo?: {
+                        /** @enum {string} */
+                        status: "ok" | "degraded" | "failed" | "skipped";
+                        message: string | null;
+                        durationMs: number | null;
+                        findings: number;
+                    };
+                    change?: {
+                        /** @enum {string} */
+                        status: "ok" | "degraded" | "failed" | "skipped";
+                        message: string | null;
+                        durationMs: number | null;
+                        findings: number;
+                    };
+                };
             };
         };
         Finding: {
@@ -955,7 +1137,8 @@ export interface components {
             /** @enum {string} */
             source: "prometheus" | "loki" | "tempo" | "change";
             service: string | null;
-            signal: string;
+            /** @enum {string} */
+            signal: "error_ratio" | "latency_p95" | "request_rate" | "error_logs" | "log_pattern" | "error_traces" | "slow_traces" | "failing_spans" | "change";
             /** @description 0–1: how far the signal moved from its baseline */
             score: number;
             rank: number;
@@ -977,11 +1160,183 @@ export interface components {
             /** Format: date-time */
             changedAt: string | null;
             exploreUrl: string | null;
-            data: {
-                [key: string]: unknown;
-            };
+            data: components["schemas"]["FindingData"];
             /** Format: date-time */
             computedAt: string;
+        };
+        FindingData: {
+            /** @description Prometheus: the signal over the baseline and incident windows */
+            series?: {
+                /** @description Unix milliseconds */
+                t: number;
+                /** @description null where Prometheus had no value (NaN, a gap) */
+                v: number | null;
+            }[];
+            /** @enum {string} */
+            unit?: "ratio" | "seconds" | "rps" | "lines";
+            baselineValue?: number | null;
+            currentValue?: number | null;
+            /** @description Loki: a log template (numbers, ids and quoted values masked) */
+            pattern?: string;
+            count?: number;
+            baselineCount?: number;
+            samples?: {
+                /** Format: date-time */
+                at: string;
+                line: string;
+                labels: {
+                    [key: string]: string;
+                };
+            }[];
+            /** @description Tempo */
+            traces?: {
+                /** @description Lower-case hex, 32 digits */
+                traceId: string;
+                rootService: string;
+                rootName: string;
+                /** Format: date-time */
+                startedAt: string;
+                durationMs: number | null;
+                error: boolean;
+            }[];
+            spans?: {
+                service: string;
+                name: string;
+                errors: number;
+                total: number;
+            }[];
+            change?: components["schemas"]["Change"];
+        };
+        /** @description change: the change itself */
+        Change: {
+            /** Format: uuid */
+            id: string;
+            service: string | null;
+            /** @enum {string} */
+            kind: "deploy" | "config" | "feature_flag" | "infrastructure" | "other";
+            summary: string;
+            description: string;
+            author: string;
+            url: string | null;
+            labels: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            at: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        HypothesisAddedEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "hypothesis_added";
+            /** Format: date-time */
+            occurredAt: string;
+            author: string;
+            /** @enum {string} */
+            source: "user" | "system" | "api";
+            message: string;
+            data: {
+                hypothesis: components["schemas"]["Hypothesis"];
+            };
+        };
+        Hypothesis: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            statement: string;
+            /** @enum {string} */
+            status: "open" | "confirmed" | "refuted";
+            owner: string | null;
+            evidence: {
+                /** Format: uuid */
+                findingId?: string;
+                url?: string;
+                label: string;
+            }[];
+            /** @enum {string} */
+            origin: "user" | "suggested";
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            decidedBy: string | null;
+            /** Format: date-time */
+            decidedAt: string | null;
+            decisionNote: string | null;
+            /** @description Send back on PATCH; a stale version gets 409 */
+            version: number;
+        };
+        HypothesisDecidedEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "hypothesis_decided";
+            /** Format: date-time */
+            occurredAt: string;
+            author: string;
+            /** @enum {string} */
+            source: "user" | "system" | "api";
+            message: string;
+            data: {
+                hypothesis: components["schemas"]["Hypothesis"];
+                note: string | null;
+            };
+        };
+        EvidencePinnedEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "evidence_pinned";
+            /** Format: date-time */
+            occurredAt: string;
+            author: string;
+            /** @enum {string} */
+            source: "user" | "system" | "api";
+            message: string;
+            data: {
+                finding: components["schemas"]["Finding"] & unknown;
+                note: string | null;
+            };
+        };
+        HypothesisInput: {
+            statement: string;
+            owner?: string;
+            evidence?: components["schemas"]["EvidenceLink"][];
+        };
+        EvidenceLink: {
+            /** Format: uuid */
+            findingId?: string;
+            /** Format: uri */
+            url?: string;
+            label: string;
+        };
+        HypothesisUpdate: {
+            version: number;
+            statement?: string;
+            /** @enum {string} */
+            status?: "open" | "confirmed" | "refuted";
+            owner?: string | null;
+            evidence?: components["schemas"]["EvidenceLink"][];
+            note?: string;
         };
         PinInput: {
             note?: string;
@@ -1025,22 +1380,7 @@ export interface components {
                 /** @enum {string} */
                 impact: "major" | "partial" | "minor";
             }[];
-            timeline: {
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                incidentId: string;
-                type: string;
-                /** Format: date-time */
-                occurredAt: string;
-                author: string;
-                /** @enum {string} */
-                source: "user" | "system" | "api";
-                message: string;
-                data: {
-                    [key: string]: unknown;
-                };
-            }[];
+            timeline: components["schemas"]["TimelineEvent"][];
             hypotheses: components["schemas"]["Hypothesis"][];
             pinnedEvidence: components["schemas"]["Finding"][];
             /** @description null: Prometheus is not configured or could not be asked */
@@ -1074,7 +1414,8 @@ export interface components {
             id: string;
             name: string;
             team: string | null;
-            tier: number;
+            /** @enum {integer} */
+            tier: 1 | 2 | 3 | 4;
             description: string;
             /** @description Selector used in telemetry queries */
             labels: {
@@ -1102,7 +1443,8 @@ export interface components {
             /** @example checkout */
             name: string;
             team?: string;
-            tier?: number;
+            /** @enum {integer} */
+            tier?: 1 | 2 | 3 | 4;
             description?: string;
             labels?: {
                 [key: string]: string;
@@ -1122,7 +1464,8 @@ export interface components {
             /** @example checkout */
             name?: string;
             team?: string | null;
-            tier?: number;
+            /** @enum {integer} */
+            tier?: 1 | 2 | 3 | 4;
             description?: string;
             labels?: {
                 [key: string]: string;
@@ -1189,24 +1532,6 @@ export interface components {
                 };
             };
         } | null;
-        Change: {
-            /** Format: uuid */
-            id: string;
-            service: string | null;
-            /** @enum {string} */
-            kind: "deploy" | "config" | "feature_flag" | "infrastructure" | "other";
-            summary: string;
-            description: string;
-            author: string;
-            url: string | null;
-            labels: {
-                [key: string]: string;
-            };
-            /** Format: date-time */
-            at: string;
-            /** Format: date-time */
-            createdAt: string;
-        };
         ChangeInput: {
             /**
              * @description Omit for a change that concerns everything
@@ -1404,7 +1729,8 @@ export interface components {
                 /** Format: uuid */
                 id: string;
                 reference: string;
-                status: string;
+                /** @enum {string} */
+                status: "open" | "investigating" | "identified" | "monitoring" | "resolved";
             } | null;
             /** Format: date-time */
             firstSeenAt: string;
@@ -2121,7 +2447,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The note */
+            /** @description The note (a `note` entry) */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4896,6 +5222,16 @@ export interface operations {
             };
             /** @description An Origin not allowed (LIVE_ALLOWED_ORIGINS), or an integration token (FORBIDDEN) */
             403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A plain GET without `Upgrade: websocket` (UPGRADE_REQUIRED) */
+            426: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
