@@ -10,6 +10,7 @@ import { alertFingerprint } from '../src/domain/alerts.js';
 import { findUnstorable, toStorable, toStorableText } from '../src/domain/storable.js';
 import { createApiToken } from '../src/store/tokens.js';
 import { alertmanagerPayload, fixtureText } from './support/alerting.js';
+import { isStorableInstant } from '../src/routes/sharedSchemas.js';
 import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
 
 let sidecar: TestSidecar;
@@ -216,6 +217,33 @@ describe('evidence quoting what a backend returned', () => {
       });
     } finally {
       await withEngine.close();
+    }
+  });
+});
+
+describe('instants Postgres cannot store', () => {
+  it('tells real instants in years 1–9999 from impossible ones', () => {
+    expect(isStorableInstant('2024-02-29T10:00:00Z')).toBe(true);
+    expect(isStorableInstant('0001-01-01T00:00:00Z')).toBe(true); // Go's zero time, as Alertmanager sends it
+    expect(isStorableInstant('0050-02-28T00:00:00Z')).toBe(true);
+    expect(isStorableInstant('2025-02-29T10:00:00Z')).toBe(false);
+    expect(isStorableInstant('2026-04-31T10:00:00Z')).toBe(false);
+    expect(isStorableInstant('0000-01-01T00:00:00Z')).toBe(false);
+    expect(isStorableInstant('0001-01-01T00:00:00+14:00')).toBe(false); // 0000-12-31 in UTC
+  });
+
+  it('refuses them naming the field, in bodies and in queries', async () => {
+    await expectRefusedField(
+      await sidecar.call('/api/incidents', { method: 'POST', json: { title: 'x', severity: 'low', startedAt: '0000-01-01T00:00:00Z' } }),
+      'startedAt'
+    );
+    await expectRefusedField(
+      await sidecar.call('/api/changes', { method: 'POST', json: { kind: 'deploy', summary: 'x', at: '2026-02-30T00:00:00Z' } }),
+      'at'
+    );
+    for (const path of ['/api/incidents?from=0000-01-01T00:00:00Z', '/api/alerts?to=2025-02-29T00:00:00Z', '/api/changes?from=0001-01-01T00:00:00%2B14:00']) {
+      const field = new URL(path, 'http://x').searchParams.keys().next().value!;
+      await expectRefusedField(await sidecar.call(path), field);
     }
   });
 });

@@ -17,6 +17,7 @@ import {
   type StoredSilence,
 } from '../store/alertPolicies.js';
 import type { Database } from '../store/db.js';
+import { InstantSchema } from './sharedSchemas.js';
 
 const LabelNameSchema = z.string().min(1).max(256);
 
@@ -84,10 +85,8 @@ const SilenceInputSchema = z
   .strictObject({
     kind: z.enum(['silence', 'maintenance']).default('silence'),
     matchers: z.array(MatcherSchema).min(1).max(50),
-    startsAt: z.iso.datetime({ offset: true }).optional(),
-    endsAt: z.iso
-      .datetime({ offset: true })
-      .nullable()
+    startsAt: InstantSchema.optional(),
+    endsAt: InstantSchema.nullable()
       .optional()
       .openapi({ description: 'null or absent: until expired' }),
     comment: z.string().max(2000).optional(),

@@ -7,6 +7,7 @@ import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openap
 import { getAlert, listAlerts, type Alert } from '../store/alerts.js';
 import type { Database } from '../store/db.js';
 import { assertIncidentExists } from '../store/incidents.js';
+import { InstantSchema } from './sharedSchemas.js';
 
 export const AlertSchema = z
   .object({
@@ -72,8 +73,8 @@ const ListQuerySchema = z.strictObject({
   incident: z.uuid().optional().openapi({ description: 'Only alerts of this incident' }),
   hasIncident: booleanFlag.optional(),
   suppressed: booleanFlag.optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: InstantSchema.optional(),
+  to: InstantSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().max(300).optional(),
 });

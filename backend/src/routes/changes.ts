@@ -5,10 +5,9 @@ import { createRouter } from '../http/context.js';
 import { errorResponses, iso, jsonContent } from '../http/openapi.js';
 import { CHANGE_KINDS, createChange, listChanges, type Change } from '../store/changes.js';
 import type { Database } from '../store/db.js';
-import { ServiceNameSchema } from './sharedSchemas.js';
+import { InstantSchema, ServiceNameSchema } from './sharedSchemas.js';
 
 const tags = ['Changes'];
-const DateSchema = z.iso.datetime({ offset: true });
 
 export const ChangeSchema = z
   .object({
@@ -35,14 +34,14 @@ const ChangeInputSchema = z
     // Only web links: the war room renders it as a link.
     url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
     labels: z.record(z.string().min(1).max(100), z.string().max(500)).optional(),
-    at: DateSchema.optional().openapi({ description: 'When it happened; defaults to now' }),
+    at: InstantSchema.optional().openapi({ description: 'When it happened; defaults to now' }),
   })
   .openapi('ChangeInput');
 
 const ListQuerySchema = z.strictObject({
   service: ServiceNameSchema.optional(),
-  from: DateSchema.optional(),
-  to: DateSchema.optional(),
+  from: InstantSchema.optional(),
+  to: InstantSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 

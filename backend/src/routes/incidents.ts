@@ -7,7 +7,7 @@ import type { Database } from '../store/db.js';
 import * as incidents from '../store/incidents.js';
 import { addNote, listTimeline } from '../store/timeline.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { ServiceNameSchema } from './sharedSchemas.js';
+import { InstantSchema, ServiceNameSchema } from './sharedSchemas.js';
 import { TimelineEventSchema, wireTimelineEvent } from './timelineSchemas.js';
 
 const SeveritySchema = z.enum(SEVERITIES);
@@ -50,10 +50,7 @@ const CreateIncidentSchema = z
       .optional()
       .openapi({ description: 'Impacted services; a name the catalog does not know is added to it (the timeline says so)' }),
     service: ServiceNameSchema.optional().openapi({ description: 'One impacted service: the same as `services: [name]`' }),
-    startedAt: z.iso
-      .datetime({ offset: true })
-      .refine((s) => Date.parse(s) <= Date.now() + 60_000, 'cannot be in the future')
-      .optional(),
+    startedAt: InstantSchema.refine((s) => Date.parse(s) <= Date.now() + 60_000, 'cannot be in the future').optional(),
   })
   .openapi('CreateIncident');
 
@@ -86,8 +83,8 @@ const ListQuerySchema = z.strictObject({
   severity: csvOf(SEVERITIES).optional().openapi({ example: 'critical,high' }),
   service: z.string().min(1).max(63).optional(),
   q: z.string().trim().min(1).max(200).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: InstantSchema.optional(),
+  to: InstantSchema.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(10_000).optional(),
   cursor: z.string().max(400).optional(),

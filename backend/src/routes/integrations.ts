@@ -7,11 +7,12 @@ import { createRouter, type AppEnv } from '../http/context.js';
 import { errorResponses, jsonContent } from '../http/openapi.js';
 import type { Database } from '../store/db.js';
 import { ingestAlerts } from '../store/intake.js';
+import { InstantSchema } from './sharedSchemas.js';
 
 // Generous but bounded: real label sets are small, annotations can hold a paragraph or a runbook.
 const LabelsSchema = z.record(z.string().min(1).max(256), z.string().max(8192));
 const AnnotationsSchema = z.record(z.string().min(1).max(256), z.string().max(65_536));
-const TimestampSchema = z.iso.datetime({ offset: true });
+const TimestampSchema = InstantSchema;
 // Firing alerts carry Go's zero time ("0001-01-01T00:00:00Z"), some senders an empty string or null.
 const EndsAtSchema = z
   .union([TimestampSchema, z.literal('')])

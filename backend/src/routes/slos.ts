@@ -19,6 +19,7 @@ import {
 } from '../store/slos.js';
 import { PrometheusError, type PrometheusClient } from '../telemetry/prometheus.js';
 import { incidentCost, sloStatus } from '../telemetry/sloStatus.js';
+import { InstantSchema } from './sharedSchemas.js';
 
 const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 const tags = ['SLOs'];
@@ -26,9 +27,7 @@ const tags = ['SLOs'];
 const MAX_INCIDENTS = 50;
 // Status "now" is rounded down so a page refreshed by several people shares cached Prometheus answers.
 const NOW_GRANULARITY_MS = 5000;
-const AtSchema = z.iso
-  .datetime({ offset: true })
-  .optional()
+const AtSchema = InstantSchema.optional()
   .openapi({ description: 'Evaluate at this time (default: now, to 5 s)' });
 const evaluationTime = (at: string | undefined) =>
   at ? new Date(at) : new Date(Math.floor(Date.now() / NOW_GRANULARITY_MS) * NOW_GRANULARITY_MS);

@@ -80,6 +80,8 @@ const HOSTILE_TEXT = [
 ];
 const IMPOSSIBLE_DATES = [
   '2026-02-30T00:00:00Z',
+  '2025-02-29T12:00:00Z',
+  '0001-01-01T00:00:00+14:00',
   '2026-13-01T00:00:00Z',
   '2026-01-01T24:00:01Z',
   '0000-01-01T00:00:00Z',
@@ -201,44 +203,58 @@ function validObject(s: JsonSchema, doc: OpenApiDocument, depth: number): fc.Arb
 }
 
 /**
- * Values for `schema` where any part may be hostile: each field is valid most of the time and hostile otherwise,
- * and an object may carry unknown fields or `__proto__`. So one generated body is usually wrong in one place,
- * which is what reaches the deepest validation.
+ * Values for `schema` that are valid except in (at most) one place: one field, at any depth, holds a hostile value,
+ * or an object carries unknown fields or `__proto__`. One fault at a time is what reaches the deepest validation
+ * and the database: a body wrong in several places is refused at its first fault.
  */
-export function mostlyValidValue(schema: JsonSchema, doc: OpenApiDocument, depth = 0): fc.Arbitrary<unknown> {
+export function oneFaultValue(schema: JsonSchema, doc: OpenApiDocument, depth = 0): fc.Arbitrary<unknown> {
   const s = resolve(schema, doc);
-  const isObject = types(s).includes('object') && (s.properties || typeof s.additionalProperties === 'object');
-  let valid: fc.Arbitrary<unknown>;
-  if (isObject && depth < 4) {
-    const properties = s.properties ?? {};
-    const record = fc.record(
-      Object.fromEntries(
-        Object.entries(properties).map(([key, value]) => [key, mostlyValidValue(value, doc, depth + 1)])
-      ),
-      { requiredKeys: (s.required ?? []).filter((key) => key in properties) }
+  const valid = validValue(s, doc, depth);
+  const faults: fc.Arbitrary<unknown>[] = [hostileFor(s)];
+  if (types(s).includes('object') && depth < 4) {
+    const base = validObject(s, doc, depth);
+    for (const [key, property] of Object.entries(s.properties ?? {})) {
+      faults.push(
+        fc.tuple(base, oneFaultValue(property, doc, depth + 1)).map(([object, value]) => ({ ...object, [key]: value }))
+      );
+    }
+    if (typeof s.additionalProperties === 'object') {
+      const inner = oneFaultValue(s.additionalProperties, doc, depth + 1);
+      faults.push(
+        fc
+          .tuple(base, fc.oneof(fc.constantFrom(...HOSTILE_TEXT), fc.string({ maxLength: 10 })), inner)
+          .map(([object, key, value]) => ({ ...object, [key]: value }))
+      );
+    }
+    const unknown = fc.oneof(
+      fc.dictionary(fc.oneof(fc.constantFrom(...HOSTILE_TEXT), fc.string({ maxLength: 10 })), hostileValue, {
+        minKeys: 1,
+        maxKeys: 2,
+      }),
+      fc.constant(JSON.parse('{"__proto__":{"isAdmin":true,"role":"admin"}}') as Record<string, unknown>)
     );
-    const extras = fc.option(
-      fc.oneof(
-        fc.dictionary(fc.oneof(fc.constantFrom(...HOSTILE_TEXT), fc.string({ maxLength: 10 })), hostileValue, {
-          maxKeys: 2,
-        }),
-        fc.constant(JSON.parse('{"__proto__":{"isAdmin":true,"role":"admin"}}') as Record<string, unknown>)
-      ),
-      { nil: undefined, freq: 4 }
-    );
-    valid = fc
-      .tuple(record, extras, validObject({ ...s, properties: {}, required: [] }, doc, depth))
-      .map(([known, extra, more]) => ({
-        ...more,
-        ...extra,
-        ...known,
-      }));
+    faults.push(fc.tuple(base, unknown).map(([object, extra]) => ({ ...extra, ...object })));
   } else if (types(s).includes('array') && s.items && depth < 4) {
-    valid = fc.array(mostlyValidValue(s.items, doc, depth + 1), { maxLength: Math.min(s.maxItems ?? 3, 3) });
-  } else {
-    valid = validValue(s, doc, depth);
+    const items = s.items;
+    const base = fc.array(validValue(items, doc, depth + 1), { maxLength: 2 });
+    faults.push(fc.tuple(base, oneFaultValue(items, doc, depth + 1)).map(([array, value]) => [value, ...array]));
   }
-  return fc.oneof({ weight: 6, arbitrary: valid }, { weight: 1, arbitrary: hostileValue });
+  return fc.oneof({ weight: 1, arbitrary: valid }, { weight: 3, arbitrary: fc.oneof(...faults) });
+}
+
+/** Hostile values, aimed first at what the field is: impossible dates for a date, out-of-range numbers for a number. */
+function hostileFor(s: JsonSchema): fc.Arbitrary<unknown> {
+  const aimed =
+    s.format === 'date-time'
+      ? fc.constantFrom<unknown>(...IMPOSSIBLE_DATES)
+      : types(s).some((t) => t === 'integer' || t === 'number')
+        ? fc.constantFrom<unknown>(
+            ...HOSTILE_NUMBERS,
+            s.maximum !== undefined ? s.maximum + 1 : 2 ** 31,
+            s.minimum !== undefined ? s.minimum - 1 : -(2 ** 31) - 1
+          )
+        : undefined;
+  return aimed ? fc.oneof({ weight: 2, arbitrary: aimed }, { weight: 1, arbitrary: hostileValue }) : hostileValue;
 }
 
 /**
