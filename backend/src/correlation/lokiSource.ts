@@ -3,7 +3,7 @@
  * baseline and window as one metric query, and the error lines of the window and of the baseline (bounded), mined
  * for log patterns that are new or rose sharply (domain/logPatterns.ts).
  */
-import { changePoint, scoreCountChange, scoreShift, type Point } from '../domain/anomaly.js';
+import { changePoint, COUNT_HALF_FOLD, scoreCountChange, scoreShift, type Point } from '../domain/anomaly.js';
 import { comparePatterns, minePatterns, type PatternChange } from '../domain/logPatterns.js';
 import { describeFailure } from '../telemetry/http.js';
 import { logLines, type LokiClient, type LokiQueryResponse } from '../telemetry/loki.js';
@@ -131,7 +131,11 @@ export class LokiSource implements EvidenceSource {
     const values = (before: boolean) => points.filter((p) => p.t < boundary === before).map((p) => p.v as number);
     // Fewer than ~3 lines a minute more is not worth an SRE's attention, however quiet the baseline was.
     const minAbsoluteChange = Math.max(1, (3 * job.stepSeconds) / 60);
-    const shift = scoreShift(values(true), values(false), { direction: 'up', minAbsoluteChange });
+    const shift = scoreShift(values(true), values(false), {
+      direction: 'up',
+      minAbsoluteChange,
+      halfFold: COUNT_HALF_FOLD,
+    });
     if (shift.score <= 0) return null;
     const changedMs = changePoint(points, boundary, { direction: 'up', minAbsoluteChange });
     const changedAt = changedMs === null ? null : new Date(changedMs);

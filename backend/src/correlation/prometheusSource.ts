@@ -3,7 +3,14 @@
  * the incident window in one range query each, all in parallel (a run costs one round trip), scored by how far
  * the window moved from the baseline (domain/anomaly.ts) and when it started moving.
  */
-import { changePoint, scoreShift, type Direction, type Point } from '../domain/anomaly.js';
+import {
+  changePoint,
+  DEFAULT_HALF_FOLD,
+  ERROR_RATIO_HALF_FOLD,
+  scoreShift,
+  type Direction,
+  type Point,
+} from '../domain/anomaly.js';
 import { DependencyFailure } from '../resilience/policy.js';
 import { PrometheusError, type PrometheusClient, type QueryResponse } from '../telemetry/prometheus.js';
 import { exploreUrl } from './explore.js';
@@ -19,13 +26,15 @@ interface SignalSpec {
   direction: Direction;
   /** Smaller moves do not matter whatever the baseline's noise (1 point of error ratio, 25 ms, 0.1 req/s). */
   minAbsoluteChange: number;
+  /** The fold that scores half (domain/anomaly.ts: how telling a fold of this signal is). */
+  halfFold: number;
 }
 
 const SIGNALS: readonly SignalSpec[] = [
-  { key: 'errorRatio', signal: 'error_ratio', name: 'Error ratio', unit: 'ratio', direction: 'up', minAbsoluteChange: 0.01 },
-  { key: 'latencyP95', signal: 'latency_p95', name: 'p95 latency', unit: 'seconds', direction: 'up', minAbsoluteChange: 0.025 },
+  { key: 'errorRatio', signal: 'error_ratio', name: 'Error ratio', unit: 'ratio', direction: 'up', minAbsoluteChange: 0.01, halfFold: ERROR_RATIO_HALF_FOLD },
+  { key: 'latencyP95', signal: 'latency_p95', name: 'p95 latency', unit: 'seconds', direction: 'up', minAbsoluteChange: 0.025, halfFold: DEFAULT_HALF_FOLD },
   // Traffic that vanishes is as telling as a surge.
-  { key: 'requestRate', signal: 'request_rate', name: 'Request rate', unit: 'rps', direction: 'both', minAbsoluteChange: 0.1 },
+  { key: 'requestRate', signal: 'request_rate', name: 'Request rate', unit: 'rps', direction: 'both', minAbsoluteChange: 0.1, halfFold: DEFAULT_HALF_FOLD },
 ];
 
 export interface PrometheusSourceOptions {
@@ -112,6 +121,7 @@ export class PrometheusSource implements EvidenceSource {
       const shift = scoreShift(values(-Infinity, boundary), values(boundary, Infinity), {
         direction: job.spec.direction,
         minAbsoluteChange: job.spec.minAbsoluteChange,
+        halfFold: job.spec.halfFold,
       });
       if (!best || shift.score > best.shift.score) best = { points, shift };
     }
