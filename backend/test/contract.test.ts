@@ -269,6 +269,12 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it('keeps named schemas non-null (null belongs to where one is used, or every use of it becomes nullable)', () => {
+    for (const [name, schema] of Object.entries(doc.components.schemas)) {
+      expect([(schema as { type?: unknown }).type].flat(), name).not.toContain('null');
+    }
+  });
+
   it('lists every error code in the envelope', () => {
     const envelope = doc.components.schemas.Error!.properties!.error as { properties: { code: { enum: string[] } } };
     expect(envelope.properties.code.enum).toEqual([...ERROR_CODES]);

@@ -71,7 +71,11 @@ export function makeHypothesis(overrides: Partial<Hypothesis> = {}): Hypothesis 
   };
 }
 
-export function makeTimelineEvent(type: TimelineEventType, overrides: Partial<TimelineEvent> = {}): TimelineEvent {
+/** An entry of kind `type`; its `data` is empty unless given (the UI must cope with that too). */
+export function makeTimelineEvent<T extends TimelineEventType>(
+  type: T,
+  overrides: Partial<Extract<TimelineEvent, { type: T }>> = {}
+): Extract<TimelineEvent, { type: T }> {
   return {
     id: `e0000000-0000-4000-8000-${next()}`,
     incidentId: 'i1',
@@ -82,7 +86,7 @@ export function makeTimelineEvent(type: TimelineEventType, overrides: Partial<Ti
     message: `${type} happened`,
     data: {},
     ...overrides,
-  };
+  } as Extract<TimelineEvent, { type: T }>;
 }
 
 export function makePostmortem(overrides: Partial<Postmortem> = {}): Postmortem {

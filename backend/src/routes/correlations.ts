@@ -100,8 +100,9 @@ const RunSchema = z
   })
   .openapi('CorrelationRun');
 
+// Not RunSchema.nullable(): that would make the CorrelationRun component itself nullable in the document.
 export const CorrelationResultSchema = z
-  .object({ run: RunSchema.nullable(), findings: z.array(FindingSchema) })
+  .object({ run: z.union([RunSchema, z.null()]), findings: z.array(FindingSchema) })
   .openapi('CorrelationResult');
 
 /** A stored finding as the wire's Finding (ISO dates). */

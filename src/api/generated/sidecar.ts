@@ -1475,7 +1475,7 @@ export interface components {
             queries?: components["schemas"]["ServiceQueries"] & unknown;
         };
         CorrelationResult: {
-            run: components["schemas"]["CorrelationRun"];
+            run: components["schemas"]["CorrelationRun"] | null;
             findings: components["schemas"]["Finding"][];
         };
         CorrelationRun: {
@@ -1531,7 +1531,7 @@ export interface components {
                     findings: number;
                 };
             };
-        } | null;
+        };
         ChangeInput: {
             /**
              * @description Omit for a change that concerns everything

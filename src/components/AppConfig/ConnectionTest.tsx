@@ -4,7 +4,7 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { Alert, Button, Field, useStyles2 } from '@grafana/ui';
 import { checkReady, verifyToken } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
-import type { ReadyStatus } from '../../api/types';
+import type { HealthCheck, ReadyStatus } from '../../api/types';
 import { ApiErrorAlert } from '../ApiErrorAlert/ApiErrorAlert';
 import { isSidecarAuthError } from '../ApiErrorAlert/describeError';
 import { testIds } from '../testIds';
@@ -22,11 +22,11 @@ interface Props {
   hasUnsavedChanges: boolean;
 }
 
-const describeCheck = (name: string, check: ReadyStatus['checks'][string]) =>
+const describeCheck = (name: string, check: HealthCheck) =>
   `${name}: ${check.status}, ${Math.round(check.latencyMs)} ms${check.error ? ` (${check.error})` : ''}`;
 
 function ReportAlert({ report }: { report: ReadyStatus }) {
-  const checks = Object.entries(report.checks);
+  const checks = Object.entries(report.checks).filter((e): e is [string, HealthCheck] => e[1] !== undefined);
   if (report.status === 'ready') {
     const db = report.checks.database;
     return (

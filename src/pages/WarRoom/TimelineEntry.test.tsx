@@ -19,7 +19,6 @@ const ALL_KINDS: TimelineEventType[] = [
   'hypothesis_added',
   'hypothesis_decided',
   'evidence_pinned',
-  'action',
 ];
 
 const LABELS: Record<TimelineEventType, string> = {
@@ -36,7 +35,6 @@ const LABELS: Record<TimelineEventType, string> = {
   hypothesis_added: 'Hypothesis',
   hypothesis_decided: 'Decision',
   evidence_pinned: 'Pinned evidence',
-  action: 'Action',
 };
 
 function renderEntry(event: TimelineEvent) {
@@ -67,7 +65,9 @@ describe('TimelineEntry', () => {
       makeFinding({ source: 'loki', score: 0.81, summary: 'New error pattern' }),
       makeFinding({ source: 'tempo', score: 0.4, summary: 'Slow traces' }),
     ];
-    const entry = renderEntry(makeTimelineEvent('correlation_found', { data: { runId: 'r1', findings: 2, top } }));
+    const entry = renderEntry(
+      makeTimelineEvent('correlation_found', { data: { runId: 'r1', findings: 2, top, sources: {} } })
+    );
     const items = within(entry).getAllByRole('listitem');
     expect(items[0]).toHaveTextContent('Loki · 81 % · New error pattern');
     expect(items[1]).toHaveTextContent('Tempo · 40 % · Slow traces');
@@ -97,7 +97,7 @@ describe('TimelineEntry', () => {
 
   test('an entry whose data is not what its kind promises still shows its message', () => {
     const entry = renderEntry(
-      makeTimelineEvent('evidence_pinned', { message: 'Pinned something', data: { finding: 42 } })
+      makeTimelineEvent('evidence_pinned', { message: 'Pinned something', data: { finding: 42 } as never })
     );
     expect(entry).toHaveTextContent('Pinned something');
   });

@@ -20,7 +20,6 @@ const KINDS: Record<TimelineEventType, { icon: IconName; label: string }> = {
   hypothesis_added: { icon: 'question-circle', label: 'Hypothesis' },
   hypothesis_decided: { icon: 'check-circle', label: 'Decision' },
   evidence_pinned: { icon: 'gf-pin', label: 'Pinned evidence' },
-  action: { icon: 'bolt', label: 'Action' },
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -32,7 +31,8 @@ const asHypothesis = (v: unknown): Hypothesis | null =>
 /** What a kind of entry carries beyond its message, from its `data`. */
 function Details({ event }: { event: TimelineEvent }) {
   const styles = useStyles2(getStyles);
-  const data = event.data ?? {};
+  // Typed by kind, but an entry written by an older sidecar may hold less: read it as a plain record.
+  const data: Record<string, unknown> = event.data ?? {};
   switch (event.type) {
     case 'correlation_found': {
       const top = Array.isArray(data.top) ? data.top.map(asFinding).filter((f): f is Finding => f !== null) : [];

@@ -174,7 +174,10 @@ describe('WarRoomPage', () => {
       `${url}/correlations/${finding.id}/pin`,
       reply(
         201,
-        makeTimelineEvent('evidence_pinned', { message: 'Pinned evidence: Error ratio up', data: { finding } })
+        makeTimelineEvent('evidence_pinned', {
+          message: 'Pinned evidence: Error ratio up',
+          data: { finding, note: null },
+        })
       )
     );
     renderPage();
