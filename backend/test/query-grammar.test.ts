@@ -7,7 +7,7 @@ import { parser as traceql } from '@grafana/lezer-traceql';
 import { parser as promql } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { effectiveQueries, fillRange, QUERY_KEYS } from '../src/correlation/queries.js';
-import { errorTraceQuery } from '../src/correlation/tempoSource.js';
+import { errorTraceQuery, SLOW_THRESHOLDS_MS, slowTraceQuery } from '../src/correlation/tempoSource.js';
 
 type Parser = { parse(input: string): { cursor(): { name: string; from: number; next(): boolean } } };
 
@@ -41,9 +41,10 @@ describe('the correlation queries parse in their own languages', () => {
       expect(firstError(logql, `sum(count_over_time(${queries.errorLogs} [60s]))`)).toBeNull();
     });
 
-    it(`${service.name}: TraceQL, the service's traces and their errors`, () => {
+    it(`${service.name}: TraceQL, the service's traces, their errors and their slow traces`, () => {
       expect(firstError(traceql, queries.traces)).toBeNull();
       expect(firstError(traceql, errorTraceQuery(queries.traces))).toBeNull();
+      for (const ms of SLOW_THRESHOLDS_MS) expect(firstError(traceql, slowTraceQuery(queries.traces, ms))).toBeNull();
     });
   }
 

@@ -1,24 +1,30 @@
 /**
- * The Tempo evidence source against a local Tempo stand-in: error traces that rose, the spans that fail most, and
- * traces slower than the baseline's p95, with normalised trace ids; four searches per service sent at once; a
- * failing Tempo makes the source degraded or failed with a message, never a crash.
+ * The Tempo evidence source against a Tempo 2.0 stand-in holding a planted incident (and against the real Tempo
+ * 2.0.1 captures): error traces counted exactly even past the search limit and dated at the burst, the span the
+ * failures began in named with its service, slow traces at a threshold that leaves the ordinary tail out, the same
+ * findings run after run; a failing Tempo makes the source degraded or failed with a message, never a crash.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTempoSource, errorTraceQuery } from '../src/correlation/tempoSource.js';
+import {
+  createTempoSource,
+  errorTraceQuery,
+  SLOW_THRESHOLDS_MS,
+  slowTraceQuery,
+} from '../src/correlation/tempoSource.js';
 import type { PolicyOptions } from '../src/resilience/policy.js';
 import { ResilienceRegistry } from '../src/resilience/registry.js';
 import { createTempoPolicy, TempoClient } from '../src/telemetry/tempo.js';
 import {
+  fixture,
+  fromFixture,
   garbage,
+  json,
   startFixtureServer,
-  tempoSearch,
   text,
   tooMany,
   type FixtureServer,
-  type GeneratedTrace,
-  type Reply,
-  type SeenRequest,
 } from './support/fixtureServer.js';
+import { plantedTraces, tempoStandIn, type StandInTrace } from './support/tempoStandIn.js';
 import {
   at,
   SOURCE_TEST_POLICY as POLICY,
@@ -27,157 +33,167 @@ import {
 } from './support/telemetry.js';
 
 const WINDOW_START = at(9, 30);
-const SLOW_FROM = at(9, 38);
-
-/** Ids the way Tempo's search sends them: hex that lost its leading zeros. */
-const id = (n: number) => `${(0x1000 + n).toString(16)}${'ab'.repeat(12)}`;
-const normalised = (n: number) => id(n).padStart(32, '0');
-
-function span(spanId: number, name: string, service: string, isError: boolean | undefined, durationMs = 5) {
-  const attributes: Record<string, string> = { 'service.name': service };
-  if (isError !== undefined) attributes.status = isError ? 'error' : 'ok';
-  return { spanId: spanId.toString(16), name, durationMs, attributes };
-}
-
-/** Checkout: 30 traces with a failing payments "charge" span (2 db errors in the baseline), slow since 09:38. */
-function scenario(options: { withStatus?: boolean } = {}) {
-  const withStatus = options.withStatus ?? true;
-  return (req: SeenRequest): Reply => {
-    const q = req.query.get('q')!;
-    const start = new Date(Number(req.query.get('start')) * 1000);
-    const isBaseline = start < WINDOW_START;
-    const service = q.includes('"checkout"') ? 'checkout' : 'cart';
-    const isErrors = q.endsWith('&& { status = error }');
-    const traces: GeneratedTrace[] = [];
-    const base = { rootService: service, rootName: 'POST /checkout' };
-    if (isErrors) {
-      const count = service === 'checkout' && !isBaseline ? 30 : service === 'checkout' ? 2 : 1;
-      for (let i = 0; i < count; i++) {
-        const failing =
-          service === 'checkout' && !isBaseline
-            ? span(1000 + i, 'charge', 'payments', withStatus || undefined)
-            : span(2000 + i, 'db.query', service, withStatus || undefined);
-        const extra =
-          i < 5 && !isBaseline && service === 'checkout'
-            ? [span(3000 + i, 'db.query', 'checkout', withStatus || undefined)]
-            : [];
-        traces.push({
-          ...base,
-          traceId: id(i),
-          start: new Date(start.getTime() + 8 * 60_000 + i * 30_000),
-          durationMs: 300,
-          spans: [span(4000 + i, 'POST /checkout', service, undefined), failing, ...extra],
-        });
-      }
-    } else {
-      for (let i = 0; i < 60; i++) {
-        const when = new Date(start.getTime() + i * 30_000);
-        const slow = service === 'checkout' && !isBaseline && when >= SLOW_FROM && i % 2 === 0;
-        traces.push({
-          ...base,
-          traceId: id(100 + i),
-          start: when,
-          durationMs: slow ? 900 + i * 20 : 100 + ((i * 7) % 50),
-        });
-      }
-    }
-    return tempoSearch(traces);
-  };
-}
+/** The payments-api timeouts begin at 09:38; checkout's own background errors come now and then, once in the lead. */
+const BURST = at(9, 38);
+const STRAYS = [at(9, 5), at(9, 16, 2), at(9, 27, 4), at(9, 31, 6), at(9, 49, 8)];
+const planted = plantedTraces({ from: at(9, 0), to: at(10, 0), burstAt: BURST, strays: STRAYS });
+const normalised = (t: StandInTrace) => t.traceId;
+const plantedAnswer = tempoStandIn(planted.traces);
 
 let server: FixtureServer;
 beforeAll(async () => void (server = await startFixtureServer()));
 afterAll(() => server.close());
 beforeEach(() => server.reset());
 
-function source(policy: Partial<PolicyOptions> = {}) {
+/** Tempo's default search limit (20): every count below needs splitting, as on a busy Tempo. */
+function source(policy: Partial<PolicyOptions> = {}, searchLimit = 20) {
   const client = new TempoClient({
     baseUrl: server.url,
     policy: createTempoPolicy({ ...POLICY, ...policy }, new ResilienceRegistry()),
     headers: { authorization: 'Bearer tempo-token' },
   });
-  return createTempoSource(client, { datasourceUid: 'tempo-uid' });
+  return createTempoSource(client, { datasourceUid: 'tempo-uid', searchLimit });
 }
+
+const servePlanted = (random?: () => number) => {
+  const answer = tempoStandIn(planted.traces, random);
+  server.route(/\/api\//, answer);
+};
 
 const notable = (report: { findings: Array<{ signal: string; score: number; service: string | null }> }) =>
   report.findings.filter((f) => f.score >= 0.1).map((f) => `${f.service} ${f.signal}`);
 
-describe('error and slow traces', () => {
-  it('finds the rise in error traces, the failing span, and the slow traces, with normalised ids', async () => {
-    server.route('/api/search', scenario());
+describe('a planted incident (checkout errors caused by payments-api timeouts, over background errors)', () => {
+  it('counts error traces exactly and dates the rise at the burst, not at the stray error in the lead', async () => {
+    servePlanted();
     const report = await source().collect(context());
     expect(report.status).toBe('ok');
     expect(notable(report)).toEqual(['checkout error_traces', 'checkout failing_spans', 'checkout slow_traces']);
-    const [errors, spans, slow] = report.findings.filter((f) => f.service === 'checkout');
-
-    const errorQuery = '{ resource.service.name = "checkout" } && { status = error }';
-    expect(errors).toMatchObject({ signal: 'error_traces', query: errorQuery, data: { count: 30, baselineCount: 2 } });
-    // 2 → 30 traces: fold 31 / 3 = 10.3 of a count (half fold 8): 0.56.
-    expect(errors!.score).toBeCloseTo(0.56, 2);
-    expect(errors!.summary).toBe('30 error traces in checkout, 2 in a baseline of 30 min');
-    expect(errors!.data.traces).toHaveLength(10);
-    expect(errors!.data.traces![0]).toEqual({
-      traceId: normalised(29),
-      rootService: 'checkout',
-      rootName: 'POST /checkout',
-      startedAt: new Date(WINDOW_START.getTime() + 8 * 60_000 + 29 * 30_000).toISOString(),
-      durationMs: 300,
-      error: true,
-    });
-    expect(errors!.exploreUrl).toContain(encodeURIComponent('"queryType":"traceql"'));
-
-    expect(spans!.data.spans).toEqual([
-      { service: 'payments', name: 'charge', errors: 30, total: 30 },
-      { service: 'checkout', name: 'db.query', errors: 5, total: 5 },
-    ]);
-    expect(spans!.summary).toBe('Span "charge" of payments failed in 30 of 30 sampled spans, none in the baseline');
-
-    expect(slow).toMatchObject({
-      signal: 'slow_traces',
-      query: '{ resource.service.name = "checkout" }',
-      data: { count: 22, unit: 'seconds' },
-    });
-    expect(slow!.score).toBeGreaterThan(0.5);
-    expect(slow!.changedAt).toEqual(SLOW_FROM);
-    expect(slow!.data.baselineValue).toBeCloseTo(0.147, 2);
-    const durations = slow!.data.traces!.map((t) => t.durationMs!);
-    expect(durations).toEqual([...durations].sort((a, b) => b - a));
-    expect(durations[0]).toBe(900 + 58 * 20);
-    expect(slow!.data.traces!.every((t) => /^[0-9a-f]{32}$/.test(t.traceId) && !t.error)).toBe(true);
+    const errors = report.findings.find((f) => f.signal === 'error_traces')!;
+    const windowErrors = planted.traces.filter((t) => t.start >= WINDOW_START && t.spans[0]!.isError);
+    // 2 strays in the window (09:31, 09:49) and every 12th request from 09:38.
+    expect(errors.data).toMatchObject({ count: windowErrors.length, baselineCount: 3 });
+    expect(errors.summary).toBe(`${windowErrors.length} error traces in checkout, 3 in a baseline of 30 min`);
+    expect(Math.abs(errors.changedAt!.getTime() - BURST.getTime())).toBeLessThanOrEqual(60_000);
+    expect(errors.changedAt!.getTime()).toBeGreaterThanOrEqual(BURST.getTime());
+    // 3 → 57: fold 58 / 4 = 14.5, log2 3.86: 14.9 / (14.9 + 9) = 0.62 (domain/anomaly.ts).
+    expect(errors.score).toBeCloseTo(0.62, 2);
+    expect(errors.data.series!.reduce((n, p) => n + (p.v ?? 0), 0)).toBe(windowErrors.length + 3);
+    expect(errors.data.traces).toHaveLength(10);
+    expect(errors.data.traces![0]!.traceId).toBe(normalised(windowErrors.at(-1)!));
+    expect(errors.exploreUrl).toContain(encodeURIComponent('"queryType":"traceql"'));
   });
 
-  it('sends the four searches of each service at once (one round trip), with limit, spss and credentials', async () => {
-    server.route('/api/search', scenario());
-    await source().collect(context()); // warm up: the first run pays for compiling, not for Tempo
-    server.requests.length = 0;
-    server.latencyMs = 250;
-    const started = Date.now();
-    await source().collect(context());
-    // One round trip; two in a row would already be 500 ms.
-    expect(Date.now() - started).toBeLessThan(1.5 * 250);
-    expect(server.requests).toHaveLength(8);
-    expect(server.requests.map((r) => r.query.get('q')).sort()).toEqual(
-      services
-        .flatMap((s) => [
-          s.queries.traces,
-          s.queries.traces,
-          errorTraceQuery(s.queries.traces),
-          errorTraceQuery(s.queries.traces),
-        ])
-        .sort()
-    );
-    expect(server.requests.every((r) => r.query.get('limit') === '100' && r.query.get('spss') === '10')).toBe(true);
-    expect(server.requests.every((r) => r.headers.authorization === 'Bearer tempo-token')).toBe(true);
-  });
-
-  it('a Tempo that does not return the status attribute: every span the error search matched counts', async () => {
-    server.route('/api/search', scenario({ withStatus: false }));
+  it('names the span the failures began in and the service that emitted it, read from traces by id', async () => {
+    servePlanted();
     const report = await source().collect(context());
-    const spans = report.findings.find((f) => f.signal === 'failing_spans' && f.service === 'checkout');
-    expect(spans!.data.spans!.slice(0, 2)).toEqual([
-      { service: 'checkout', name: 'POST /checkout', errors: 30, total: 30 },
-      { service: 'payments', name: 'charge', errors: 30, total: 30 },
+    const spans = report.findings.find((f) => f.signal === 'failing_spans')!;
+    // The ten error traces read are spread over those since the rise; one is checkout's own background error.
+    expect(spans.summary).toBe(
+      'payments-api POST /charge failed in 9 of 10 error traces of checkout read, none of 3 in the baseline'
+    );
+    expect(spans.data.spans).toEqual([
+      { service: 'payments-api', name: 'POST /charge', errors: 9, total: 10 },
+      { service: 'checkout', name: 'POST /orders', errors: 1, total: 10 },
     ]);
+    expect(spans.service).toBe('checkout');
+    expect(spans.changedAt).toEqual(report.findings.find((f) => f.signal === 'error_traces')!.changedAt);
+    // 0 → 57 × 0.9 = 51.3 estimated: fold 52.3, log2 5.71: 32.6 / (32.6 + 9) = 0.78.
+    expect(spans.score).toBeCloseTo(0.78, 2);
+    // Ten of the window (v2 404, then v1) and the baseline's three: Tempo 2.0 has no v2 API.
+    const reads = server.requests.filter((r) => r.path.startsWith('/api/traces/'));
+    expect(reads).toHaveLength(13);
+  });
+
+  it('finds slow traces at the threshold that leaves the ordinary tail out (5 s, none in the baseline)', async () => {
+    servePlanted();
+    const report = await source().collect(context());
+    const slow = report.findings.find((f) => f.signal === 'slow_traces')!;
+    const timeouts = planted.traces.filter((t) => t.start >= WINDOW_START && t.spans[1]!.isError).length;
+    expect(slow.query).toBe('{ resource.service.name = "checkout" } && { duration > 5s }');
+    expect(slow.data).toMatchObject({ count: timeouts, baselineCount: 0 });
+    expect(slow.summary).toMatch(new RegExp(`^${timeouts} traces of checkout over 5 s, none in a baseline of 30 min`));
+    expect(slow.changedAt!.getTime() - BURST.getTime()).toBeGreaterThanOrEqual(0);
+    expect(slow.changedAt!.getTime() - BURST.getTime()).toBeLessThanOrEqual(60_000);
+    expect(slow.data.traces!.every((t) => t.error && t.durationMs! > 5000)).toBe(true);
+  });
+
+  it('is deterministic: Tempo answering arbitrary subsets in arbitrary orders, ten runs give identical findings', async () => {
+    servePlanted(Math.random);
+    const runs = [];
+    for (let i = 0; i < 10; i++) runs.push(await source().collect(context()));
+    for (const run of runs.slice(1)) expect(run).toEqual(runs[0]);
+    expect(runs[0]!.findings.map((f) => [f.signal, Number(f.score.toFixed(3))])).toEqual([
+      ['error_traces', expect.any(Number)],
+      ['failing_spans', expect.any(Number)],
+      ['slow_traces', expect.any(Number)],
+    ]);
+  });
+
+  it('sends every count at once, splits a search that hits its limit, then reads a few traces by id', async () => {
+    servePlanted();
+    await source({}, 1000).collect(context());
+    const searches = server.requests.filter((r) => r.path === '/api/search');
+    // Two services × (errors + 5 thresholds) × (window, baseline), none at a limit of 1000.
+    expect(searches).toHaveLength(24);
+    expect(searches.every((r) => r.query.get('limit') === '1000')).toBe(true);
+    expect(searches.every((r) => r.headers.authorization === 'Bearer tempo-token')).toBe(true);
+    expect(new Set(searches.map((r) => r.query.get('q')))).toEqual(
+      new Set(
+        services.flatMap((s) => [
+          errorTraceQuery(s.queries.traces),
+          ...SLOW_THRESHOLDS_MS.map((ms) => slowTraceQuery(s.queries.traces, ms)),
+        ])
+      )
+    );
+    server.reset();
+    servePlanted();
+    await source({}, 20).collect(context());
+    const split = server.requests.filter((r) => r.path === '/api/search');
+    expect(split.length).toBeGreaterThan(24);
+    // The window's error search, at 20 of 57: halves, then quarters.
+    const windowErrors = split.filter(
+      (r) =>
+        r.query.get('q') === errorTraceQuery(services[0]!.queries.traces) &&
+        Number(r.query.get('start')) >= WINDOW_START.getTime() / 1000
+    );
+    expect(windowErrors.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('the real Tempo 2.0.1 captures, unchanged', () => {
+  const CAPTURE_CONTEXT = () => ({
+    ...context(),
+    incidentStart: new Date('2026-12-07T20:20:00Z'),
+    window: { start: new Date('2026-12-07T20:10:00Z'), end: new Date('2026-12-07T20:40:00Z') },
+    baseline: { start: new Date('2026-12-07T19:40:00Z'), end: new Date('2026-12-07T20:10:00Z') },
+    services: services.slice(0, 1),
+  });
+
+  it('error spansets without names nor child services: the failing span is payments-api POST /charge', async () => {
+    const byId = JSON.parse(fixture('tempo/tempo-2.0.1-traces-by-id.json')) as Record<string, unknown>;
+    server.route('/api/search', (req) =>
+      req.query.get('q')!.includes('status = error') && Number(req.query.get('start')) >= 1796674200
+        ? fromFixture('tempo/tempo-2.0.1-search-error-spansets.json')
+        : json({ traces: [], metrics: {} })
+    );
+    server.route(/\/api\/v2\/traces\//, () => text(404, '404 page not found\n'));
+    server.route(/\/api\/traces\//, (req) => {
+      const key = Object.keys(byId).find((k) => k.padStart(32, '0') === req.path.split('/').pop());
+      return key ? json(byId[key]) : text(404, 'trace not found');
+    });
+    const report = await source({}, 100).collect(CAPTURE_CONTEXT());
+    expect(report.status).toBe('ok');
+    const errors = report.findings.find((f) => f.signal === 'error_traces')!;
+    expect(errors.summary).toBe('20 error traces in checkout, 0 in a baseline of 30 min');
+    const spans = report.findings.find((f) => f.signal === 'failing_spans')!;
+    expect(spans.summary).toBe(
+      'payments-api POST /charge failed in 10 of 10 error traces of checkout read, no error traces in the baseline'
+    );
+    expect(spans.data.spans).toEqual([{ service: 'payments-api', name: 'POST /charge', errors: 10, total: 10 }]);
+    expect(report.findings.some((f) => f.summary.includes('unnamed'))).toBe(false);
+    // 8, 9, 1, 1 and 1 error traces in the minutes from 20:20 after none: the change is the first of them.
+    expect(errors.changedAt).toEqual(new Date('2026-12-07T20:20:00.553Z'));
   });
 });
 
@@ -197,30 +213,31 @@ describe('when Tempo fails', () => {
     server.route('/api/search', (req) =>
       req.query.get('q')!.includes('status = error')
         ? text(400, 'invalid TraceQL query: parse error at line 1, col 40')
-        : scenario()(req)
+        : plantedAnswer(req)
     );
     const report = await source().collect(context());
     expect(report.status).toBe('degraded');
     expect(report.message).toMatch(
-      /^4 of 8 searches failed: checkout window errors: Tempo refused the query \(400: invalid TraceQL query/
+      /^4 of 24 searches failed: checkout window errors: Tempo refused the query \(400: invalid TraceQL query/
     );
     expect(notable(report)).toEqual(['checkout slow_traces']);
   });
 
   it('5xx then 429 without Retry-After on the baselines: degraded, and nothing is compared against a missing baseline', async () => {
     server.route('/api/search', (req) => {
-      if (new Date(Number(req.query.get('start')) * 1000) >= WINDOW_START) return scenario()(req);
+      if (new Date(Number(req.query.get('start')) * 1000) >= WINDOW_START) return plantedAnswer(req);
       return req.query.get('q')!.includes('status') ? text(503, 'upstream connect error') : tooMany();
     });
     const report = await source().collect(context());
     expect(report.status).toBe('degraded');
+    expect(report.message).toMatch(/^12 of 24 searches failed/);
     expect(report.message).toContain('checkout baseline errors: Tempo unavailable (retries exhausted)');
-    expect(report.message).toContain('checkout baseline traces: Tempo is rate limiting (429)');
+    expect(report.message).toMatch(/checkout baseline traces over \d+ ms: Tempo is rate limiting \(429\)/);
     expect(report.findings).toEqual([]);
   });
 
   it('slow past its timeout, or garbage: the source fails quickly and says why', async () => {
-    server.route('/api/search', scenario());
+    servePlanted();
     server.latencyMs = 2000;
     const started = Date.now();
     await expect(source({ timeoutMs: 100, retries: 0 }).collect(context())).rejects.toThrow(
@@ -235,7 +252,7 @@ describe('when Tempo fails', () => {
 
   it('the run budget running out cuts it short', async () => {
     server.route('/api/search', (req) => ({
-      ...scenario()(req),
+      ...plantedAnswer(req),
       delayMs: req.query.get('q')!.includes('status') ? 1000 : 0,
     }));
     const budget = new AbortController();

@@ -1,12 +1,13 @@
 /**
- * Tempo evidence: per service, four TraceQL searches sent at once (a run costs one round trip, never a second
- * round of trace fetches): error traces in the window and in the baseline, and all traces in both. From them: how
- * much error traces rose, which spans fail most (from the searches' span sets), and which traces got slower than
- * the baseline's p95.
+ * Tempo evidence, per service, counted rather than sampled (correlation/tempoCounts.ts): the service's error
+ * traces in the baseline and the window, and its traces over each of a few duration thresholds in both, all sent at
+ * once. From them: how much error traces rose and when (bucketed over time), and which threshold separates the
+ * window's slow traces from the baseline's ordinary tail best. Then a few error traces are read by id to name the
+ * span each failure began in, and the service that emitted it (correlation/tempoSpans.ts).
  */
-import { quantile, scoreCountChange, scoreShift } from '../domain/anomaly.js';
+import { COUNT_HALF_FOLD, scoreCountChange } from '../domain/anomaly.js';
 import { describeFailure } from '../telemetry/http.js';
-import type { SearchResponse, TempoClient, TraceHit } from '../telemetry/tempo.js';
+import type { Trace, TempoClient, TraceHit } from '../telemetry/tempo.js';
 import { exploreUrl } from './explore.js';
 import type { FindingData } from './findings.js';
 import type {
@@ -17,29 +18,54 @@ import type {
   SourceReport,
   TimeRange,
 } from './source.js';
+import { bucketMs, countTraces, traceChangedAt, traceSeries, type Counted } from './tempoCounts.js';
+import { failingSpans, pickEvenly } from './tempoSpans.js';
 
 export interface TempoSourceOptions {
   /** Undefined: the source is not configured (TEMPO_URL unset) and runs are told `skipped`. */
   client: TempoClient | undefined;
   /** The Tempo datasource's uid in Grafana, for Explore links (TEMPO_DATASOURCE_UID). */
   datasourceUid?: string;
-  /** Traces per search (Tempo's default is 20; its max_limit often 100–1000). */
+  /**
+   * Traces per search (Tempo's default is 20; its max_result_limit is often 100–1000+). A search that returns
+   * this many is split until it does not (tempoCounts.ts).
+   */
   searchLimit?: number;
-  /** Spans per span set returned, for the failing spans. */
-  spansPerSpanSet?: number;
+  /** Error traces of the window read by id to name the failing span (and half as many of the baseline). */
+  tracesToRead?: number;
 }
 
-const SEARCHES = ['window errors', 'baseline errors', 'window traces', 'baseline traces'] as const;
 const MAX_TRACES = 10;
-/** A trace slower than the baseline's p95 by less than this is not slow, whatever the percentiles say. */
-const MIN_SLOWDOWN_MS = 20;
+/**
+ * Candidate thresholds of a slow trace (TraceQL `duration`: some span of the trace lasted longer). Counting at
+ * fixed values keeps runs comparable; the one where the window rose most over the baseline is reported, so the
+ * baseline's ordinary tail is left out by construction.
+ */
+export const SLOW_THRESHOLDS_MS = [250, 500, 1000, 2000, 5000] as const;
 
 /** The service's traces that hold an error span (TraceQL: both span sets in one trace). */
 export function errorTraceQuery(traces: string): string {
   return `${traces} && { status = error }`;
 }
 
+/** The service's traces that hold a span longer than `thresholdMs`. */
+export function slowTraceQuery(traces: string, thresholdMs: number): string {
+  return `${traces} && { duration > ${thresholdMs % 1000 === 0 ? `${thresholdMs / 1000}s` : `${thresholdMs}ms`} }`;
+}
+
 type Summary = NonNullable<FindingData['traces']>[number];
+
+interface Search {
+  service: ServiceUnderInvestigation;
+  what: string;
+  query: string;
+  range: TimeRange;
+}
+
+interface ServiceCounts {
+  errors: { window: Counted; baseline: Counted } | null;
+  slow: Array<{ thresholdMs: number; query: string; window: Counted; baseline: Counted }>;
+}
 
 export class TempoSource implements EvidenceSource {
   readonly name = 'tempo' as const;
@@ -53,185 +79,217 @@ export class TempoSource implements EvidenceSource {
   async collect(context: CorrelationContext): Promise<SourceReport> {
     const client = this.options.client;
     if (!client) throw new Error('Tempo is not configured');
-    const limit = this.options.searchLimit ?? 100;
-    const spss = this.options.spansPerSpanSet ?? 10;
-    const jobs = context.services.flatMap((service) => {
+    const limit = this.options.searchLimit ?? 500;
+    const searches: Search[] = context.services.flatMap((service) => {
       const errors = errorTraceQuery(service.queries.traces);
+      const slow = SLOW_THRESHOLDS_MS.map((ms) => slowTraceQuery(service.queries.traces, ms));
       return [
-        { service, what: SEARCHES[0], query: errors, range: context.window },
-        { service, what: SEARCHES[1], query: errors, range: context.baseline },
-        { service, what: SEARCHES[2], query: service.queries.traces, range: context.window },
-        { service, what: SEARCHES[3], query: service.queries.traces, range: context.baseline },
+        { service, what: 'window errors', query: errors, range: context.window },
+        { service, what: 'baseline errors', query: errors, range: context.baseline },
+        ...slow.flatMap((query, i) => [
+          { service, what: `window traces over ${SLOW_THRESHOLDS_MS[i]} ms`, query, range: context.window },
+          { service, what: `baseline traces over ${SLOW_THRESHOLDS_MS[i]} ms`, query, range: context.baseline },
+        ]),
       ];
     });
     const settled = await Promise.allSettled(
-      jobs.map((job) =>
-        client.search(job.query, { ...job.range, limit, spansPerSpanSet: spss }, { signal: context.signal })
-      )
+      searches.map((s) => countTraces(client, s.query, s.range, limit, context.signal))
     );
     const failures: string[] = [];
+    const why = (reason: unknown) =>
+      context.signal.aborted ? 'cut short by the run budget' : describeFailure('Tempo', reason);
     settled.forEach((outcome, i) => {
-      if (outcome.status === 'fulfilled') return;
-      const why = context.signal.aborted ? 'cut short by the run budget' : describeFailure('Tempo', outcome.reason);
-      failures.push(`${jobs[i]!.service.name} ${jobs[i]!.what}: ${why}`);
+      if (outcome.status === 'rejected')
+        failures.push(`${searches[i]!.service.name} ${searches[i]!.what}: ${why(outcome.reason)}`);
     });
-    if (jobs.length > 0 && failures.length === jobs.length) throw new Error(`every search failed (${failures[0]})`);
-
-    const answer = (i: number) =>
-      settled[i]!.status === 'fulfilled' ? (settled[i] as PromiseFulfilledResult<SearchResponse>).value : null;
-    const findings: SourceFinding[] = [];
-    for (let i = 0; i < jobs.length; i += 4) {
-      const service = jobs[i]!.service;
-      const [errWindow, errBaseline, allWindow, allBaseline] = [answer(i), answer(i + 1), answer(i + 2), answer(i + 3)];
-      const errorIds = new Set(errWindow?.traces.map((t) => t.traceId) ?? []);
-      const ctx = { service, context, limit };
-      if (errWindow && errBaseline) {
-        findings.push(...this.errorFindings(errWindow, errBaseline, allWindow, jobs[i]!.query, ctx));
-      }
-      if (allWindow && allBaseline) {
-        const slow = this.slowFinding(allWindow, allBaseline, errorIds, jobs[i + 2]!.query, ctx);
-        if (slow) findings.push(slow);
-      }
+    if (searches.length > 0 && failures.length === searches.length) {
+      throw new Error(`every search failed (${failures[0]})`);
     }
+    const answer = (i: number) =>
+      settled[i]!.status === 'fulfilled' ? (settled[i] as PromiseFulfilledResult<Counted>).value : null;
+    const perService = searches.length / Math.max(1, context.services.length);
+
+    const findings: SourceFinding[] = [];
+    const reads: Array<Promise<void>> = [];
+    context.services.forEach((service, s) => {
+      const at = (k: number) => answer(s * perService + k);
+      const counts: ServiceCounts = {
+        errors: at(0) && at(1) ? { window: at(0)!, baseline: at(1)! } : null,
+        slow: SLOW_THRESHOLDS_MS.flatMap((thresholdMs, i) => {
+          const window = at(2 + 2 * i);
+          const baseline = at(3 + 2 * i);
+          const query = searches[s * perService + 2 + 2 * i]!.query;
+          return window && baseline ? [{ thresholdMs, query, window, baseline }] : [];
+        }),
+      };
+      const errorIds = new Set(counts.errors?.window.traces.map((t) => t.traceId) ?? []);
+      if (counts.errors) {
+        const errorFinding = this.errorFinding(counts.errors, searches[s * perService]!.query, service, context);
+        if (errorFinding) {
+          findings.push(errorFinding);
+          reads.push(
+            this.spanFinding(client, counts.errors, errorFinding, service, context).then(
+              (finding) => void (finding && findings.push(finding)),
+              (err: unknown) => void failures.push(`${service.name} traces by id: ${why(err)}`)
+            )
+          );
+        }
+      }
+      const slow = this.slowFinding(counts.slow, errorIds, service, context);
+      if (slow) findings.push(slow);
+    });
+    await Promise.all(reads);
+    // Sources run in parallel, but the order of findings must not depend on which answer came first.
+    findings.sort((a, b) => order(a) - order(b) || (a.service ?? '').localeCompare(b.service ?? ''));
     if (failures.length > 0) {
       const shown = failures.slice(0, 3).join('; ');
       return {
         status: 'degraded',
-        message: `${failures.length} of ${jobs.length} searches failed: ${shown}`,
+        message: `${failures.length} of ${searches.length} searches failed: ${shown}`,
         findings,
       };
     }
     return { status: 'ok', findings };
   }
 
-  private errorFindings(
-    window: SearchResponse,
-    baseline: SearchResponse,
-    allWindow: SearchResponse | null,
+  private errorFinding(
+    errors: { window: Counted; baseline: Counted },
     query: string,
-    { service, context, limit }: { service: ServiceUnderInvestigation; context: CorrelationContext; limit: number }
-  ): SourceFinding[] {
+    service: ServiceUnderInvestigation,
+    context: CorrelationContext
+  ): SourceFinding | null {
     const windowMs = span(context.window);
     const baselineMs = span(context.baseline);
-    const count = window.traces.length;
-    const score = scoreCountChange(baseline.traces.length, baselineMs, count, windowMs);
-    if (score <= 0) return [];
-    const atLeast = (n: number) => `${n >= limit ? 'at least ' : ''}${n}`;
-    const first = earliest(window.traces);
-    const base = {
+    const count = errors.window.traces.length;
+    const baselineCount = errors.baseline.traces.length;
+    const score = scoreCountChange(baselineCount, baselineMs, count, windowMs, COUNT_HALF_FOLD);
+    if (score <= 0) return null;
+    const { series, changedAt } = this.timeline(errors, context);
+    const shown = (c: Counted) => `${c.isComplete ? '' : 'at least '}${c.traces.length}`;
+    return {
       service: service.name,
+      signal: 'error_traces',
+      score,
+      summary: `${shown(errors.window)} error traces in ${service.name}, ${shown(errors.baseline)} in a baseline of ${minutes(baselineMs)}`,
+      query,
       window: context.window,
       baseline: context.baseline,
-      changedAt: first,
+      changedAt,
       exploreUrl: exploreUrl(this.options.datasourceUid, { kind: 'traceql', query }, context.window),
-      query,
-    };
-    const findings: SourceFinding[] = [
-      {
-        ...base,
-        signal: 'error_traces',
-        score,
-        summary: `${atLeast(count)} error traces in ${service.name}, ${atLeast(baseline.traces.length)} in a baseline of ${minutes(baselineMs)}`,
-        data: {
-          count,
-          baselineCount: baseline.traces.length,
-          traces: newest(window.traces).map((t) => summary(t, true)),
-        },
+      data: {
+        count,
+        baselineCount,
+        series,
+        traces: newest(errors.window.traces).map((t) => summary(t, true)),
       },
-    ];
-    const spans = failingSpans(window, allWindow, service.name);
-    const top = spans[0];
-    if (top) {
-      const before = failingSpans(baseline, null, service.name).find(
-        (s) => s.service === top.service && s.name === top.name
-      );
-      const spanScore = scoreCountChange(before?.errors ?? 0, baselineMs, top.errors, windowMs);
-      if (spanScore > 0)
-        findings.push({
-          ...base,
-          signal: 'failing_spans',
-          score: spanScore,
-          summary: `Span "${top.name}" of ${top.service} failed in ${top.errors} of ${top.total} sampled spans${before ? `, ${before.errors} in the baseline` : ', none in the baseline'}`,
-          data: { spans: spans.slice(0, MAX_TRACES) },
-        });
-    }
-    return findings;
+    };
   }
 
+  /** Reads a few error traces by id (window, and baseline) and names the span where most failures began. */
+  private async spanFinding(
+    client: TempoClient,
+    errors: { window: Counted; baseline: Counted },
+    errorFinding: SourceFinding,
+    service: ServiceUnderInvestigation,
+    context: CorrelationContext
+  ): Promise<SourceFinding | null> {
+    const count = this.options.tracesToRead ?? 10;
+    // After the change, when there is one: the stray errors before it are not what the finding is about.
+    const since = errorFinding.changedAt;
+    const recent = since ? errors.window.traces.filter((t) => t.startedAt >= since) : errors.window.traces;
+    const read = (hits: TraceHit[]) =>
+      Promise.all(hits.map((t) => client.trace(t.traceId, { signal: context.signal }))).then((all) =>
+        all.filter((t): t is Trace => t !== null)
+      );
+    const [windowTraces, baselineTraces] = await Promise.all([
+      read(pickEvenly(recent, count)),
+      read(pickEvenly(errors.baseline.traces, Math.ceil(count / 2))),
+    ]);
+    const spans = failingSpans(windowTraces);
+    const top = spans[0];
+    if (!top) return null;
+    const before = failingSpans(baselineTraces).find((s) => s.service === top.service && s.name === top.name);
+    // Scaled to the counted error traces: the share of examined traces where it began, times how many there were.
+    const windowCount = errors.window.traces.length * (top.errors / top.total);
+    const baselineCount = baselineTraces.length
+      ? errors.baseline.traces.length * ((before?.errors ?? 0) / baselineTraces.length)
+      : errors.baseline.traces.length;
+    const score = scoreCountChange(baselineCount, span(context.baseline), windowCount, span(context.window));
+    if (score <= 0) return null;
+    const inBaseline = baselineTraces.length
+      ? `, ${before?.errors ? before.errors : 'none'} of ${baselineTraces.length} in the baseline`
+      : errors.baseline.traces.length
+        ? ''
+        : ', no error traces in the baseline';
+    return {
+      ...errorFinding,
+      signal: 'failing_spans',
+      score,
+      summary: `${top.service} ${top.name} failed in ${top.errors} of ${top.total} error traces of ${service.name} read${inBaseline}`,
+      data: { spans: spans.slice(0, MAX_TRACES) },
+    };
+  }
+
+  /**
+   * The threshold whose count rose most over the baseline (exact baseline counts only; the larger threshold on a
+   * tie, the more telling), as a finding; null when no threshold rose.
+   */
   private slowFinding(
-    window: SearchResponse,
-    baseline: SearchResponse,
+    candidates: ServiceCounts['slow'],
     errorIds: Set<string>,
-    query: string,
-    { service, context }: { service: ServiceUnderInvestigation; context: CorrelationContext }
+    service: ServiceUnderInvestigation,
+    context: CorrelationContext
   ): SourceFinding | null {
-    const durations = (r: SearchResponse) => r.traces.flatMap((t) => (t.durationMs === null ? [] : [t.durationMs]));
-    const before = durations(baseline);
-    const now = durations(window);
-    // Too few baseline traces for a p95 that means anything.
-    if (before.length < 5 || now.length === 0) return null;
-    const p95 = quantile(before, 0.95);
-    const shift = scoreShift(before, now, { direction: 'up', minAbsoluteChange: Math.max(MIN_SLOWDOWN_MS, 0.2 * p95) });
-    const slow = window.traces.filter((t) => t.durationMs !== null && t.durationMs > p95 + MIN_SLOWDOWN_MS);
-    if (shift.score <= 0 || slow.length === 0) return null;
-    slow.sort((a, b) => b.durationMs! - a.durationMs!);
-    const windowP95 = quantile(now, 0.95);
+    const windowMs = span(context.window);
+    const baselineMs = span(context.baseline);
+    let best: (ServiceCounts['slow'][number] & { score: number }) | null = null;
+    for (const c of candidates) {
+      if (!c.baseline.isComplete) continue;
+      const score = scoreCountChange(c.baseline.traces.length, baselineMs, c.window.traces.length, windowMs);
+      if (score > 0 && (!best || score >= best.score - 1e-9)) best = { ...c, score };
+    }
+    if (!best) return null;
+    const { series, changedAt } = this.timeline(best, context);
+    const slow = [...best.window.traces].sort(
+      (a, b) => (b.durationMs ?? 0) - (a.durationMs ?? 0) || (a.traceId < b.traceId ? -1 : 1)
+    );
+    const count = best.window.traces.length;
+    const baselineCount = best.baseline.traces.length;
+    const longest = slow[0]?.durationMs;
     return {
       service: service.name,
       signal: 'slow_traces',
-      score: shift.score,
-      summary: `${slow.length} of ${window.traces.length} sampled traces of ${service.name} slower than the baseline's p95 (${ms(p95)}), up to ${ms(slow[0]!.durationMs!)}`,
-      query,
+      score: best.score,
+      summary:
+        `${best.window.isComplete ? '' : 'at least '}${count} traces of ${service.name} over ${ms(best.thresholdMs)}` +
+        `, ${baselineCount || 'none'} in a baseline of ${minutes(baselineMs)}${longest ? `; the longest ${ms(longest)}` : ''}`,
+      query: best.query,
       window: context.window,
       baseline: context.baseline,
-      changedAt: earliest(slow),
-      exploreUrl: exploreUrl(this.options.datasourceUid, { kind: 'traceql', query }, context.window),
+      changedAt,
+      exploreUrl: exploreUrl(this.options.datasourceUid, { kind: 'traceql', query: best.query }, context.window),
       data: {
-        unit: 'seconds',
-        baselineValue: p95 / 1000,
-        currentValue: windowP95 / 1000,
-        count: slow.length,
+        count,
+        baselineCount,
+        series,
         traces: slow.slice(0, MAX_TRACES).map((t) => summary(t, errorIds.has(t.traceId))),
       },
     };
   }
+
+  /** The counted traces bucketed over baseline and window, and when they rose (only from exact counts). */
+  private timeline(counted: { window: Counted; baseline: Counted }, context: CorrelationContext) {
+    const stepMs = bucketMs(context);
+    const traces = [...counted.baseline.traces, ...counted.window.traces];
+    const series = traceSeries(traces, context.baseline.start, context.window.end, stepMs);
+    const isExact = counted.window.isComplete && counted.baseline.isComplete;
+    const changedAt = isExact ? traceChangedAt(series, counted.window.traces, context.window.start, stepMs) : null;
+    return { series, changedAt };
+  }
 }
 
-/**
- * Which spans fail most, from the span sets the error search returned (the all-traces search adds to the totals).
- * A span counts as failed when its `status` attribute says error; a Tempo that does not return that attribute
- * gives no way to tell, so then every span the error search matched counts (it matched because of the error).
- * Spans without a service attribute belong to the service under investigation (its query selected them).
- */
-export function failingSpans(
-  errors: SearchResponse,
-  all: SearchResponse | null,
-  fallbackService: string
-): NonNullable<FindingData['spans']> {
-  const spansOf = (r: SearchResponse | null) => (r?.traces ?? []).flatMap((t) => t.spanSets.flatMap((s) => s.spans));
-  const errorSpans = spansOf(errors);
-  const hasStatus = errorSpans.some((s) => 'status' in s.attributes);
-  const table = new Map<string, { service: string; name: string; errors: number; total: number; ids: Set<string> }>();
-  const add = (span: (typeof errorSpans)[number], isError: boolean) => {
-    const service = String(
-      span.attributes['service.name'] ?? span.attributes['resource.service.name'] ?? fallbackService
-    );
-    const name = span.name ?? '(unnamed span)';
-    const key = `${service}\u0000${name}`;
-    let row = table.get(key);
-    if (!row) table.set(key, (row = { service, name, errors: 0, total: 0, ids: new Set() }));
-    if (row.ids.has(span.spanId)) return; // the same span in both searches
-    row.ids.add(span.spanId);
-    row.total++;
-    if (isError) row.errors++;
-  };
-  for (const span of errorSpans) add(span, hasStatus ? span.attributes.status === 'error' : true);
-  for (const span of spansOf(all)) add(span, span.attributes.status === 'error');
-  return [...table.values()]
-    .filter((r) => r.errors > 0)
-    .sort((a, b) => b.errors - a.errors || b.errors / b.total - a.errors / a.total)
-    .map(({ service, name, errors, total }) => ({ service, name, errors, total }));
-}
+const SIGNAL_ORDER = ['error_traces', 'failing_spans', 'slow_traces'];
+const order = (f: SourceFinding) => SIGNAL_ORDER.indexOf(f.signal);
 
 function summary(t: TraceHit, error: boolean): Summary {
   return {
@@ -245,10 +303,8 @@ function summary(t: TraceHit, error: boolean): Summary {
 }
 
 const span = (range: TimeRange) => range.end.getTime() - range.start.getTime();
-const newest = (traces: TraceHit[]) =>
-  [...traces].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime()).slice(0, MAX_TRACES);
-const earliest = (traces: TraceHit[]) =>
-  traces.length ? new Date(Math.min(...traces.map((t) => t.startedAt.getTime()))) : null;
+/** The newest traces (the input is sorted by start, then id). */
+const newest = (traces: TraceHit[]) => [...traces].reverse().slice(0, MAX_TRACES);
 const minutes = (msValue: number) => `${Math.round(msValue / 60_000)} min`;
 const ms = (value: number) =>
   value >= 1000 ? `${Number((value / 1000).toPrecision(3))} s` : `${Math.round(value)} ms`;
