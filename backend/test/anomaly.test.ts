@@ -4,6 +4,7 @@ import {
   changePoint,
   COUNT_HALF_FOLD,
   ERROR_RATIO_HALF_FOLD,
+  eventChangePoint,
   foldScore,
   scoreCountChange,
   scoreShift,
@@ -223,5 +224,59 @@ describe('calibration across signals (hand-computed)', () => {
       .map(([name]) => name);
     expect(ranked.slice(0, 2)).toEqual(['errorRatio', 'latency']);
     expect(ranked.indexOf('errorRatio')).toBeLessThan(3);
+  });
+});
+
+describe('eventChangePoint', () => {
+  const MIN = 60_000;
+  const options = { from: 0, to: 60 * MIN, stepMs: MIN, boundary: 30 * MIN };
+  /** `perMinute` events a minute from minute `from` (inclusive) to `to` (exclusive), 10 s apart. */
+  const burst = (from: number, to: number, perMinute: number) =>
+    Array.from(
+      { length: (to - from) * perMinute },
+      (_, i) => (from + Math.floor(i / perMinute)) * MIN + (i % perMinute) * 10_000 + 5000
+    );
+
+  it('dates a burst at its first event, not at a stray event in the lead before it', () => {
+    const times = [5 * MIN + 1000, 31 * MIN + 30_000, ...burst(38, 60, 3)];
+    const { series, changedAt } = eventChangePoint(times, options);
+    expect(changedAt).toBe(38 * MIN + 5000);
+    expect(series).toHaveLength(60);
+    expect(series[31]).toEqual({ t: 31 * MIN, v: 1 });
+    expect(series.reduce((n, p) => n + (p.v ?? 0), 0)).toBe(times.length);
+  });
+
+  it('needs three abnormal minutes in a row: scattered strays, or a burst of two minutes, are no change', () => {
+    expect(
+      eventChangePoint(
+        [31, 33, 40, 41, 50].map((m) => m * MIN),
+        options
+      ).changedAt
+    ).toBeNull();
+    expect(eventChangePoint(burst(40, 42, 5), options).changedAt).toBeNull();
+    // ...unless it lasts to the end of what was seen.
+    expect(eventChangePoint(burst(58, 60, 5), options).changedAt).toBe(58 * MIN + 5000);
+  });
+
+  it('judges against the baseline: a steady rate is no change, a rise over it is', () => {
+    const steady = burst(0, 60, 2);
+    expect(eventChangePoint(steady, options).changedAt).toBeNull();
+    // 2 a minute throughout (MAD 0, spread 5 % of 2 = 0.1), 4 a minute from minute 45: a rise of 2 = 20 spreads.
+    expect(eventChangePoint([...steady, ...burst(45, 60, 2).map((t) => t + 1000)], options).changedAt).toBe(
+      45 * MIN + 5000
+    );
+  });
+
+  it('minutes outside what was read are gaps, not zeros: a truncated baseline does not make a steady rate a rise', () => {
+    // The baseline's lines hit their limit: they cover only its last 10 minutes, at the same 2 a minute as now.
+    const times = burst(20, 60, 2);
+    const { series, changedAt } = eventChangePoint(times, {
+      ...options,
+      covered: [{ start: 20 * MIN, end: 60 * MIN }],
+    });
+    expect(series[10]).toEqual({ t: 10 * MIN, v: null });
+    expect(changedAt).toBeNull();
+    // Read as zeros, the same lines would look like a rise at minute 30.
+    expect(eventChangePoint(times, options).changedAt).toBe(30 * MIN + 5000);
   });
 });

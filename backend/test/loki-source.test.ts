@@ -130,6 +130,25 @@ describe('an error-log spike with a new pattern', () => {
     expect(report.findings.filter((f) => f.service === 'cart').every((f) => f.score < 0.1)).toBe(true);
   });
 
+  it("a pattern's stray line in the lead does not date the change: changedAt is where its lines began to come", async () => {
+    const stray = at(9, 31);
+    server.route('/loki/api/v1/query_range', (req) => {
+      const reply = scenario(req);
+      const isWindowLines = !req.query.get('query')!.startsWith('sum(') && fromNs(req.query.get('end')!) > SPIKE;
+      const body = reply.body as { data: { result: Array<{ stream: Record<string, string>; values: string[][] }> } };
+      if (isWindowLines && req.query.get('query')!.includes('"checkout"')) {
+        const line =
+          'level=error msg="connection pool exhausted (size=20) for request 99999fe01d2c3" pool=primary wait=1ms';
+        body.data.result[0]!.values.push([`${BigInt(stray.getTime()) * 1_000_000n}`, line]);
+      }
+      return reply;
+    });
+    const report = await source().collect(context());
+    const pattern = report.findings.find((f) => f.signal === 'log_pattern')!;
+    expect(pattern.data.count).toBe(41);
+    expect(pattern.changedAt).toEqual(SPIKE);
+  });
+
   it('sends every query at once (one round trip), bounded, with the tenant', async () => {
     server.route('/loki/api/v1/query_range', scenario);
     await source().collect(context()); // warm up: the first run pays for compiling, not for Loki

@@ -3,8 +3,15 @@
  * baseline and window as one metric query, and the error lines of the window and of the baseline (bounded), mined
  * for log patterns that are new or rose sharply (domain/logPatterns.ts).
  */
-import { changePoint, COUNT_HALF_FOLD, scoreCountChange, scoreShift, type Point } from '../domain/anomaly.js';
-import { comparePatterns, minePatterns, type PatternChange } from '../domain/logPatterns.js';
+import {
+  changePoint,
+  COUNT_HALF_FOLD,
+  eventChangePoint,
+  scoreCountChange,
+  scoreShift,
+  type Point,
+} from '../domain/anomaly.js';
+import { comparePatterns, logTemplate, minePatterns, type LogLine, type PatternChange } from '../domain/logPatterns.js';
 import { describeFailure } from '../telemetry/http.js';
 import { logLines, type LokiClient, type LokiQueryResponse } from '../telemetry/loki.js';
 import { exploreUrl } from './explore.js';
@@ -169,15 +176,23 @@ export class LokiSource implements EvidenceSource {
       baselineMs: coveredMs(baselineLines, context.baseline, limit),
     };
     const changes = comparePatterns(minePatterns(currentLines), minePatterns(baselineLines), spans);
+    // What the lines stand for: the end of each range back to the oldest line read.
+    const covered = [
+      { start: context.window.end.getTime() - spans.currentMs, end: context.window.end.getTime() },
+      { start: context.baseline.end.getTime() - spans.baselineMs, end: context.baseline.end.getTime() },
+    ];
     return changes.slice(0, this.options.maxPatterns ?? 3).flatMap((change) => {
       const score = scoreCountChange(change.baselineCount, spans.baselineMs, change.count, spans.currentMs);
-      return score > 0 ? [this.patternFinding(change, score, job, context, currentLines.length >= limit)] : [];
+      if (score <= 0) return [];
+      const changedAt = patternChangedAt(change.template, [...baselineLines, ...currentLines], covered, context);
+      return [this.patternFinding(change, score, changedAt, job, context, currentLines.length >= limit)];
     });
   }
 
   private patternFinding(
     change: PatternChange,
     score: number,
+    changedAt: Date | null,
     job: Extract<Job, { kind: 'lines' }>,
     context: CorrelationContext,
     isTruncated: boolean
@@ -195,7 +210,7 @@ export class LokiSource implements EvidenceSource {
       query: job.query,
       window: context.window,
       baseline: context.baseline,
-      changedAt: change.firstSeen,
+      changedAt,
       exploreUrl: exploreUrl(this.options.datasourceUid, { kind: 'logql', expr: job.query }, context.window),
       data: {
         pattern: change.template,
@@ -206,6 +221,31 @@ export class LokiSource implements EvidenceSource {
     };
   }
 }
+
+/**
+ * When a pattern's lines began to come faster than in the baseline: counted per minute over baseline and window
+ * (minutes the lines do not cover are gaps), the first line of the first lasting abnormal run
+ * (domain/anomaly.ts eventChangePoint). Not simply its first line in the window: a pattern that also shows up now
+ * and then (a stray line in the lead) would date the change too early. Null when it never rose for long.
+ */
+function patternChangedAt(
+  template: string,
+  lines: LogLine[],
+  covered: Array<{ start: number; end: number }>,
+  context: CorrelationContext
+): Date | null {
+  const times = lines.filter((l) => logTemplate(l.line) === template).map((l) => l.at.getTime());
+  const { changedAt } = eventChangePoint(times, {
+    from: context.baseline.start.getTime(),
+    to: context.window.end.getTime(),
+    stepMs: PATTERN_STEP_MS,
+    boundary: context.window.start.getTime(),
+    covered,
+  });
+  return changedAt === null ? null : new Date(changedAt);
+}
+
+const PATTERN_STEP_MS = 60_000;
 
 /**
  * The time the lines stand for: the whole range, unless the query hit its limit. Lines come newest first, so

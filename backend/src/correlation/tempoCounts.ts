@@ -3,10 +3,10 @@
  * arbitrary subset of its matches (Tempo 2.0 keeps whatever its jobs found first, not the newest), so two runs
  * on the same data see different traces. A count must not depend on that, so a range whose search hits the limit
  * is searched again in halves, a few times over, until every part holds fewer than `limit` traces: then the
- * count, and every trace's start, are exact. Counted traces are bucketed over time like the log volume, so a
- * finding's `changedAt` is the start of the first lasting abnormal run, never one stray trace in the lead.
+ * count, and every trace's start, are exact. Counted traces are bucketed over time like the log volume
+ * (domain/anomaly.ts eventChangePoint), so a finding's `changedAt` is the start of the first lasting abnormal run,
+ * never one stray trace in the lead.
  */
-import { changePoint, type Point } from '../domain/anomaly.js';
 import type { SearchResponse, TempoClient, TraceHit } from '../telemetry/tempo.js';
 import type { TimeRange } from './source.js';
 
@@ -65,36 +65,4 @@ export function sortTraces(traces: TraceHit[]): TraceHit[] {
 export function bucketMs(context: { baseline: TimeRange; window: TimeRange }): number {
   const totalMs = context.window.end.getTime() - context.baseline.start.getTime();
   return Math.max(1, Math.ceil(totalMs / 120 / 60_000)) * 60_000;
-}
-
-/** Traces started per bucket from `from` (aligned down to the bucket) to `to`; empty buckets are zeros. */
-export function traceSeries(traces: TraceHit[], from: Date, to: Date, stepMs: number): Point[] {
-  const first = Math.floor(from.getTime() / stepMs) * stepMs;
-  const points: Point[] = [];
-  for (let t = first; t < to.getTime(); t += stepMs) points.push({ t, v: 0 });
-  for (const trace of traces) {
-    const i = Math.floor((trace.startedAt.getTime() - first) / stepMs);
-    if (i >= 0 && i < points.length) points[i]!.v = (points[i]!.v ?? 0) + 1;
-  }
-  return points;
-}
-
-/**
- * The smallest rise per bucket that counts: one trace more than the baseline's usual. A stray trace (a background
- * error, an ordinary slow request) still cannot start a change on its own, as a change is a run of at least three
- * abnormal buckets in a row.
- */
-export const MIN_TRACE_RISE = 1;
-
-/**
- * When the count of traces started to rise: the first bucket of the first lasting abnormal run of the series
- * (domain/anomaly.ts changePoint: at least three buckets in a row), and within it the first trace that started.
- * Null when the count never rose for long, so no finding claims a lead the data does not show.
- */
-export function traceChangedAt(series: Point[], traces: TraceHit[], windowStart: Date, stepMs: number): Date | null {
-  const boundary = Math.floor(windowStart.getTime() / stepMs) * stepMs;
-  const at = changePoint(series, boundary, { direction: 'up', minAbsoluteChange: MIN_TRACE_RISE });
-  if (at === null) return null;
-  const first = traces.find((t) => t.startedAt.getTime() >= at && t.startedAt.getTime() < at + stepMs);
-  return first ? first.startedAt : new Date(at);
 }

@@ -5,7 +5,7 @@
  * window's slow traces from the baseline's ordinary tail best. Then a few error traces are read by id to name the
  * span each failure began in, and the service that emitted it (correlation/tempoSpans.ts).
  */
-import { COUNT_HALF_FOLD, scoreCountChange } from '../domain/anomaly.js';
+import { COUNT_HALF_FOLD, eventChangePoint, scoreCountChange } from '../domain/anomaly.js';
 import { describeFailure } from '../telemetry/http.js';
 import type { Trace, TempoClient, TraceHit } from '../telemetry/tempo.js';
 import { exploreUrl } from './explore.js';
@@ -18,7 +18,7 @@ import type {
   SourceReport,
   TimeRange,
 } from './source.js';
-import { bucketMs, countTraces, traceChangedAt, traceSeries, type Counted } from './tempoCounts.js';
+import { bucketMs, countTraces, type Counted } from './tempoCounts.js';
 import { failingSpans, pickEvenly } from './tempoSpans.js';
 
 export interface TempoSourceOptions {
@@ -279,12 +279,15 @@ export class TempoSource implements EvidenceSource {
 
   /** The counted traces bucketed over baseline and window, and when they rose (only from exact counts). */
   private timeline(counted: { window: Counted; baseline: Counted }, context: CorrelationContext) {
-    const stepMs = bucketMs(context);
-    const traces = [...counted.baseline.traces, ...counted.window.traces];
-    const series = traceSeries(traces, context.baseline.start, context.window.end, stepMs);
+    const times = [...counted.baseline.traces, ...counted.window.traces].map((t) => t.startedAt.getTime());
+    const { series, changedAt } = eventChangePoint(times, {
+      from: context.baseline.start.getTime(),
+      to: context.window.end.getTime(),
+      stepMs: bucketMs(context),
+      boundary: context.window.start.getTime(),
+    });
     const isExact = counted.window.isComplete && counted.baseline.isComplete;
-    const changedAt = isExact ? traceChangedAt(series, counted.window.traces, context.window.start, stepMs) : null;
-    return { series, changedAt };
+    return { series, changedAt: isExact && changedAt !== null ? new Date(changedAt) : null };
   }
 }
 

@@ -230,3 +230,37 @@ function finite(values: Array<number | null | undefined>): number[] {
 function isFiniteNumber(v: number | null | undefined): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
+
+/**
+ * When a stream of events (traces, log lines of one pattern) started to come faster than in its baseline, as
+ * unix ms: the events are counted per `stepMs` bucket from `from` (aligned down to the step) to `to`, a bucket not
+ * wholly inside one of `covered` (when given: the spans the events were read for) is a gap, and the change is the
+ * first event of the first bucket of the first lasting abnormal run (changePoint, with the buckets before
+ * `boundary` as the baseline and a rise of at least one event per bucket). One stray event, or two, can never be
+ * the change on its own: a run needs three abnormal buckets in a row. Null when the stream never rose for long.
+ */
+export function eventChangePoint(
+  times: number[],
+  options: {
+    from: number;
+    to: number;
+    stepMs: number;
+    boundary: number;
+    covered?: Array<{ start: number; end: number }>;
+  }
+): { series: Point[]; changedAt: number | null } {
+  const { stepMs } = options;
+  const first = Math.floor(options.from / stepMs) * stepMs;
+  const isCovered = (t: number) => !options.covered || options.covered.some((c) => c.start <= t && t + stepMs <= c.end);
+  const series: Point[] = [];
+  for (let t = first; t < options.to; t += stepMs) series.push({ t, v: isCovered(t) ? 0 : null });
+  for (const at of times) {
+    const point = series[Math.floor((at - first) / stepMs)];
+    if (point && point.v !== null) point.v++;
+  }
+  const boundary = Math.floor(options.boundary / stepMs) * stepMs;
+  const bucket = changePoint(series, boundary, { direction: 'up', minAbsoluteChange: 1 });
+  if (bucket === null) return { series, changedAt: null };
+  const inBucket = times.filter((at) => at >= bucket && at < bucket + stepMs);
+  return { series, changedAt: inBucket.length ? Math.min(...inBucket) : bucket };
+}
