@@ -20,6 +20,10 @@ interface DemoFinding {
 
 const MINUTE = 60_000;
 
+/** How the demo's canned run introduces itself. */
+export const SAMPLE_NOTE =
+  'sample evidence of the demo, not computed: set PROMETHEUS_URL, LOKI_URL and TEMPO_URL to correlate for real';
+
 /** An error ratio that sits near 0.3 % and jumps to ~6 % at `jumpAt`, one point a minute, with a gap. */
 function errorRatioSeries(from: number, to: number, jumpAt: number): Array<{ t: number; v: number | null }> {
   const points: Array<{ t: number; v: number | null }> = [];
@@ -136,16 +140,17 @@ export async function seedDemoEvidence(sql: Sql, incident: { id: string; started
     },
   ];
 
+  // Said on every finding and source, so nobody takes the canned demo for evidence computed from their stack.
   const sources: Record<DemoFinding['source'], SourceRun> = {
-    prometheus: { status: 'ok', message: null, durationMs: 212, findings: 1 },
-    loki: { status: 'ok', message: null, durationMs: 486, findings: 1 },
+    prometheus: { status: 'ok', message: SAMPLE_NOTE, durationMs: 212, findings: 1 },
+    loki: { status: 'ok', message: SAMPLE_NOTE, durationMs: 486, findings: 1 },
     tempo: {
       status: 'degraded',
-      message: 'Tempo answered 1 of 2 searches: the slow-trace search timed out after 5 s',
+      message: `${SAMPLE_NOTE}; as if Tempo had answered 1 of 2 searches (the other timed out after 5 s)`,
       durationMs: 5004,
       findings: 1,
     },
-    change: { status: 'ok', message: null, durationMs: 4, findings: 1 },
+    change: { status: 'ok', message: SAMPLE_NOTE, durationMs: 4, findings: 1 },
   };
 
   await saveRun(
@@ -158,13 +163,14 @@ export async function seedDemoEvidence(sql: Sql, incident: { id: string; started
       window,
       baseline,
       sources,
-      findings: findings.map((f) => ({ ...f, window, baseline })),
+      findings: findings.map((f) => ({ ...f, summary: `Sample: ${f.summary}`, window, baseline })),
     },
     await loadPreviousState(sql, incident.id),
     // What the engine would suggest from these: the deploy, backed by the log pattern right after it.
     () => [
       {
-        statement: 'The checkout v2.14.0 deploy broke payment calls: the new error log pattern began a minute after it',
+        statement:
+          'Sample: the checkout v2.14.0 deploy broke payment calls: the new error log pattern began a minute after it',
         findingRank: 3,
         label: 'change: deploy in checkout (checkout v2.14.0)',
       },
