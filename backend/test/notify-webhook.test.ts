@@ -165,6 +165,14 @@ describe('webhook channel: format and signature', () => {
     expect(error.message).not.toContain('s3cr3t-pass');
   });
 
+  it('fails https to a plain-text receiver as permanent: TLS cannot work until the URL is fixed', async () => {
+    const error = await deliveryError(
+      webhookSender.send(target(`https://${receiver.origin.slice(7)}/h`), sampleMessage(), context())
+    );
+    expect(error.kind).toBe('permanent');
+    expect(error.message).toMatch(/^TLS with the webhook failed \(ERR_SSL_/);
+  });
+
   it('refuses a redirect instead of following it with the signed body', async () => {
     receiver.handle(() => ({ status: 301, headers: { location: 'http://elsewhere.test/h?token=abc' } }));
     const error = await deliveryError(webhookSender.send(target(`${receiver.origin}/h`), sampleMessage(), context()));

@@ -1,6 +1,7 @@
 /**
- * What the channel kinds say the same way: words for events, severities and statuses, a finding in one line,
- * the plain-text body, cutting text to a receiver's limit, and reading a sender's settings and secrets.
+ * What the channel kinds share: words for events, severities and statuses, a finding in one line, the
+ * plain-text body, cutting text to a receiver's limit, reading a sender's settings and secrets, and telling a
+ * TLS misconfiguration from a passing network failure.
  */
 import type { z } from 'zod';
 import type { NotificationEvent, NotificationMessage } from '../../domain/notifications.js';
@@ -110,4 +111,12 @@ export function readTarget<S, K>(
     ...(secrets.success ? [] : secrets.error.issues.map((i) => `secrets.${i.path.join('.') || '(root)'}`)),
   ];
   throw new DeliveryError(`The ${kind} channel is misconfigured: ${[...new Set(fields)].join(', ')}`, 'permanent');
+}
+
+/**
+ * True for a socket error code that says TLS cannot work as configured (an untrusted or mismatched certificate,
+ * TLS spoken to a plain-text port): the channel must be fixed, unlike a refused or reset connection.
+ */
+export function isTlsMisconfiguration(code: string): boolean {
+  return /CERT|SELF_SIGNED|ALTNAME|UNABLE_TO_(GET|VERIFY)|^ERR_SSL_|^ERR_TLS_/.test(code);
 }

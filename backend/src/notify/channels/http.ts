@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { retryAfterMs } from '../../telemetry/http.js';
 import { DeliveryError } from './channel.js';
-import { truncate } from './format.js';
+import { isTlsMisconfiguration, truncate } from './format.js';
 
 /** An http(s) URL, as every HTTP kind's receiver URL must be. */
 export const HttpUrlSchema = z.url({ protocol: /^https?$/ }).max(3000);
@@ -52,7 +52,10 @@ export async function postMessage(label: string, post: HttpPost, signal: AbortSi
     await res.body?.cancel().catch(() => undefined);
     return;
   }
-  const snippet = redact(await readSnippet(res), post.url);
+  const credentials = [authorization, post.headers.authorization, post.headers.Authorization]
+    .filter((value): value is string => Boolean(value))
+    .map((value) => value.replace(/^\S+\s+/, ''));
+  const snippet = redact(await readSnippet(res), post.url, credentials);
   const status = res.status;
   const retryAfter = retryAfterMs(res.headers.get('retry-after'));
   const said = snippet ? `: ${snippet}` : '';
@@ -92,16 +95,16 @@ function splitCredentials(label: string, raw: string): { url: URL; authorization
 }
 
 /**
- * No (whole) answer: refused, reset, DNS, or the send timeout, all worth another try later; a certificate that
- * cannot be trusted is the channel's to fix. The message names the socket error's code (undici puts it in the
+ * No (whole) answer: refused, reset, DNS, or the send timeout, all worth another try later; TLS that cannot work
+ * (an untrusted certificate, https to a plain-text port) is the channel's to fix. The message names the socket error's code (undici puts it in the
  * cause), never its text, which holds the address.
  */
 function noAnswer(label: string, err: unknown, signal: AbortSignal): DeliveryError {
   if (signal.aborted) return new DeliveryError(`${label} did not answer within the send timeout`, 'retryable');
   const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
   const code = typeof cause?.code === 'string' ? cause.code : 'network error';
-  if (/CERT|SELF_SIGNED|ALTNAME|UNABLE_TO_(GET|VERIFY)/.test(code)) {
-    return new DeliveryError(`${label}'s certificate is not trusted (${code})`, 'permanent');
+  if (isTlsMisconfiguration(code)) {
+    return new DeliveryError(`TLS with ${label.replace(/^The /, 'the ')} failed (${code})`, 'permanent');
   }
   return new DeliveryError(`${label} could not be reached (${code})`, 'retryable');
 }
@@ -129,10 +132,10 @@ async function readSnippet(res: Response): Promise<string> {
 }
 
 /**
- * A receiver's words without anything that could be the secret address: any URL, and any part of this channel's
- * path or query that the receiver echoes (Slack's "no_service" pages have quoted the hook's path).
+ * A receiver's words without anything that could be a secret: any URL, any part of this channel's path or query
+ * that the receiver echoes (Slack's "no_service" pages have quoted the hook's path), and the credentials sent.
  */
-export function redact(text: string, rawUrl: string): string {
+export function redact(text: string, rawUrl: string, credentials: string[] = []): string {
   let out = text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, '[url]');
   let secretParts: string[] = [];
   try {
@@ -147,6 +150,7 @@ export function redact(text: string, rawUrl: string): string {
   } catch {
     // not a URL: nothing of it can be echoed
   }
+  secretParts.push(...credentials.filter((credential) => credential.length > 0));
   for (const part of secretParts.sort((a, b) => b.length - a.length)) out = out.split(part).join('[redacted]');
   return truncate(out, SNIPPET_CHARS);
 }
