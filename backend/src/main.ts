@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createApp } from './app.js';
 import { serveApp } from './http/server.js';
@@ -22,8 +21,10 @@ import { createTempoSource } from './correlation/tempoSource.js';
 import { createLokiClient } from './telemetry/loki.js';
 import { createTempoClient } from './telemetry/tempo.js';
 import { CorrelationRefresher } from './correlation/refresher.js';
+// Imported rather than read from disk, so the build carries it to dist (which mirrors the repository: contract/).
+import packageJson from '../package.json' with { type: 'json' };
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = packageJson;
 
 // Created before the config is read so a failed start is logged too; LOG_LEVEL applies from then on.
 const logger = createLogger();

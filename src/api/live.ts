@@ -5,15 +5,17 @@
  * restart or a replica going away (1001). Uses the browser's WebSocket; nothing here is Node's ws.
  */
 
-/** An event as the sidecar sends it. `data` is the outbox payload (e.g. an Incident for incident.created). */
-export interface LiveEvent {
-  seq: number;
-  topic: string;
-  event: string;
-  data: unknown;
-  actor: string | null;
-  at: string;
-}
+import {
+  LIVE_CLOSE,
+  RESUME_AT_ONCE,
+  type ClientMessage,
+  type LiveEvent,
+  type LiveTopic,
+  type ServerMessage,
+} from '../../contract/live';
+
+// The protocol's messages, topics and close codes are shared with the sidecar (contract/live.ts).
+export type { LiveEvent, LiveTopic };
 
 /**
  * `connecting`: first connection, not live yet. `live`: subscribed and current. `reconnecting`: the link dropped a
@@ -56,15 +58,6 @@ export interface LiveClientOptions {
   random?: () => number;
 }
 
-type ServerMessage =
-  | ({ type: 'event' } & LiveEvent)
-  | { type: 'welcome'; heartbeatMs: number }
-  | { type: 'subscribed'; topics: string[]; seq: number }
-  | { type: 'resync_required'; topics: string[] }
-  | { type: 'heartbeat'; seq: number }
-  | { type: 'error'; code: string; message: string }
-  | { type: 'unsubscribed' | 'pong' };
-
 export class LiveClient {
   private readonly listeners = new Map<string, Set<TopicListener>>();
   private readonly statusListeners = new Set<(status: LiveStatus) => void>();
@@ -92,7 +85,7 @@ export class LiveClient {
   }
 
   /** Follows `topic`; returns the function that stops. The first subscriber opens the connection. */
-  subscribe(topic: string, listener: TopicListener): () => void {
+  subscribe(topic: LiveTopic, listener: TopicListener): () => void {
     let set = this.listeners.get(topic);
     const isNewTopic = !set;
     if (!set) {
@@ -121,7 +114,7 @@ export class LiveClient {
   close(): void {
     this.isClosed = true;
     this.clearTimers();
-    this.socket?.close(1000);
+    this.socket?.close(LIVE_CLOSE.normal);
     this.socket = null;
   }
 
@@ -145,7 +138,7 @@ export class LiveClient {
     const socket = this.socket;
     this.socket = null;
     this.isLive = false;
-    socket?.close(1000);
+    socket?.close(LIVE_CLOSE.normal);
     this.setStatus({ state: 'connecting', recoveredAt: null, lastError: null });
   }
 
@@ -187,8 +180,8 @@ export class LiveClient {
       }
     };
     socket.onclose = (event) => {
-      // 1001: the replica is going away; 1013: we were too slow. Both mean "come back now and resume".
-      const isHandover = event.code === 1001 || event.code === 1013;
+      // The replica is going away, or we were too slow: both mean "come back now and resume".
+      const isHandover = RESUME_AT_ONCE.includes(event.code);
       this.drop(socket, event.reason || `connection closed (${event.code})`, isHandover);
     };
   }
@@ -280,12 +273,12 @@ export class LiveClient {
     }
     // A dead peer may never complete a close handshake: stop waiting for it and reconnect right away.
     this.watchdog = setTimeout(() => {
-      socket.close(4000, 'no message from the sidecar');
+      socket.close(LIVE_CLOSE.serverSilent, 'no message from the sidecar');
       this.drop(socket, 'no message from the sidecar');
     }, this.silenceLimitMs);
   }
 
-  private send(message: unknown): void {
+  private send(message: ClientMessage): void {
     if (this.socket?.readyState === 1) {
       this.socket.send(JSON.stringify(message));
     }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
 import { usePluginContext } from '@grafana/data';
-import type { LiveClient, LiveEvent, LiveStatus } from './live';
+import type { LiveClient, LiveEvent, LiveStatus, LiveTopic } from './live';
 import { liveUrlFor, sharedLiveClient, type LiveSettings } from './liveConnection';
 
 const OFF: LiveStatus = { state: 'off', recoveredAt: null, lastError: null };
@@ -35,7 +35,7 @@ export interface TopicHandlers {
  * Follows `topic` while the component is mounted. The handlers may change on every render: the latest ones are
  * called, without re-subscribing.
  */
-export function useLiveTopic(client: LiveClient | null, topic: string | null, handlers: TopicHandlers): void {
+export function useLiveTopic(client: LiveClient | null, topic: LiveTopic | null, handlers: TopicHandlers): void {
   const latest = useRef(handlers);
   useEffect(() => {
     latest.current = handlers;

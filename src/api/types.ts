@@ -3,6 +3,7 @@
  * document (./generated/sidecar.ts, `npm run generate:api`; a test fails when it is stale), plus the plugin's own
  * (filters, runtime lists of enum values, shapes of error details).
  */
+import * as incidents from '../../contract/incidents';
 import type { components, operations } from './generated/sidecar';
 
 type Schemas = components['schemas'];
@@ -28,14 +29,9 @@ export type Severity = Incident['severity'];
 export type IncidentStatus = Incident['status'];
 export type ImpactedService = Incident['services'][number];
 
-export const SEVERITIES = allOf<Severity>()(['critical', 'high', 'medium', 'low']);
-export const INCIDENT_STATUSES = allOf<IncidentStatus>()([
-  'open',
-  'investigating',
-  'identified',
-  'monitoring',
-  'resolved',
-]);
+// Shared with the sidecar, whose enums come from them (contract/incidents.ts); allOf checks they match the document.
+export const SEVERITIES = allOf<Severity>()(incidents.SEVERITIES);
+export const INCIDENT_STATUSES = allOf<IncidentStatus>()(incidents.INCIDENT_STATUSES);
 
 export type IncidentPage = Answer<'listIncidents'>;
 export type CreateIncidentInput = Schemas['CreateIncident'];

@@ -27,8 +27,9 @@ export interface TempoSourceOptions {
   /** The Tempo datasource's uid in Grafana, for Explore links (TEMPO_DATASOURCE_UID). */
   datasourceUid?: string;
   /**
-   * Traces per search (Tempo's default is 20; its max_result_limit is often 100–1000+). A search that returns
-   * this many is split until it does not (tempoCounts.ts).
+   * Traces per search (Tempo's default is 20). A search that returns this many is split until it does not
+   * (tempoCounts.ts). Keep it at or under Tempo's `max_result_limit`: a Tempo that cuts an answer to its own
+   * maximum below this would make a capped count look exact.
    */
   searchLimit?: number;
   /** Error traces of the window read by id to name the failing span (and half as many of the baseline). */
@@ -60,7 +61,15 @@ interface Search {
   what: string;
   query: string;
   range: TimeRange;
+  /** How many times a search at its limit is halved (countTraces' default when absent). */
+  splits?: number;
 }
+
+/**
+ * Slow searches are split once at most: a threshold with thousands of traces in the baseline is the ordinary tail,
+ * never the one reported, and not worth fifteen searches to count.
+ */
+const SLOW_SPLITS = 1;
 
 interface ServiceCounts {
   errors: { window: Counted; baseline: Counted } | null;
@@ -79,7 +88,7 @@ export class TempoSource implements EvidenceSource {
   async collect(context: CorrelationContext): Promise<SourceReport> {
     const client = this.options.client;
     if (!client) throw new Error('Tempo is not configured');
-    const limit = this.options.searchLimit ?? 500;
+    const limit = this.options.searchLimit ?? 100;
     const searches: Search[] = context.services.flatMap((service) => {
       const errors = errorTraceQuery(service.queries.traces);
       const slow = SLOW_THRESHOLDS_MS.map((ms) => slowTraceQuery(service.queries.traces, ms));
@@ -87,13 +96,25 @@ export class TempoSource implements EvidenceSource {
         { service, what: 'window errors', query: errors, range: context.window },
         { service, what: 'baseline errors', query: errors, range: context.baseline },
         ...slow.flatMap((query, i) => [
-          { service, what: `window traces over ${SLOW_THRESHOLDS_MS[i]} ms`, query, range: context.window },
-          { service, what: `baseline traces over ${SLOW_THRESHOLDS_MS[i]} ms`, query, range: context.baseline },
+          {
+            service,
+            what: `window traces over ${SLOW_THRESHOLDS_MS[i]} ms`,
+            query,
+            range: context.window,
+            splits: SLOW_SPLITS,
+          },
+          {
+            service,
+            what: `baseline traces over ${SLOW_THRESHOLDS_MS[i]} ms`,
+            query,
+            range: context.baseline,
+            splits: SLOW_SPLITS,
+          },
         ]),
       ];
     });
     const settled = await Promise.allSettled(
-      searches.map((s) => countTraces(client, s.query, s.range, limit, context.signal))
+      searches.map((s) => countTraces(client, s.query, s.range, limit, context.signal, s.splits))
     );
     const failures: string[] = [];
     const why = (reason: unknown) =>
@@ -135,8 +156,12 @@ export class TempoSource implements EvidenceSource {
           );
         }
       }
-      const slow = this.slowFinding(counts.slow, errorIds, service, context);
-      if (slow) findings.push(slow);
+      reads.push(
+        this.slowFinding(client, counts.slow, errorIds, service, context, limit).then(
+          (finding) => void (finding && findings.push(finding)),
+          (err: unknown) => void failures.push(`${service.name} slow traces: ${why(err)}`)
+        )
+      );
     });
     await Promise.all(reads);
     // Sources run in parallel, but the order of findings must not depend on which answer came first.
@@ -234,21 +259,30 @@ export class TempoSource implements EvidenceSource {
    * The threshold whose count rose most over the baseline (exact baseline counts only; the larger threshold on a
    * tie, the more telling), as a finding; null when no threshold rose.
    */
-  private slowFinding(
+  private async slowFinding(
+    client: TempoClient,
     candidates: ServiceCounts['slow'],
     errorIds: Set<string>,
     service: ServiceUnderInvestigation,
-    context: CorrelationContext
-  ): SourceFinding | null {
+    context: CorrelationContext,
+    limit: number
+  ): Promise<SourceFinding | null> {
     const windowMs = span(context.window);
     const baselineMs = span(context.baseline);
+    const scoreOf = (c: ServiceCounts['slow'][number]) =>
+      scoreCountChange(c.baseline.traces.length, baselineMs, c.window.traces.length, windowMs);
     let best: (ServiceCounts['slow'][number] & { score: number }) | null = null;
     for (const c of candidates) {
       if (!c.baseline.isComplete) continue;
-      const score = scoreCountChange(c.baseline.traces.length, baselineMs, c.window.traces.length, windowMs);
+      const score = scoreOf(c);
       if (score > 0 && (!best || score >= best.score - 1e-9)) best = { ...c, score };
     }
     if (!best) return null;
+    // Chosen on a lower bound (split once): now count the window exactly, for the count, the series and the time.
+    if (!best.window.isComplete) {
+      const window = await countTraces(client, best.query, context.window, limit, context.signal);
+      best = { ...best, window, score: scoreOf({ ...best, window }) };
+    }
     const { series, changedAt } = this.timeline(best, context);
     const slow = [...best.window.traces].sort(
       (a, b) => (b.durationMs ?? 0) - (a.durationMs ?? 0) || (a.traceId < b.traceId ? -1 : 1)

@@ -1,25 +1,15 @@
+// The statuses, severities and transition table are the plugin's too: they live in contract/incidents.ts.
+import { STATUS_TRANSITIONS, type IncidentStatus, type Severity } from '../../../contract/incidents.js';
 import { AppError } from './errors.js';
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-export const INCIDENT_STATUSES = ['open', 'investigating', 'identified', 'monitoring', 'resolved'] as const;
-export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
-
-export const ACTIVE_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'resolved');
-
-/**
- * Where an incident may go from each status. Forward moves may skip steps (a false alarm goes straight to
- * resolved); active incidents may step back when a fix does not hold, but never back to `open`, which means
- * "nobody has looked yet". A resolved incident reopens as `open` or `investigating`.
- */
-export const STATUS_TRANSITIONS: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
-  open: ['investigating', 'identified', 'monitoring', 'resolved'],
-  investigating: ['identified', 'monitoring', 'resolved'],
-  identified: ['investigating', 'monitoring', 'resolved'],
-  monitoring: ['investigating', 'identified', 'resolved'],
-  resolved: ['open', 'investigating'],
-};
+export {
+  ACTIVE_STATUSES,
+  INCIDENT_STATUSES,
+  SEVERITIES,
+  STATUS_TRANSITIONS,
+  type IncidentStatus,
+  type Severity,
+} from '../../../contract/incidents.js';
 
 /** Throws STATUS_TRANSITION_INVALID unless `from → to` is allowed. */
 export function assertTransition(from: IncidentStatus, to: IncidentStatus): void {

@@ -4,7 +4,8 @@ import type { Principal } from '../http/context.js';
 import type { Database } from '../store/db.js';
 import type { BuiltEvent } from './outbox.js';
 import type { LiveMetrics } from './metrics.js';
-import { CLOSE, errorMessage, mayRead, parseClientMessage, type ServerMessage } from './protocol.js';
+import { LIVE_CLOSE } from '../../../contract/live.js';
+import { errorMessage, mayRead, parseClientMessage, type ServerMessage } from './protocol.js';
 import { checkReplay, readReplayPage } from './replay.js';
 
 /** What a connection needs from the hub it belongs to. */
@@ -140,7 +141,7 @@ export class LiveConnection {
   private closeSlow(): void {
     if (this.isClosed) return;
     this.metrics.slowConsumerCloses.inc();
-    this.close(CLOSE.tryAgainLater, 'too slow: reconnect and resume with since');
+    this.close(LIVE_CLOSE.tryAgainLater, 'too slow: reconnect and resume with since');
   }
 
   private onMessage(text: string, isBinary: boolean): void {
@@ -149,7 +150,7 @@ export class LiveConnection {
     this.messageTimes = this.messageTimes.filter((t) => t > now - 10_000);
     this.messageTimes.push(now);
     if (this.messageTimes.length > this.limits.maxMessagesPer10s) {
-      this.close(CLOSE.policyViolation, 'too many messages');
+      this.close(LIVE_CLOSE.policyViolation, 'too many messages');
       return;
     }
     if (isBinary) {
@@ -219,7 +220,7 @@ export class LiveConnection {
       }
     } catch {
       // The database is not answering: the client keeps its cursor and comes back later.
-      this.close(CLOSE.tryAgainLater, 'cannot replay now: reconnect and resume with since');
+      this.close(LIVE_CLOSE.tryAgainLater, 'cannot replay now: reconnect and resume with since');
       return;
     }
     if (this.isClosed) return;

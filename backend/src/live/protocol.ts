@@ -1,24 +1,22 @@
 /**
- * The live feed's wire protocol (design.md "Live feed protocol"). Every client message is parsed here with zod;
- * server messages are built here, so their shapes live in one place. README.md documents both directions.
+ * The live feed's wire protocol (design.md "Live feed protocol"). Its messages, topics and close codes are
+ * contract/live.ts, shared with the plugin; here every client message is parsed against them with zod, and server
+ * messages other than events are built. README.md documents both directions.
  */
 import { z } from 'zod';
+import {
+  LIVE_TOPICS,
+  type ClientMessage,
+  type LiveError,
+  type LiveErrorCode,
+  type ServerMessage as ContractServerMessage,
+} from '../../../contract/live.js';
 import { hasRole, type Role } from '../domain/actor.js';
-
-/** WebSocket close codes the server uses (RFC 6455 §7.4.1 and the IANA registry). */
-export const CLOSE = {
-  /** The replica is shutting down: reconnect (elsewhere) and resume with `since`. */
-  goingAway: 1001,
-  /** Too many messages, or a message the server will not read (binary). */
-  policyViolation: 1008,
-  /** The client did not read fast enough: its buffer passed the cap. Reconnect and resume with `since`. */
-  tryAgainLater: 1013,
-} as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Topics written by the store today (grep appendEvent), and who may read them. */
-const TOPIC_ROLES: Record<string, Role> = {
+/** Who may read each topic (all written by the store: grep appendEvent). */
+const TOPIC_ROLES: Record<(typeof LIVE_TOPICS)[number], Role> = {
   incidents: 'viewer',
   alerts: 'viewer',
   'alert-rules': 'viewer',
@@ -30,7 +28,7 @@ const TOPIC_ROLES: Record<string, Role> = {
 /** The role needed to read `topic`, or undefined when no such topic exists. */
 export function topicRole(topic: string): Role | undefined {
   if (topic.startsWith('incident:')) return UUID.test(topic.slice('incident:'.length)) ? 'viewer' : undefined;
-  return Object.hasOwn(TOPIC_ROLES, topic) ? TOPIC_ROLES[topic] : undefined;
+  return Object.hasOwn(TOPIC_ROLES, topic) ? TOPIC_ROLES[topic as keyof typeof TOPIC_ROLES] : undefined;
 }
 
 /** True when `role` may subscribe to `topic`. */
@@ -43,7 +41,7 @@ const TopicSchema = z
   .string()
   .max(64)
   .refine((t) => topicRole(t) !== undefined, {
-    message: 'unknown topic: use incidents, alerts, alert-rules, slos, tokens or incident:<uuid>',
+    message: `unknown topic: use ${LIVE_TOPICS.join(', ')} or incident:<uuid>`,
   });
 
 const TopicsSchema = z
@@ -52,7 +50,8 @@ const TopicsSchema = z
   .max(50)
   .transform((topics) => [...new Set(topics)]);
 
-export const ClientMessageSchema = z.discriminatedUnion('type', [
+// Typed as the contract's ClientMessage, so the parser cannot accept a message the plugin's types do not allow.
+export const ClientMessageSchema: z.ZodType<ClientMessage> = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('subscribe'),
     topics: TopicsSchema,
@@ -63,16 +62,9 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ping') }),
 ]);
 
-export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+export type { ClientMessage };
 
-export type ParsedMessage = { ok: true; message: ClientMessage } | { ok: false; error: ServerError };
-
-interface ServerError {
-  type: 'error';
-  code: 'MALFORMED_MESSAGE' | 'VALIDATION_FAILED' | 'FORBIDDEN' | 'UNAVAILABLE';
-  message: string;
-  details?: Record<string, unknown>;
-}
+export type ParsedMessage = { ok: true; message: ClientMessage } | { ok: false; error: LiveError };
 
 /** Parses one text frame; a failure comes back as the error message to send, never as an exception. */
 export function parseClientMessage(text: string): ParsedMessage {
@@ -94,16 +86,9 @@ export function parseClientMessage(text: string): ParsedMessage {
 }
 
 /** `{"type":"error",...}`: the answer to a message the server would not act on. */
-export function errorMessage(code: ServerError['code'], message: string, details?: Record<string, unknown>): ServerError {
+export function errorMessage(code: LiveErrorCode, message: string, details?: Record<string, unknown>): LiveError {
   return details ? { type: 'error', code, message, details } : { type: 'error', code, message };
 }
 
 /** Server messages other than events (events are serialised by Postgres, see outbox.ts). */
-export type ServerMessage =
-  | { type: 'welcome'; heartbeatMs: number }
-  | { type: 'subscribed'; topics: string[]; seq: number }
-  | { type: 'unsubscribed'; topics: string[] }
-  | { type: 'resync_required'; topics: string[]; since: number; oldest: number; reason: 'retention' | 'unknown_seq' }
-  | { type: 'heartbeat'; seq: number }
-  | { type: 'pong' }
-  | ServerError;
+export type ServerMessage = Exclude<ContractServerMessage, { type: 'event' }>;

@@ -3,6 +3,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
+import { LIVE_CLOSE } from '../../../contract/live.js';
 import { errorEnvelope, toAppError } from '../http/errors.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { Logger } from '../observability/logger.js';
@@ -14,7 +15,6 @@ import { LiveHub } from './hub.js';
 import { ListenLink } from './listen.js';
 import { createLiveMetrics, type LiveMetrics } from './metrics.js';
 import { OutboxFeed } from './outbox.js';
-import { CLOSE } from './protocol.js';
 import { pruneOutbox } from './retention.js';
 
 /** The live feed's settings (config.ts `live`). */
@@ -148,7 +148,7 @@ export async function startLive(options: LiveOptions): Promise<LiveService> {
       clearInterval(heartbeat);
       clearInterval(pruner);
       const open = [...hub.connections];
-      for (const connection of open) connection.close(CLOSE.goingAway, 'server shutting down: reconnect');
+      for (const connection of open) connection.close(LIVE_CLOSE.goingAway, 'server shutting down: reconnect');
       // Clients answer the close at once; stragglers are cut by each connection's grace timer.
       const deadline = Date.now() + config.closeGraceMs;
       while (hub.connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,4 +1,4 @@
-import { ACTIVE_STATUSES } from '../../api/transitions';
+import { ACTIVE_STATUSES } from '../../../contract/incidents';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../../api/types';
 
 /** What the status filter can show; kept in the URL as `?status=` so a view can be shared. */

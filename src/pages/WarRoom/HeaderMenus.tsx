@@ -2,7 +2,7 @@ import React from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, Dropdown, Icon, Menu, useStyles2 } from '@grafana/ui';
-import { nextStatuses } from '../../api/transitions';
+import { nextStatuses } from '../../../contract/incidents';
 import { SEVERITIES, type Incident, type IncidentStatus, type Severity } from '../../api/types';
 import { testIds } from '../../components/testIds';
 import { severityLabel, statusLabel } from '../Incidents/format';

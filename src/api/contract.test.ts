@@ -1,8 +1,8 @@
-import { ACTIVE_STATUSES, nextStatuses, STATUS_TRANSITIONS } from './transitions';
-import { INCIDENT_STATUSES } from './types';
+import { ACTIVE_STATUSES, INCIDENT_STATUSES, nextStatuses, STATUS_TRANSITIONS } from '../../contract/incidents';
 
-describe('status transitions', () => {
-  test('match the sidecar lifecycle', () => {
+// contract/ is shared with the sidecar, which enforces the same table (409 STATUS_TRANSITION_INVALID otherwise).
+describe('incident status transitions (contract/incidents.ts)', () => {
+  test('offer the lifecycle moves, in lifecycle order', () => {
     expect(nextStatuses('open')).toEqual(['investigating', 'identified', 'monitoring', 'resolved']);
     expect(nextStatuses('investigating')).toEqual(['identified', 'monitoring', 'resolved']);
     expect(nextStatuses('identified')).toEqual(['investigating', 'monitoring', 'resolved']);
