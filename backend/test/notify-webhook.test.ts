@@ -215,6 +215,7 @@ describe('webhook channel: settings and secrets', () => {
       expect(WebhookSettingsSchema.safeParse({ headers: { [name]: 'x' } }).success, name).toBe(false);
     }
     expect(WebhookSettingsSchema.safeParse({ headers: { 'X-A': 'line\r\nInjected: 1' } }).success).toBe(false);
+    expect(WebhookSettingsSchema.safeParse({ headers: { 'X-Team': 'Zürich' } }).success).toBe(false);
   });
 
   it('needs an http(s) URL and a signing secret of at least 16 characters', () => {

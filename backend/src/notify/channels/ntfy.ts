@@ -21,7 +21,12 @@ export type NtfySettings = z.infer<typeof NtfySettingsSchema>;
 
 export const NtfySecretsSchema = z.strictObject({
   /** An access token (`tk_…`) for a protected topic, sent as a Bearer token. */
-  token: z.string().min(1).max(256).optional(),
+  token: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional(),
 });
 export type NtfySecrets = z.infer<typeof NtfySecretsSchema>;
 

@@ -40,7 +40,7 @@ export const WebhookSettingsSchema = z.strictObject({
       z
         .string()
         .max(1000)
-        .regex(/^[^\r\n\0]*$/, 'no line breaks')
+        .regex(/^[\t\x20-\x7e]*$/, 'printable ASCII, no line breaks')
     )
     .refine((headers) => Object.keys(headers).length <= 20, 'at most 20 headers')
     .optional(),
