@@ -73,13 +73,15 @@ export async function startSidecar(
   if (testDb) await migrate(sql);
   // The production config parser, so tests run with the real defaults unless they say otherwise.
   // Rate limits and load shedding are off unless a test asks: every test is one client hammering one token, and
-  // the event loop it shares with the test runner is no measure of the sidecar's load (test/limits*.test.ts).
+  // the event loop and database queue it shares with the test runner (and the other test files) are no measure of
+  // the sidecar's load (test/limits*.test.ts).
   const config = loadConfig({
     DB_POOL_MAX: '5',
     RATE_LIMIT_PER_MINUTE: '0',
     RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: '0',
     SHED_MAX_IN_FLIGHT: '0',
     SHED_EVENT_LOOP_DELAY_MS: '0',
+    SHED_DB_QUEUE_DELAY_MS: '0',
     ...options.env,
   });
   const resilience = new ResilienceRegistry();
