@@ -14,6 +14,7 @@ import openapiTS, { astToString, COMMENT_HEADER, type OpenAPI3 } from 'openapi-t
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { Lifecycle } from '../src/lifecycle.js';
+import { createNotifier } from '../src/notify/notifier.js';
 import { createLogger } from '../src/observability/logger.js';
 import { ResilienceRegistry } from '../src/resilience/registry.js';
 import { createSql, Database } from '../src/store/db.js';
@@ -43,6 +44,7 @@ async function buildDocument(): Promise<OpenAPI3> {
     limits: config.limits,
     version,
     logger: createLogger({ level: 'silent' }),
+    notifier: createNotifier(config),
   });
   try {
     const res = await app.request('/api/openapi.json', { headers: { authorization: `Bearer ${token}` } });

@@ -29,6 +29,10 @@ import { correlationRoutes } from './routes/correlations.js';
 import { changeRoutes } from './routes/changes.js';
 import type { CorrelationEngine } from './correlation/engine.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { channelRoutes } from './routes/channels.js';
+import { notificationRuleRoutes } from './routes/notificationRules.js';
+import { ackRoutes, describeAckRoutes } from './routes/ack.js';
+import type { Notifier } from './notify/notifier.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ResilienceRegistry } from './resilience/registry.js';
 import type { Database } from './store/db.js';
@@ -70,6 +74,8 @@ export interface AppDeps {
   metricsToken?: string;
   /** How long a live ticket (POST /api/live/tickets) stays redeemable; 30 s when omitted. */
   liveTicketTtlMs?: number;
+  /** Channel senders, secrets and acknowledge links; without it the channel routes and /ack are not served. */
+  notifier?: Notifier;
   startedAt?: number;
 }
 
@@ -155,9 +161,22 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api', alertRoutes(deps.db));
   app.route('/api', alertRuleRoutes(deps.db));
   app.route('/api', sloRoutes(deps.db, deps.prometheus));
+  app.route('/api/notification-rules', notificationRuleRoutes(deps.db));
+  if (deps.notifier) {
+    app.route('/api', channelRoutes(deps.db, deps.notifier));
+    // Opened from a message without a token: every request from an address counts towards its budget.
+    app.use(
+      '/ack/*',
+      requestTimeout(limits.requestTimeoutMs),
+      limitUnauthenticated(limits.rateLimitUnauthenticatedPerMinute, limits.trustProxy, () => true),
+      limitBody(16 * 1024)
+    );
+    app.route('/ack', ackRoutes(deps.db, deps.notifier));
+  }
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   describeOpsRoutes(app.openAPIRegistry);
+  if (deps.notifier) describeAckRoutes(app.openAPIRegistry);
   // Built on first request, after every route (tests' `extend` included) is registered; the routes never change after.
   let document: OpenApiDocument | undefined;
   app.get('/api/openapi.json', (c) => {

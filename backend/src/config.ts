@@ -12,6 +12,26 @@ const share = z.coerce.number().gt(0).max(1);
 const emptyAsUnset = (v: unknown) => (v === '' ? undefined : v);
 
 /**
+ * Development's STUDIO_SECRET_KEY: anyone with the source knows it, so production refuses it. Channel secrets
+ * encrypted under it must be re-entered once a real key is set.
+ */
+export const DEV_SECRET_KEY = Buffer.alloc(32, 'reliability-studio-development!!').toString('base64');
+
+/**
+ * STUDIO_SECRET_KEY: 32 random bytes, as 64 hex digits or base64 (44 characters), e.g. `openssl rand -base64 32`.
+ * Channel secrets are encrypted under a key derived from it and acknowledge links are signed with another.
+ */
+const SecretKey = z.string().transform((raw, ctx) => {
+  const text = raw.trim();
+  const bytes = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  if (bytes.length !== 32 || (!/^[0-9a-f]{64}$/i.test(text) && bytes.toString('base64') !== text)) {
+    ctx.addIssue({ code: 'custom', message: 'must be 32 bytes as 64 hex digits or base64 (openssl rand -base64 32)' });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+/**
  * OTEL_RESOURCE_ATTRIBUTES as OpenTelemetry's environment-variable spec has it: `key=value` pairs separated by
  * commas, `,` and `=` inside a key or value percent-encoded, every value a string. @opentelemetry/resources'
  * envDetector parses it too, but reads process.env only and silently drops a bad value: here it stops the start.
@@ -48,6 +68,23 @@ const ConfigSchema = z
     DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     STUDIO_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     // An integration token (alert intake only) provisioned at start, for stacks that configure Alertmanager up front.
+    // Notifications (notify/, design: "Reaching people").
+    STUDIO_SECRET_KEY: z.preprocess(emptyAsUnset, SecretKey.optional()),
+    STUDIO_PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:9000'),
+    GRAFANA_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+    ACK_LINK_TTL_HOURS: z.coerce.number().gt(0).max(24 * 30).default(24),
+    NOTIFY_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    NOTIFY_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    NOTIFY_MAX_ATTEMPTS: count.max(100).default(8),
+    NOTIFY_RETRY_BASE_MS: count.default(30_000),
+    NOTIFY_RETRY_MAX_MS: count.default(30 * 60_000),
+    NOTIFY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    NOTIFY_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+    NOTIFY_POLL_MS: z.coerce.number().int().min(500).default(2000),
+    NOTIFY_MAX_CONCURRENT: count.max(1000).default(20),
+    NOTIFY_CHANNEL_CONCURRENCY: count.max(100).default(2),
+    NOTIFY_BREAKER_FAILURES: count.default(5),
+    NOTIFY_BREAKER_HALF_OPEN_MS: ms.default(60_000),
     STUDIO_INTAKE_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, 'must be at least 16 characters').optional()),
     STUDIO_DEMO_DATA: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
@@ -187,6 +224,21 @@ const ConfigSchema = z
         message: 'must be set to a secret of your own in production',
       });
     }
+    if (isProduction && (!env.STUDIO_SECRET_KEY || env.STUDIO_SECRET_KEY.toString('base64') === DEV_SECRET_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STUDIO_SECRET_KEY'],
+        message: 'must be set to a key of your own in production (openssl rand -base64 32)',
+      });
+    }
+    // A lease shorter than a send would let another replica take a job that is still being sent.
+    if (env.NOTIFY_LEASE_SECONDS * 1000 < env.NOTIFY_SEND_TIMEOUT_MS + 1000) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NOTIFY_LEASE_SECONDS'],
+        message: 'must exceed NOTIFY_SEND_TIMEOUT_MS by at least a second',
+      });
+    }
     return {
       env: env.NODE_ENV,
       port: env.PORT,
@@ -200,6 +252,24 @@ const ConfigSchema = z
       isDefaultAdminToken: !env.STUDIO_ADMIN_TOKEN || env.STUDIO_ADMIN_TOKEN === DEV_ADMIN_TOKEN,
       demoData: env.STUDIO_DEMO_DATA,
       intakeToken: env.STUDIO_INTAKE_TOKEN,
+      secretKey: env.STUDIO_SECRET_KEY ?? Buffer.from(DEV_SECRET_KEY, 'base64'),
+      isDefaultSecretKey: !env.STUDIO_SECRET_KEY || env.STUDIO_SECRET_KEY.toString('base64') === DEV_SECRET_KEY,
+      notify: {
+        publicUrl: env.STUDIO_PUBLIC_URL.replace(/\/+$/, ''),
+        grafanaUrl: env.GRAFANA_URL.replace(/\/+$/, ''),
+        ackLinkTtlMs: env.ACK_LINK_TTL_HOURS * 3_600_000,
+        isWorkerEnabled: env.NOTIFY_WORKER,
+        sendTimeoutMs: env.NOTIFY_SEND_TIMEOUT_MS,
+        maxAttempts: env.NOTIFY_MAX_ATTEMPTS,
+        backoff: { baseMs: env.NOTIFY_RETRY_BASE_MS, maxMs: env.NOTIFY_RETRY_MAX_MS, jitter: 0.25 },
+        leaseSeconds: env.NOTIFY_LEASE_SECONDS,
+        maintenanceSeconds: env.NOTIFY_MAINTENANCE_SECONDS,
+        pollMs: env.NOTIFY_POLL_MS,
+        maxConcurrent: env.NOTIFY_MAX_CONCURRENT,
+        channelConcurrency: env.NOTIFY_CHANNEL_CONCURRENCY,
+        breakerFailures: env.NOTIFY_BREAKER_FAILURES,
+        breakerHalfOpenMs: env.NOTIFY_BREAKER_HALF_OPEN_MS,
+      },
       maxBodyBytes: env.MAX_BODY_BYTES,
       observability: {
         logLevel: env.LOG_LEVEL,

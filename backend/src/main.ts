@@ -21,6 +21,8 @@ import { createTempoSource } from './correlation/tempoSource.js';
 import { createLokiClient } from './telemetry/loki.js';
 import { createTempoClient } from './telemetry/tempo.js';
 import { CorrelationRefresher } from './correlation/refresher.js';
+import { createNotifier } from './notify/notifier.js';
+import { DeliveryWorker } from './notify/worker.js';
 // Imported rather than read from disk, so the build carries it to dist (which mirrors the repository: contract/).
 import packageJson from '../package.json' with { type: 'json' };
 
@@ -55,6 +57,9 @@ async function main(): Promise<void> {
   logger.level = config.observability.logLevel;
   if (config.isDefaultAdminToken) {
     logger.info({}, 'STUDIO_ADMIN_TOKEN is unset or the development token: fine for a trial, refused in production');
+  }
+  if (config.isDefaultSecretKey) {
+    logger.info({}, 'STUDIO_SECRET_KEY is unset: channel secrets are encrypted with the development key, refused in production');
   }
 
   const { sql, embedded, applied } = await openDatabase(config, (line) => logger.info({}, line));
@@ -112,7 +117,9 @@ async function main(): Promise<void> {
     logger,
     tracer: tracing?.tracer,
   });
+  const notifier = createNotifier(config);
   const app = createApp({
+    notifier,
     metrics,
     liveTicketTtlMs: config.live.ticketTtlMs,
     db,
@@ -139,6 +146,11 @@ async function main(): Promise<void> {
     );
   });
   refresher.start();
+  // Every replica sends notifications; NOTIFY_WORKER=false keeps one out (it still writes deliveries).
+  const worker = config.notify.isWorkerEnabled
+    ? new DeliveryWorker({ db, databaseUrl: config.databaseUrl ?? embedded!.url, notifier, config: config.notify, logger })
+    : undefined;
+  await worker?.start();
   const live = await startLive({
     server,
     db,
@@ -170,6 +182,8 @@ async function main(): Promise<void> {
     // WebSockets hold their sockets open, so they go first: 1001 tells each client to reconnect to another replica.
     await live.close();
     await refresher.stop();
+    // Sends in flight get half the shutdown bound; one cut short is sent again by another replica after its lease.
+    await worker?.stop(config.shutdown.timeoutMs / 2);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     (server as import('node:http').Server).closeIdleConnections();
     await closed;

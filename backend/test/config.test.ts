@@ -23,7 +23,21 @@ describe('loadConfig', () => {
   it('refuses production without an admin token of its own', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/STUDIO_ADMIN_TOKEN/);
     expect(() => loadConfig({ NODE_ENV: 'production', STUDIO_ADMIN_TOKEN: DEV_ADMIN_TOKEN })).toThrow(/STUDIO_ADMIN_TOKEN/);
-    expect(loadConfig({ NODE_ENV: 'production', STUDIO_ADMIN_TOKEN: 'a-real-secret-of-32-characters!!' }).isDefaultAdminToken).toBe(false);
+    const key = 'q7Vw0m2vC1yq3vYb7wq9bQ2m3o9cS8kQ1b2c3d4e5f0=';
+    expect(loadConfig({ NODE_ENV: 'production', STUDIO_ADMIN_TOKEN: 'a-real-secret-of-32-characters!!', STUDIO_SECRET_KEY: key }).isDefaultAdminToken).toBe(false);
+  });
+
+  it('reads STUDIO_SECRET_KEY as 32 bytes (hex or base64), uses a development key when unset, and refuses that in production', () => {
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ STUDIO_SECRET_KEY: hex }).secretKey).toEqual(Buffer.from(hex, 'hex'));
+    expect(loadConfig({}).isDefaultSecretKey).toBe(true);
+    for (const bad of ['short', 'ab'.repeat(31), Buffer.alloc(16).toString('base64')]) {
+      expect(() => loadConfig({ STUDIO_SECRET_KEY: bad }), bad).toThrow(/STUDIO_SECRET_KEY/);
+    }
+    const token = { NODE_ENV: 'production', STUDIO_ADMIN_TOKEN: 'a-real-secret-of-32-characters!!' };
+    expect(() => loadConfig(token)).toThrow(/STUDIO_SECRET_KEY/);
+    expect(() => loadConfig({ ...token, STUDIO_SECRET_KEY: loadConfig({}).secretKey.toString('base64') })).toThrow(/STUDIO_SECRET_KEY/);
+    expect(() => loadConfig({ NOTIFY_LEASE_SECONDS: '5', NOTIFY_SEND_TIMEOUT_MS: '10000' })).toThrow(/NOTIFY_LEASE_SECONDS/);
   });
 });
 

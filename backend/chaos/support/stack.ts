@@ -20,6 +20,8 @@ export const BASE_ENV: Record<string, string> = {
   RATE_LIMIT_PER_MINUTE: '0',
   RATE_LIMIT_INTAKE_PER_MINUTE: '0',
   NODE_ENV: 'production',
+  // Production refuses to start without one of its own.
+  STUDIO_SECRET_KEY: 'Y2hhb3MtZXhwZXJpbWVudHMtc2VjcmV0LWtleS0zMiE=',
 };
 
 export interface ChaosPostgres extends StoppablePostgres {

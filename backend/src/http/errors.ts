@@ -32,6 +32,13 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   SLO_ALREADY_EXISTS: 409,
   // The SLO's PromQL is wrong (Prometheus said bad_data or could not execute it): the SLO needs fixing, not a retry.
   SLO_QUERY_INVALID: 422,
+  CHANNEL_NOT_FOUND: 404,
+  CHANNEL_ALREADY_EXISTS: 409,
+  NOTIFICATION_RULE_NOT_FOUND: 404,
+  NOTIFICATION_RULE_ALREADY_EXISTS: 409,
+  DELIVERY_NOT_FOUND: 404,
+  // Only a dead or failed delivery is sent again; a delivered one would reach its receiver twice.
+  DELIVERY_NOT_REDELIVERABLE: 409,
   VERSION_CONFLICT: 409,
   STATUS_TRANSITION_INVALID: 409,
   PAYLOAD_TOO_LARGE: 413,

@@ -52,7 +52,12 @@ function rateLimited(message: string, info: Pick<RateLimitInfo, 'limit' | 'reset
  * Only failures count: everything through Grafana's proxy comes from one address with a valid token, and
  * counting those would throttle every Grafana user together.
  */
-export function limitUnauthenticated(perMinute: number, trustProxy: boolean): MiddlewareHandler<AppEnv> {
+export function limitUnauthenticated(
+  perMinute: number,
+  trustProxy: boolean,
+  /** Which answers use up the budget: 401s by default; the acknowledge pages, whose link is the credential, count all. */
+  counts: (status: number) => boolean = (status) => status === 401
+): MiddlewareHandler<AppEnv> {
   if (perMinute <= 0) return passThrough;
   const failures = new MemoryStore();
   // The store only reads windowMs from the options it is given.
@@ -73,7 +78,7 @@ export function limitUnauthenticated(perMinute: number, trustProxy: boolean): Mi
     }
     await next();
     // Errors below were already turned into the response by onError, so the status says how it ended.
-    if (c.res.status === 401) failures.increment(key);
+    if (counts(c.res.status)) failures.increment(key);
   };
 }
 

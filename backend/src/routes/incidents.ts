@@ -196,12 +196,36 @@ const addNoteRoute = createRoute({
     params: IdParamsSchema,
     body: {
       required: true,
-      content: { 'application/json': { schema: z.strictObject({ message: z.string().trim().min(1).max(10_000) }) } },
+      content: {
+        'application/json': {
+          schema: z.strictObject({
+            message: z.string().trim().min(1).max(10_000),
+            isUpdate: z
+              .boolean()
+              .optional()
+              .openapi({ description: 'An update for stakeholders: also sent to the channels whose rules want updates' }),
+          }),
+        },
+      },
     },
   },
   responses: {
     201: jsonContent(TimelineEventSchema, 'The note (a `note` entry)'),
     ...errorResponses(400, 401, 403, 404, 413, 415, 503),
+  },
+});
+
+const acknowledgeRoute = createRoute({
+  method: 'post',
+  path: '/{id}/acknowledge',
+  operationId: 'acknowledgeIncident',
+  tags,
+  summary: 'Acknowledge the incident (once: a second call changes nothing and answers the incident)',
+  middleware: [requireRole('editor')] as const,
+  request: { params: IdParamsSchema },
+  responses: {
+    200: jsonContent(IncidentSchema, 'The incident, acknowledged'),
+    ...errorResponses(400, 401, 403, 404, 503),
   },
 });
 
@@ -265,8 +289,16 @@ export function incidentRoutes(db: Database) {
     })
     .openapi(addNoteRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const { message } = c.req.valid('json');
-      const note = await db.write((sql) => addNote(sql, id, c.get('principal').actor, message));
+      const { message, isUpdate } = c.req.valid('json');
+      const note = await db.write((sql) => addNote(sql, id, c.get('principal').actor, message, isUpdate));
       return c.json(wireTimelineEvent<'note'>(note), 201);
+    })
+    .openapi(acknowledgeRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const actor = c.get('principal').actor;
+      const { incident } = await db.write((sql) =>
+        sql.begin((tx) => incidents.acknowledgeIncident(tx, id, actor, { kind: 'api' }))
+      );
+      return c.json(wireIncident(incident), 200);
     });
 }

@@ -6,6 +6,7 @@ import { z } from '@hono/zod-openapi';
 import { CORRELATION_SOURCES } from '../correlation/findings.js';
 import { ALERT_SOURCES } from '../domain/alerts.js';
 import { INCIDENT_STATUSES, SEVERITIES } from '../domain/incidents.js';
+import { CHANNEL_KINDS, NOTIFICATION_EVENTS } from '../domain/notifications.js';
 import { iso } from '../http/openapi.js';
 import type { TimelineEvent, TimelineEventType } from '../store/timeline.js';
 import { FindingSchema, SourceRunSchema } from './correlations.js';
@@ -62,7 +63,13 @@ const ENTRIES = {
     z.object({ fields: z.array(z.enum(['title', 'description'])) }),
     'DetailsChangedEvent'
   ),
-  note: entry('note', z.object({}), 'NoteEvent'),
+  note: entry(
+    'note',
+    z.object({
+      isUpdate: z.boolean().optional().openapi({ description: 'Posted as an update: sent to the channels that want updates' }),
+    }),
+    'NoteEvent'
+  ),
   alert_fired: entry(
     'alert_fired',
     z.object({ ...AlertEntryData, startsAt: z.iso.datetime({ offset: true }) }),
@@ -95,6 +102,30 @@ const ENTRIES = {
     'HypothesisDecidedEvent'
   ),
   evidence_pinned: EvidencePinnedEventSchema,
+  acknowledged: entry(
+    'acknowledged',
+    z.object({
+      via: z.enum(['api', 'link']).openapi({ description: 'The API (the war room) or a signed acknowledge link' }),
+      recipient: z.string().nullable().openapi({ description: 'Whom the link was sent to (a channel now)' }),
+    }),
+    'AcknowledgedEvent'
+  ),
+  notification: entry(
+    'notification',
+    z.object({
+      deliveryId: z.uuid(),
+      channelId: z.uuid(),
+      channel: z.string(),
+      kind: z.enum(CHANNEL_KINDS),
+      event: z.enum(NOTIFICATION_EVENTS),
+      outcome: z.enum(['delivered', 'retrying', 'dead']),
+      attempt: z.number().int(),
+      error: z.string().nullable().openapi({ description: "Why it failed, as the receiver said (never the channel's secrets)" }),
+      status: z.number().int().nullable().openapi({ description: "The receiver's HTTP status, when it answered" }),
+      nextAttemptAt: z.iso.datetime().nullable(),
+    }),
+    'NotificationOutcomeEvent'
+  ),
 } satisfies { [T in TimelineEventType]: z.ZodObject<{ type: z.ZodLiteral<T> } & z.ZodRawShape> };
 
 export const TimelineEventSchema = z
@@ -112,6 +143,8 @@ export const TimelineEventSchema = z
     ENTRIES.hypothesis_added,
     ENTRIES.hypothesis_decided,
     ENTRIES.evidence_pinned,
+    ENTRIES.acknowledged,
+    ENTRIES.notification,
   ])
   .openapi('TimelineEvent');
 

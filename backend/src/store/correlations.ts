@@ -5,6 +5,7 @@ import { AppError } from '../domain/errors.js';
 import { toStorable } from '../domain/storable.js';
 import type { CorrelationSourceName, FindingData, FindingSignal } from '../correlation/findings.js';
 import type { TimeRange } from '../correlation/source.js';
+import { queueNotifications } from './deliveries.js';
 import { appendEvent } from './events.js';
 import { insertSuggestedHypotheses, type EvidenceLink, type Hypothesis } from './hypotheses.js';
 import { insertTimelineEvent } from './timeline.js';
@@ -292,6 +293,7 @@ export async function saveRun(
         message: `Correlation: ${top.map((f) => f.summary).join('; ')}`,
         data: { runId: run.id, findings: findings.length, top, sources: input.sources },
       });
+      await queueNotifications(tx, input.incidentId, 'top_finding', top[0]!.summary);
     }
     const fresh = suggest(findings).filter((s) => !previous.suggestedLabels.has(s.label));
     const hypotheses = await insertNewSuggestions(tx, input.incidentId, fresh, findings);

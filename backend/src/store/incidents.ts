@@ -8,6 +8,8 @@ import {
   type IncidentStatus,
   type Severity,
 } from '../domain/incidents.js';
+import { SEVERITY_ORDER } from '../domain/notifications.js';
+import { queueNotifications } from './deliveries.js';
 import { appendEvent } from './events.js';
 import { ensureServices } from './services.js';
 import { insertTimelineEvent } from './timeline.js';
@@ -278,6 +280,7 @@ export async function insertIncident(tx: TransactionSql, input: NewIncident, act
     data: { severity: incident.severity, services: input.services ?? [], ...(added.length ? { servicesAdded: added } : {}) },
   });
   await appendEvent(tx, { topic: 'incidents', type: 'incident.created', payload: incident, actor: actor.name });
+  await queueNotifications(tx, id, 'declared', incident.description || null);
   return incident;
 }
 
@@ -332,5 +335,61 @@ export async function changeIncident(
     payload: { incident: updated, changes: events.map((e) => e.type) },
     actor: actor.name,
   });
+  for (const event of events) {
+    if (event.type === 'status_changed') {
+      await queueNotifications(tx, id, next.status === 'resolved' ? 'resolved' : 'status_changed', event.message);
+    } else if (
+      event.type === 'severity_changed' &&
+      SEVERITY_ORDER.indexOf(next.severity) > SEVERITY_ORDER.indexOf(current.severity)
+    ) {
+      await queueNotifications(tx, id, 'severity_raised', event.message);
+    }
+  }
   return updated;
+}
+
+export interface Acknowledgement {
+  incident: Incident;
+  /** False when it was acknowledged already (or resolved): nothing changed. */
+  isNew: boolean;
+  /** Who acknowledged it, when it was acknowledged already (from its timeline). */
+  acknowledgedBy: string | null;
+}
+
+/**
+ * Acknowledges the incident once: acknowledged_at is set the first time only (MTTA stays exact), with its
+ * timeline entry, the outbox event and the `acknowledged` notifications, in the caller's transaction. Later calls,
+ * and calls on a resolved incident, change nothing.
+ */
+export async function acknowledgeIncident(
+  tx: TransactionSql,
+  id: string,
+  actor: Actor,
+  via: { kind: 'api' | 'link'; recipient?: string }
+): Promise<Acknowledgement> {
+  const current = await findIncident(tx, id, true);
+  if (!current) throw notFound(id);
+  if (current.acknowledgedAt || current.status === 'resolved') {
+    const [entry] = await tx<{ author: string }[]>`
+      select author from timeline_events where incident_id = ${id} and type = 'acknowledged' order by occurred_at limit 1`;
+    return { incident: current, isNew: false, acknowledgedBy: entry?.author ?? null };
+  }
+  await tx`
+    update incidents set acknowledged_at = date_trunc('milliseconds', now()),
+      updated_at = date_trunc('milliseconds', now()), version = version + 1
+    where id = ${id}`;
+  await insertTimelineEvent(tx, id, actor, {
+    type: 'acknowledged',
+    message: `Acknowledged by ${actor.name}${via.kind === 'link' ? ' (from an acknowledge link)' : ''}`,
+    data: { via: via.kind, recipient: via.recipient ?? null },
+  });
+  const updated = (await findIncident(tx, id))!;
+  await appendEvent(tx, {
+    topic: 'incidents',
+    type: 'incident.updated',
+    payload: { incident: updated, changes: ['acknowledged'] },
+    actor: actor.name,
+  });
+  await queueNotifications(tx, id, 'acknowledged', `Acknowledged by ${actor.name}`);
+  return { incident: updated, isNew: true, acknowledgedBy: actor.name };
 }

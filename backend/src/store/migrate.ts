@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Sql } from './db.js';
+import { installJobQueue } from './jobQueue.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 // Any constant works; it only has to be the same in every replica so two starting together take turns.
@@ -34,6 +35,7 @@ export async function migrate(sql: Sql): Promise<MigrationResult> {
       await tx`insert into schema_migrations (version) values (${file})`;
       applied.push(file);
     }
+    await installJobQueue(tx);
     return { applied, alreadyApplied: done.size };
   });
 }

@@ -1,6 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { Actor } from '../domain/actor.js';
 import { AppError } from '../domain/errors.js';
+import { queueNotifications } from './deliveries.js';
 import { appendEvent } from './events.js';
 
 /**
@@ -21,6 +22,8 @@ export const TIMELINE_EVENT_TYPES = [
   'hypothesis_added',
   'hypothesis_decided',
   'evidence_pinned',
+  'acknowledged',
+  'notification',
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
 
@@ -69,9 +72,22 @@ export async function insertTimelineEvent(
   return row!;
 }
 
-/** A note from a person or a bot, on the timeline and the live feed. */
-export async function addNote(sql: Sql, incidentId: string, actor: Actor, message: string): Promise<TimelineEvent> {
-  return sql.begin((tx) => insertTimelineEvent(tx, incidentId, actor, { type: 'note', message }));
+/**
+ * A note from a person or a bot, on the timeline and the live feed. An update (`isUpdate`: a status update for
+ * stakeholders) also goes to the channels whose rules want `update_posted`, in the same transaction.
+ */
+export async function addNote(
+  sql: Sql,
+  incidentId: string,
+  actor: Actor,
+  message: string,
+  isUpdate = false
+): Promise<TimelineEvent> {
+  return sql.begin(async (tx) => {
+    const note = await insertTimelineEvent(tx, incidentId, actor, { type: 'note', message, data: isUpdate ? { isUpdate } : {} });
+    if (isUpdate) await queueNotifications(tx, incidentId, 'update_posted', message);
+    return note;
+  });
 }
 
 /** The incident's timeline, oldest first. */

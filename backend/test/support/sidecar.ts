@@ -16,6 +16,10 @@ import type { Tracing } from '../../src/observability/tracing.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { startLive, type LiveService } from '../../src/live/server.js';
 import { serveApp } from '../../src/http/server.js';
+import type { ChannelKind } from '../../src/domain/notifications.js';
+import type { ChannelSender } from '../../src/notify/channels/channel.js';
+import { createNotifier, type Notifier } from '../../src/notify/notifier.js';
+import { DeliveryWorker } from '../../src/notify/worker.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -42,6 +46,10 @@ export interface TestSidecar {
   databaseUrl: string;
   /** The live feed, when started with `live: true`. */
   live?: LiveService;
+  /** Channel senders, secrets and acknowledge links, as the app has them. */
+  notifier: Notifier;
+  /** The delivery worker, when started with `worker: true`. */
+  worker?: DeliveryWorker;
   sql: Sql;
   db: Database;
   resilience: ResilienceRegistry;
@@ -66,6 +74,10 @@ export async function startSidecar(
     live?: boolean;
     /** Builds the correlation engine the app gets (test/correlation-*: real sources against test servers). */
     correlation?: (deps: { db: Database; resilience: ResilienceRegistry }) => CorrelationEngine;
+    /** Channel senders by kind; by default the real ones (notify/channels/index.ts). */
+    senders?: Record<ChannelKind, ChannelSender>;
+    /** Runs the delivery worker as main.ts does; NOTIFY_* settings come from `env`. */
+    worker?: boolean;
   } = {}
 ): Promise<TestSidecar> {
   const testDb = options.databaseUrl ? undefined : await createTestDatabase();
@@ -89,6 +101,7 @@ export async function startSidecar(
   const lifecycle = new Lifecycle();
   lifecycle.markServing();
   // The live feed registers its series in the app's registry, as in main.ts.
+  const notifier = createNotifier(config, options.senders);
   const liveMetrics = options.live ? createMetrics({ resilience, dbPoolMax: 5, version: 'test' }) : undefined;
   const app = createApp({
     correlation: options.correlation?.({ db, resilience }),
@@ -107,6 +120,7 @@ export async function startSidecar(
     metricsToken: config.observability.metricsToken,
     metrics: liveMetrics,
     liveTicketTtlMs: config.live.ticketTtlMs,
+    notifier,
   });
   options.extend?.(app);
   const server = await new Promise<Server>((resolve) => {
@@ -126,10 +140,22 @@ export async function startSidecar(
         config: config.live,
       })
     : undefined;
+  const worker = options.worker
+    ? new DeliveryWorker({
+        db,
+        databaseUrl,
+        notifier,
+        config: config.notify,
+        logger: options.logger ?? createLogger({ level: 'silent' }),
+      })
+    : undefined;
+  await worker?.start();
   return {
     url,
     databaseUrl,
     live,
+    notifier,
+    worker,
     // The Database replaces its pool after a lost database (store/db.ts): always the current one.
     get sql() {
       return db.sql;
@@ -145,6 +171,7 @@ export async function startSidecar(
       return fetch(url + path, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
     },
     close: async () => {
+      await worker?.stop(1000);
       await live?.close();
       await new Promise((resolve) => server.close(resolve));
       await db.sql.end({ timeout: 1 });

@@ -19,6 +19,8 @@ const ALL_KINDS: TimelineEventType[] = [
   'hypothesis_added',
   'hypothesis_decided',
   'evidence_pinned',
+  'acknowledged',
+  'notification',
 ];
 
 const LABELS: Record<TimelineEventType, string> = {
@@ -35,6 +37,8 @@ const LABELS: Record<TimelineEventType, string> = {
   hypothesis_added: 'Hypothesis',
   hypothesis_decided: 'Decision',
   evidence_pinned: 'Pinned evidence',
+  acknowledged: 'Acknowledged',
+  notification: 'Notification',
 };
 
 function renderEntry(event: TimelineEvent) {

@@ -20,6 +20,8 @@ const KINDS: Record<TimelineEventType, { icon: IconName; label: string }> = {
   hypothesis_added: { icon: 'question-circle', label: 'Hypothesis' },
   hypothesis_decided: { icon: 'check-circle', label: 'Decision' },
   evidence_pinned: { icon: 'gf-pin', label: 'Pinned evidence' },
+  acknowledged: { icon: 'check-square', label: 'Acknowledged' },
+  notification: { icon: 'envelope', label: 'Notification' },
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;

@@ -1,0 +1,288 @@
+/**
+ * The delivery worker every replica runs: claims delivery jobs from the queue (pg-boss, store/jobQueue.ts) and sends
+ * them. One attempt per job: the outcome, the next attempt's job and the end of this one are written together
+ * (store/deliveries.ts recordAttempt), so a replica that dies mid-send leaves a job whose expiry (the lease,
+ * NOTIFY_LEASE_SECONDS) hands it to another replica, which sends again with the same idempotency key.
+ *
+ * A slow or dead channel never holds up the others or the API: each channel has its own concurrency cap (jobs over
+ * it are moved a little later instead of waiting in memory, where their lease would run out) and its own circuit
+ * breaker (while open, its jobs wait without spending attempts).
+ */
+import PgBoss from 'pg-boss';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import type { Config } from '../config.js';
+import type { Logger } from '../observability/logger.js';
+import { JitteredBackoff } from '../resilience/backoff.js';
+import type { SealedChannel } from '../store/channels.js';
+import { getSealedChannel } from '../store/channels.js';
+import { latestCorrelation } from '../store/correlations.js';
+import type { Database } from '../store/db.js';
+import {
+  claimDelivery,
+  deferDelivery,
+  finishJob,
+  getDelivery,
+  recordAttempt,
+  type Outcome,
+} from '../store/deliveries.js';
+import { getIncident } from '../store/incidents.js';
+import { DELIVERY_QUEUE, JOB_SCHEMA, type DeliveryJob } from '../store/jobQueue.js';
+import { DeliveryError } from './channels/channel.js';
+import { buildMessage } from './message.js';
+import { describeError, sendBounded, type Notifier } from './notifier.js';
+import type { Delivery } from '../store/channels.js';
+
+export type NotifyConfig = Config['notify'];
+
+export interface WorkerDeps {
+  db: Database;
+  /** pg-boss keeps its own small pool (node-postgres) for claiming jobs and its maintenance. */
+  databaseUrl: string;
+  notifier: Notifier;
+  config: NotifyConfig;
+  logger: Logger;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+// How long a job over its channel's concurrency cap waits before it is looked at again.
+const BUSY_DEFER_MS = 500;
+
+export class DeliveryWorker {
+  private boss: PgBoss | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly sendingPerChannel = new Map<string, number>();
+  private readonly breakers = new Map<string, { policy: CircuitBreakerPolicy; openedAt: number }>();
+  private readonly stopSends = new AbortController();
+  private wake = new AbortController();
+  private isStopping = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly deps: WorkerDeps) {}
+
+  async start(): Promise<void> {
+    const { config, logger } = this.deps;
+    const boss = new PgBoss({
+      connectionString: this.deps.databaseUrl,
+      schema: JOB_SCHEMA,
+      max: 3,
+      application_name: 'reliability-studio-notify',
+      // Expiry of jobs whose worker died runs in maintenance: every replica offers, one at a time does it.
+      supervise: true,
+      maintenanceIntervalSeconds: config.maintenanceSeconds,
+      schedule: false,
+      migrate: true,
+    });
+    boss.on('error', (err) => logger.warn({ err }, 'delivery queue error (retrying)'));
+    await boss.start();
+    // Queue-level, so jobs written by any replica's transactions get them: the lease, and pg-boss's own retries of
+    // a job whose handling failed outright (the database was away), backing off from 2 s.
+    await boss.updateQueue(DELIVERY_QUEUE, {
+      name: DELIVERY_QUEUE,
+      policy: 'standard',
+      expireInSeconds: config.leaseSeconds,
+      retryLimit: 10,
+      retryDelay: 2,
+      retryBackoff: true,
+    });
+    this.boss = boss;
+    this.loop = this.run();
+    logger.info({ maxConcurrent: config.maxConcurrent, channelConcurrency: config.channelConcurrency }, 'delivery worker started');
+  }
+
+  /** Stops claiming, lets sends in flight finish (up to `graceMs`, then aborts them), stops the queue client. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (!this.boss) return;
+    this.isStopping = true;
+    this.wake.abort();
+    await this.loop;
+    const settled = Promise.allSettled([...this.inFlight]);
+    const timer = setTimeout(() => this.stopSends.abort(new Error('shutting down')), graceMs);
+    await settled;
+    clearTimeout(timer);
+    await this.boss.stop({ graceful: false, close: true, wait: true }).catch(() => undefined);
+    this.boss = undefined;
+  }
+
+  private async run(): Promise<void> {
+    const { config, logger } = this.deps;
+    let failures = 0;
+    while (!this.isStopping) {
+      const free = config.maxConcurrent - this.inFlight.size;
+      if (free <= 0) {
+        await Promise.race([...this.inFlight, sleep(config.pollMs, this.wake.signal)]);
+        continue;
+      }
+      let jobs: PgBoss.Job<DeliveryJob>[];
+      try {
+        jobs = await this.boss!.fetch<DeliveryJob>(DELIVERY_QUEUE, { batchSize: free });
+        failures = 0;
+      } catch (err) {
+        failures++;
+        if (failures === 1 || failures % 30 === 0) logger.warn({ err, failures }, 'could not fetch delivery jobs (retrying)');
+        await sleep(Math.min(config.pollMs * 2 ** Math.min(failures, 5), 30_000), this.wake.signal);
+        continue;
+      }
+      for (const job of jobs) {
+        const handling = this.handle(job).finally(() => this.inFlight.delete(handling));
+        this.inFlight.add(handling);
+      }
+      if (jobs.length < free) await sleep(config.pollMs, this.wake.signal);
+    }
+  }
+
+  private breakerFor(channelId: string) {
+    let entry = this.breakers.get(channelId);
+    if (!entry) {
+      const { breakerFailures, breakerHalfOpenMs } = this.deps.config;
+      // Only "the receiver is unwell" counts: a refusal (4xx) says nothing about its health.
+      const policy = circuitBreaker(
+        handleWhen((err) => err instanceof DeliveryError && err.kind === 'retryable'),
+        { halfOpenAfter: breakerHalfOpenMs, breaker: new ConsecutiveBreaker(breakerFailures) }
+      );
+      const created = { policy, openedAt: 0 };
+      policy.onBreak(() => (created.openedAt = Date.now()));
+      this.breakers.set(channelId, created);
+      entry = created;
+    }
+    return entry;
+  }
+
+  private async handle(job: PgBoss.Job<DeliveryJob>): Promise<void> {
+    const { db, logger } = this.deps;
+    const deliveryId = job.data?.deliveryId;
+    try {
+      const delivery = deliveryId ? await db.read((sql) => getDelivery(sql, deliveryId)) : undefined;
+      if (!delivery || delivery.state === 'delivered' || delivery.state === 'dead') {
+        await db.write((sql) => finishJob(sql, job.id));
+        return;
+      }
+      const channel = await db.read((sql) => getSealedChannel(sql, delivery.channelId));
+      const breaker = this.breakerFor(channel.id);
+      const busy = (this.sendingPerChannel.get(channel.id) ?? 0) >= this.deps.config.channelConcurrency;
+      if (busy || breaker.policy.state === CircuitState.Open) {
+        const wait = busy
+          ? BUSY_DEFER_MS * (0.5 + Math.random())
+          : Math.max(breaker.openedAt + this.deps.config.breakerHalfOpenMs - Date.now(), BUSY_DEFER_MS);
+        await db.write((sql) => deferDelivery(sql, delivery.id, job.id, new Date(Date.now() + wait)));
+        return;
+      }
+      // The slot is taken before the first await, so two jobs of one channel cannot both see it free.
+      this.sendingPerChannel.set(channel.id, (this.sendingPerChannel.get(channel.id) ?? 0) + 1);
+      try {
+        await this.claimAndSend(job, delivery, channel, breaker.policy);
+      } finally {
+        const left = (this.sendingPerChannel.get(channel.id) ?? 1) - 1;
+        if (left <= 0) this.sendingPerChannel.delete(channel.id);
+        else this.sendingPerChannel.set(channel.id, left);
+      }
+    } catch (err) {
+      // The database went away mid-way (or a bug): pg-boss tries the job again later; if even that cannot be
+      // written, the job's expiry does it.
+      logger.warn({ err, deliveryId }, 'delivery job failed; it will be retried');
+      await this.boss?.fail(DELIVERY_QUEUE, job.id).catch(() => undefined);
+    }
+  }
+
+  private async claimAndSend(
+    job: PgBoss.Job<DeliveryJob>,
+    delivery: Delivery,
+    channel: SealedChannel,
+    breaker: CircuitBreakerPolicy
+  ): Promise<void> {
+    const { db, logger } = this.deps;
+    const claim = await db.write((sql) => claimDelivery(sql, delivery.id, this.deps.config.leaseSeconds));
+    if (claim.kind === 'finished') {
+      await db.write((sql) => finishJob(sql, job.id));
+      return;
+    }
+    if (claim.kind === 'later') {
+      const at = new Date(Math.max(claim.at.getTime(), Date.now()) + 100);
+      await db.write((sql) => deferDelivery(sql, delivery.id, job.id, at));
+      return;
+    }
+    const outcome = await this.attempt(claim.delivery, channel, breaker);
+    const isOwn = await db.write((sql) =>
+      recordAttempt(sql, {
+        delivery: claim.delivery,
+        jobId: job.id,
+        channel,
+        maxAttempts: this.deps.config.maxAttempts,
+        outcome,
+      })
+    );
+    const log = { deliveryId: delivery.id, channel: channel.name, event: delivery.event, attempt: claim.delivery.attempts };
+    if (!isOwn) logger.warn(log, 'delivery outcome not recorded: its lease ran out and another worker took it over');
+    else if (outcome.kind === 'delivered') logger.info(log, 'notification delivered');
+    else if (outcome.kind !== 'postponed') logger.warn({ ...log, outcome: outcome.kind, error: outcome.error }, 'notification not delivered');
+  }
+
+  /** One send and what it means for the delivery. */
+  private async attempt(delivery: Delivery, channel: SealedChannel, breaker: CircuitBreakerPolicy): Promise<Outcome> {
+    const { db, notifier, config } = this.deps;
+    if (channel.muted) return { kind: 'dead', error: 'the channel was muted before this was sent', status: null, reason: 'muted' };
+    // Claimed again and again without an outcome: the workers sending it keep dying (or losing the database).
+    if (delivery.attempts > config.maxAttempts) {
+      const error = delivery.lastError ?? `no outcome recorded after ${config.maxAttempts} attempts`;
+      return { kind: 'dead', error, status: delivery.lastStatus, reason: 'exhausted' };
+    }
+    const secrets = channel.secrets ? notifier.secretBox.open(channel.id, channel.secrets) : {};
+    let message;
+    if (delivery.incidentId) {
+      const incidentId = delivery.incidentId;
+      const [incident, correlation] = await db.read((sql) =>
+        Promise.all([getIncident(sql, incidentId), latestCorrelation(sql, incidentId)])
+      );
+      const isOpenForAck = !incident.acknowledgedAt && incident.status !== 'resolved';
+      message = buildMessage({
+        event: delivery.event,
+        idempotencyKey: delivery.idempotencyKey,
+        occurredAt: delivery.occurredAt,
+        detail: delivery.detail,
+        incident,
+        findings: correlation.findings,
+        warRoomUrl: notifier.warRoomUrl(incident.id),
+        acknowledgeUrl: isOpenForAck ? notifier.ackLinks.url(incident.id, channel.name) : null,
+      });
+    } else {
+      return { kind: 'dead', error: 'a delivery without an incident cannot be sent', status: null, reason: 'refused' };
+    }
+    try {
+      const target = { id: channel.id, kind: channel.kind, name: channel.name, settings: channel.settings, secrets };
+      await breaker.execute(() =>
+        sendBounded(notifier.senders[channel.kind], target, message, config.sendTimeoutMs, this.stopSends.signal)
+      );
+      return { kind: 'delivered' };
+    } catch (err) {
+      if (err instanceof BrokenCircuitError) {
+        return { kind: 'postponed', at: new Date(Date.now() + Math.max(config.breakerHalfOpenMs, BUSY_DEFER_MS)) };
+      }
+      const failure =
+        err instanceof DeliveryError ? err : new DeliveryError(`could not send: ${(err as Error).message}`, 'retryable');
+      const error = describeError(failure.message, secrets);
+      const status = failure.details.status ?? null;
+      if (failure.kind === 'permanent') return { kind: 'dead', error, status, reason: 'refused' };
+      if (delivery.attempts >= config.maxAttempts) return { kind: 'dead', error, status, reason: 'exhausted' };
+      const waitMs = new JitteredBackoff(config.backoff, delivery.attempts - 1).next({
+        result: { error: failure.details },
+      } as never).duration;
+      return { kind: 'retrying', error, status, nextAttemptAt: new Date(Date.now() + waitMs) };
+    }
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * Deliveries: one row per (incident event, channel), written in the transaction of the change that causes it,
+ * with its queue job (store/jobQueue.ts), so a rolled-back change leaves neither. The worker (notify/worker.ts)
+ * claims a row per attempt and records each outcome here, with its timeline entry, in one transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Sql, TransactionSql } from 'postgres';
+import { SYSTEM_ACTOR } from '../domain/actor.js';
+import { AppError } from '../domain/errors.js';
+import type { Severity } from '../domain/incidents.js';
+import { matchesFilter, type NotificationEvent, type NotificationFilter } from '../domain/notifications.js';
+import { DELIVERY_COLUMNS, type Delivery } from './channels.js';
+import { completeJob, enqueueDelivery } from './jobQueue.js';
+import { insertTimelineEvent } from './timeline.js';
+
+type Db = Sql | TransactionSql;
+
+/**
+ * Writes a delivery (and its job) for every unmuted channel of every unmuted rule that wants this event of this
+ * incident, in the caller's transaction; a channel named by several rules gets one. Returns how many.
+ */
+export async function queueNotifications(
+  tx: TransactionSql,
+  incidentId: string,
+  event: NotificationEvent,
+  detail: string | null
+): Promise<number> {
+  const rules = await tx<Array<Required<NotificationFilter> & { channelIds: string[] }>>`
+    select events, severities, services, teams, labels, channel_ids from notification_rules
+    where not muted and ${event} = any(events) and cardinality(channel_ids) > 0`;
+  if (rules.length === 0) return 0;
+  const [subject] = await tx<{ severity: Severity; labels: Record<string, string>; services: string[]; teams: string[] }[]>`
+    select i.severity, i.labels,
+           coalesce(array_agg(s.name) filter (where s.name is not null), '{}') as services,
+           coalesce(array_agg(distinct s.team) filter (where s.team is not null), '{}') as teams
+    from incidents i
+    left join incident_services x on x.incident_id = i.id
+    left join services s on s.id = x.service_id
+    where i.id = ${incidentId}
+    group by i.id`;
+  if (!subject) return 0;
+  const channelIds = new Set<string>();
+  for (const rule of rules) {
+    if (matchesFilter(rule, { event, ...subject })) for (const id of rule.channelIds) channelIds.add(id);
+  }
+  if (channelIds.size === 0) return 0;
+  const channels = await tx<{ id: string }[]>`
+    select id from channels where id = any(${[...channelIds]}::uuid[]) and not muted order by id`;
+  for (const channel of channels) {
+    const id = randomUUID();
+    await tx`
+      insert into deliveries (id, incident_id, channel_id, event, detail, idempotency_key)
+      values (${id}, ${incidentId}, ${channel.id}, ${event}, ${detail}, ${`rs-${id}`})`;
+    await enqueueDelivery(tx, id);
+  }
+  return channels.length;
+}
+
+export async function getDelivery(sql: Db, id: string): Promise<Delivery | undefined> {
+  const [row] = await sql<Delivery[]>`select ${sql.unsafe(DELIVERY_COLUMNS)} from deliveries where id = ${id}`;
+  return row;
+}
+
+export type Claim =
+  | { kind: 'claimed'; delivery: Delivery }
+  /** Not this job's turn: retry scheduled later, or another worker's lease still runs. */
+  | { kind: 'later'; at: Date }
+  /** Delivered, dead, or gone (its incident or channel deleted): nothing to do. */
+  | { kind: 'finished' };
+
+/**
+ * Takes the delivery for one attempt: state `sending`, attempts + 1, leased until `leaseSeconds` from now. A row
+ * left `sending` by a worker that died is taken again once its lease ran out (at least once: the receiver drops the
+ * repeat by its idempotency key).
+ */
+export async function claimDelivery(sql: Db, id: string, leaseSeconds: number): Promise<Claim> {
+  const [claimed] = await sql<Delivery[]>`
+    update deliveries set state = 'sending', attempts = attempts + 1,
+      lease_until = now() + ${leaseSeconds} * interval '1 second'
+    where id = ${id}
+      and ((state in ('pending', 'failed') and next_attempt_at <= now()) or (state = 'sending' and lease_until < now()))
+    returning ${sql.unsafe(DELIVERY_COLUMNS)}`;
+  if (claimed) return { kind: 'claimed', delivery: claimed };
+  const [row] = await sql<{ state: Delivery['state']; at: Date }[]>`
+    select state, case when state = 'sending' then lease_until else next_attempt_at end as at
+    from deliveries where id = ${id}`;
+  if (!row || row.state === 'delivered' || row.state === 'dead') return { kind: 'finished' };
+  return { kind: 'later', at: row.at };
+}
+
+/** Moves the job to later without an attempt (channel busy, breaker open, not due), atomically. */
+export async function deferDelivery(sql: Sql, id: string, jobId: string, at: Date, nextAttemptAt?: Date): Promise<void> {
+  await sql.begin(async (tx) => {
+    if (nextAttemptAt) {
+      await tx`update deliveries set next_attempt_at = ${nextAttemptAt} where id = ${id} and state in ('pending', 'failed')`;
+    }
+    await enqueueDelivery(tx, id, at);
+    await completeJob(tx, jobId);
+  });
+}
+
+/** Completes a job that has nothing left to do. */
+export async function finishJob(sql: Sql, jobId: string): Promise<void> {
+  await sql.begin((tx) => completeJob(tx, jobId));
+}
+
+export type Outcome =
+  | { kind: 'delivered' }
+  | { kind: 'retrying'; error: string; status: number | null; nextAttemptAt: Date }
+  /** refused: the receiver said no for good (4xx); exhausted: the retry budget ran out; muted: never sent. */
+  | { kind: 'dead'; error: string; status: number | null; reason: 'refused' | 'exhausted' | 'muted' }
+  /** Not sent after all (the channel's breaker opened meanwhile): the attempt is given back, tried at `at`. */
+  | { kind: 'postponed'; at: Date };
+
+export interface AttemptRecord {
+  delivery: Delivery;
+  jobId: string;
+  channel: { id: string; name: string; kind: string };
+  maxAttempts: number;
+  outcome: Outcome;
+}
+
+/**
+ * Records an attempt's outcome, fenced on the attempt (still `sending`, same attempt number), with its timeline
+ * entry, the channel's last error, the next attempt's job and the end of this one, in one transaction. Returns
+ * false when the fence failed: the lease had run out and another worker took the delivery over.
+ */
+export async function recordAttempt(sql: Sql, record: AttemptRecord): Promise<boolean> {
+  const { delivery, outcome, channel } = record;
+  if (outcome.kind === 'postponed') {
+    return sql.begin(async (tx) => {
+      const [row] = await tx`
+        update deliveries set state = case when attempts > 1 then 'failed' else 'pending' end,
+          attempts = attempts - 1, lease_until = null, next_attempt_at = ${outcome.at}
+        where id = ${delivery.id} and state = 'sending' and attempts = ${delivery.attempts}
+        returning id`;
+      await completeJob(tx, record.jobId);
+      if (row) await enqueueDelivery(tx, delivery.id, outcome.at);
+      return row !== undefined;
+    });
+  }
+  return sql.begin(async (tx) => {
+    const error = outcome.kind === 'delivered' ? null : outcome.error;
+    const status = outcome.kind === 'delivered' ? null : outcome.status;
+    const [row] = await tx`
+      update deliveries set
+        state = ${outcome.kind === 'retrying' ? 'failed' : outcome.kind},
+        lease_until = null, last_error = ${error}, last_status = ${status},
+        next_attempt_at = ${outcome.kind === 'retrying' ? outcome.nextAttemptAt : tx`next_attempt_at`},
+        delivered_at = ${outcome.kind === 'delivered' ? tx`date_trunc('milliseconds', now())` : null}
+      where id = ${delivery.id} and state = 'sending' and attempts = ${delivery.attempts}
+      returning id`;
+    await completeJob(tx, record.jobId);
+    if (!row) return false;
+    if (outcome.kind === 'retrying') await enqueueDelivery(tx, delivery.id, outcome.nextAttemptAt);
+    if (outcome.kind === 'dead' && outcome.reason !== 'muted') {
+      await tx`
+        update channels set last_error = ${outcome.error}, last_error_at = date_trunc('milliseconds', now())
+        where id = ${channel.id}`;
+    }
+    if (delivery.incidentId) {
+      await insertTimelineEvent(tx, delivery.incidentId, SYSTEM_ACTOR, {
+        type: 'notification',
+        message: describeOutcome({ ...record, outcome }),
+        data: {
+          deliveryId: delivery.id,
+          channelId: channel.id,
+          channel: channel.name,
+          kind: channel.kind,
+          event: delivery.event,
+          outcome: outcome.kind,
+          attempt: delivery.attempts,
+          error,
+          status,
+          nextAttemptAt: outcome.kind === 'retrying' ? outcome.nextAttemptAt.toISOString() : null,
+        },
+      });
+    }
+    return true;
+  });
+}
+
+function describeOutcome({ delivery, outcome, channel, maxAttempts }: AttemptRecord & { outcome: Exclude<Outcome, { kind: 'postponed' }> }): string {
+  const what = `${delivery.event.replace('_', ' ')} notification to ${channel.name} (${channel.kind})`;
+  switch (outcome.kind) {
+    case 'delivered':
+      return `Sent the ${what}`;
+    case 'retrying':
+      return `The ${what} failed (attempt ${delivery.attempts} of ${maxAttempts}): ${outcome.error}; trying again at ${outcome.nextAttemptAt.toISOString()}`;
+    case 'dead':
+      if (outcome.reason === 'muted') return `Did not send the ${what}: the channel was muted`;
+      return outcome.reason === 'refused'
+        ? `The ${what} was refused: ${outcome.error} (not retried: check the channel's settings)`
+        : `Gave up on the ${what} after ${delivery.attempts} attempts: ${outcome.error}`;
+  }
+}
+
+/**
+ * Sends a dead or failed delivery again (an admin's redeliver): attempts from zero, same idempotency key, its job
+ * written with it. A delivered or in-flight one is DELIVERY_NOT_REDELIVERABLE.
+ */
+export async function redeliver(sql: Sql, id: string): Promise<Delivery> {
+  return sql.begin(async (tx) => {
+    const [row] = await tx<Delivery[]>`select ${tx.unsafe(DELIVERY_COLUMNS)} from deliveries where id = ${id} for update`;
+    if (!row) throw new AppError({ code: 'DELIVERY_NOT_FOUND', message: `No delivery with id ${id}`, details: { id } });
+    if (row.state !== 'dead' && row.state !== 'failed') {
+      throw new AppError({
+        code: 'DELIVERY_NOT_REDELIVERABLE',
+        message: `Delivery ${id} is ${row.state}: only a dead or failed delivery is sent again`,
+        details: { id, state: row.state },
+      });
+    }
+    const [updated] = await tx<Delivery[]>`
+      update deliveries set state = 'pending', attempts = 0, next_attempt_at = date_trunc('milliseconds', now()),
+        lease_until = null
+      where id = ${id}
+      returning ${tx.unsafe(DELIVERY_COLUMNS)}`;
+    await enqueueDelivery(tx, id);
+    return updated!;
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * The durable job queue behind notification deliveries: pg-boss 10 (its own schema, `pgboss`, in the studio's
+ * database). Jobs are written with postgres.js on the caller's transaction, so a delivery's job exists exactly when
+ * its row and the event causing it do; the worker (notify/worker.ts) runs its own pg-boss instance to claim them.
+ */
+import PgBoss from 'pg-boss';
+import type { Sql, TransactionSql } from 'postgres';
+
+export const JOB_SCHEMA = 'pgboss';
+export const DELIVERY_QUEUE = 'notify-deliveries';
+
+export interface DeliveryJob {
+  deliveryId: string;
+}
+
+type Db = Sql | TransactionSql;
+
+// pg-boss hands node-postgres-style values. postgres.js learns each parameter's type from Postgres and serialises
+// by it (a jsonb parameter gets JSON.stringify, a uuid[] an array literal), so objects and arrays go as they are;
+// only undefined needs to become null.
+const toParameter = (value: unknown): unknown => (value === undefined ? null : value);
+
+/** pg-boss's database interface over a postgres.js client or transaction. */
+export function onDatabase(sql: Db): PgBoss.Db {
+  return {
+    executeSql: async (text, values = []) => ({
+      rows: await sql.unsafe(text, values.map(toParameter) as never[]),
+    }),
+  };
+}
+
+// Sends only with an explicit `db` (the caller's transaction); this instance never opens a connection of its own.
+const producer = new PgBoss({
+  schema: JOB_SCHEMA,
+  db: { executeSql: () => Promise.reject(new Error('delivery jobs are written on the caller transaction only')) },
+});
+
+/** Queues a delivery's next attempt in the caller's transaction, to start at `startAfter` (now when omitted). */
+export async function enqueueDelivery(tx: Db, deliveryId: string, startAfter?: Date): Promise<void> {
+  await producer.send(DELIVERY_QUEUE, { deliveryId } satisfies DeliveryJob, {
+    db: onDatabase(tx),
+    ...(startAfter ? { startAfter } : {}),
+  });
+}
+
+/** Marks a claimed job done in the caller's transaction (with the outcome it recorded). */
+export async function completeJob(tx: Db, jobId: string): Promise<void> {
+  await producer.complete(DELIVERY_QUEUE, jobId, undefined as never, { db: onDatabase(tx) });
+}
+
+/**
+ * Installs pg-boss's schema and the delivery queue when missing, inside the migration transaction (so a test's
+ * fresh database can enqueue before any worker started). pg-boss's own migrations (run by the worker's start) take
+ * it from there on upgrades.
+ */
+export async function installJobQueue(tx: TransactionSql): Promise<void> {
+  const [row] = await tx<{ installed: boolean }[]>`select to_regclass(${`${JOB_SCHEMA}.version`}) is not null as installed`;
+  if (!row!.installed) {
+    // The plans are one script with its own BEGIN/COMMIT; here they run inside the migration's transaction.
+    const plans = PgBoss.getConstructionPlans(JOB_SCHEMA).replace(/^\s*BEGIN;/, '').replace(/COMMIT;\s*$/, '');
+    await tx.unsafe(plans);
+  }
+  const [queue] = await tx`select 1 from ${tx(JOB_SCHEMA)}.queue where name = ${DELIVERY_QUEUE}`;
+  if (!queue) await tx`select ${tx(JOB_SCHEMA)}.create_queue(${DELIVERY_QUEUE}, ${JSON.stringify({ policy: 'standard' })}::json)`;
+}
