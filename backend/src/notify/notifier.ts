@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config.js';
 import type { ChannelKind, NotificationMessage } from '../domain/notifications.js';
+import { toStorableText } from '../domain/storable.js';
 import { scrubText } from '../observability/redact.js';
 import { AckLinks } from './ackLinks.js';
 import { DeliveryError, type ChannelSender, type ChannelTarget } from './channels/channel.js';
@@ -85,5 +86,6 @@ export function describeError(message: string, secrets: Record<string, string>):
     if (value.length < 4) continue;
     for (const form of new Set([value, encodeURIComponent(value)])) text = text.split(form).join('[secret]');
   }
-  return scrubText(text).replace(/\s+/g, ' ').slice(0, 500);
+  // A receiver's answer is quoted here and stored (deliveries, the channel, the timeline): NUL would be refused.
+  return toStorableText(scrubText(text).replace(/\s+/g, ' ').slice(0, 500));
 }
