@@ -6509,7 +6509,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The confirmation page (a button that POSTs here), or what already happened */
+            /** @description The confirmation page (a button that POSTs here), or what already happened; or that the link expired (ACK_LINK_TTL_HOURS), or the incident is resolved */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6519,7 +6519,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The token does not verify (altered or made up), or its incident no longer exists */
+            /** @description The token does not verify (altered or made up), or its incident no longer exists: a page for browsers (Accept: text/html), the error envelope (NOT_FOUND) otherwise */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6527,16 +6527,7 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                };
-            };
-            /** @description The link expired (ACK_LINK_TTL_HOURS) */
-            410: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body too large (PAYLOAD_TOO_LARGE) */
@@ -6594,7 +6585,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Acknowledged, or what already happened */
+            /** @description Acknowledged, or what already happened; or that the link expired (ACK_LINK_TTL_HOURS), or the incident is resolved */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6604,7 +6595,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The token does not verify (altered or made up), or its incident no longer exists */
+            /** @description The token does not verify (altered or made up), or its incident no longer exists: a page for browsers (Accept: text/html), the error envelope (NOT_FOUND) otherwise */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6612,16 +6603,7 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
-                };
-            };
-            /** @description The link expired (ACK_LINK_TTL_HOURS) */
-            410: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Body too large (PAYLOAD_TOO_LARGE) */
