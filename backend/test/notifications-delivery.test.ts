@@ -229,3 +229,35 @@ describe('delivery', () => {
     console.log(`notify: fast channel delivered in ${tookMs} ms while the other hung`);
   });
 });
+
+describe('secrets stay out of the logs', () => {
+  it('logs no channel secret through create, test, delivery and refusal', { timeout: 30_000 }, async () => {
+    const { createLogger } = await import('../src/observability/logger.js');
+    let lines = '';
+    const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void (lines += line) } });
+    const logged = await startSidecar({ worker: true, env: ENV, logger });
+    try {
+      const r = await receiver((n) => (n === 1 ? { status: 500, body: 'try again' } : { status: 404, body: 'no such hook' }));
+      const url = `${r.origin}/hooks/T0KEN-in-the-path-77f1`;
+      const secret = 'signing-secret-in-the-logs-never';
+      const channel = await expectStatus(
+        await logged.call('/api/channels', { method: 'POST', json: { kind: 'webhook', name: 'logged', secrets: { url, signingSecret: secret } } }),
+        201
+      );
+      await expectStatus(await logged.call('/api/notification-rules', { method: 'POST', json: { name: 'logged', events: ['declared'], channelIds: [channel.id] } }), 201);
+      const incident = await expectStatus(await logged.call('/api/incidents', { method: 'POST', json: { title: 'Logged', severity: 'low' } }), 201);
+      await waitFor('a dead delivery', async () => {
+        const [row] = await logged.sql<{ state: string }[]>`select state from deliveries where incident_id = ${incident.id}`;
+        return row?.state === 'dead' ? row : undefined;
+      });
+      await expectStatus(await logged.call(`/api/channels/${channel.id}/test`, { method: 'POST' }), 200);
+      expect(lines).toContain('notification not delivered');
+      expect(lines).not.toContain('T0KEN-in-the-path-77f1');
+      expect(lines).not.toContain(secret);
+      const timeline = JSON.stringify(await expectStatus(await logged.call(`/api/incidents/${incident.id}/timeline`), 200));
+      expect(timeline).not.toContain('T0KEN-in-the-path-77f1');
+    } finally {
+      await logged.close();
+    }
+  });
+});

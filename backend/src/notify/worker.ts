@@ -67,7 +67,7 @@ const BUSY_DEFER_MS = 500;
 export class DeliveryWorker {
   private boss: PgBoss | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly sendingPerChannel = new Map<string, number>();
+  private readonly slots = new Map<string, { sending: number; waiting: Array<(isGranted: boolean) => void> }>();
   private readonly breakers = new Map<string, { policy: CircuitBreakerPolicy; openedAt: number }>();
   private readonly stopSends = new AbortController();
   private wake = new AbortController();
@@ -147,6 +147,44 @@ export class DeliveryWorker {
     }
   }
 
+  /**
+   * A send slot of the channel (NOTIFY_CHANNEL_CONCURRENCY). When all are taken, as many jobs as there are slots
+   * may wait for one (a burst to one channel then flows without a round trip through the queue); the rest, and a
+   * wait that lasts past a quarter of the lease, are moved later, so a hanging channel holds at most twice its cap
+   * of this replica's NOTIFY_MAX_CONCURRENT.
+   */
+  private acquireSlot(channelId: string): Promise<boolean> | boolean {
+    const cap = this.deps.config.channelConcurrency;
+    let slot = this.slots.get(channelId);
+    if (!slot) this.slots.set(channelId, (slot = { sending: 0, waiting: [] }));
+    if (slot.sending < cap) {
+      slot.sending++;
+      return true;
+    }
+    if (slot.waiting.length >= cap) return false;
+    const waiting = slot.waiting;
+    return new Promise<boolean>((resolve) => {
+      const grant = (isGranted: boolean) => {
+        clearTimeout(timer);
+        resolve(isGranted);
+      };
+      const timer = setTimeout(() => {
+        waiting.splice(waiting.indexOf(grant), 1);
+        resolve(false);
+      }, Math.min((this.deps.config.leaseSeconds * 1000) / 4, 5000));
+      waiting.push(grant);
+    });
+  }
+
+  private releaseSlot(channelId: string): void {
+    const slot = this.slots.get(channelId);
+    if (!slot) return;
+    const next = slot.waiting.shift();
+    if (next) return next(true); // the slot passes on; `sending` stays as it is
+    slot.sending--;
+    if (slot.sending <= 0) this.slots.delete(channelId);
+  }
+
   private breakerFor(channelId: string) {
     let entry = this.breakers.get(channelId);
     if (!entry) {
@@ -175,22 +213,18 @@ export class DeliveryWorker {
       }
       const channel = await db.read((sql) => getSealedChannel(sql, delivery.channelId));
       const breaker = this.breakerFor(channel.id);
-      const busy = (this.sendingPerChannel.get(channel.id) ?? 0) >= this.deps.config.channelConcurrency;
-      if (busy || breaker.policy.state === CircuitState.Open) {
-        const wait = busy
-          ? BUSY_DEFER_MS * (0.5 + Math.random())
-          : Math.max(breaker.openedAt + this.deps.config.breakerHalfOpenMs - Date.now(), BUSY_DEFER_MS);
+      const isOpen = breaker.policy.state === CircuitState.Open;
+      if (isOpen || !(await this.acquireSlot(channel.id))) {
+        const wait = isOpen
+          ? Math.max(breaker.openedAt + this.deps.config.breakerHalfOpenMs - Date.now(), BUSY_DEFER_MS)
+          : BUSY_DEFER_MS * (0.5 + Math.random());
         await db.write((sql) => deferDelivery(sql, delivery.id, job.id, new Date(Date.now() + wait)));
         return;
       }
-      // The slot is taken before the first await, so two jobs of one channel cannot both see it free.
-      this.sendingPerChannel.set(channel.id, (this.sendingPerChannel.get(channel.id) ?? 0) + 1);
       try {
         await this.claimAndSend(job, delivery, channel, breaker.policy);
       } finally {
-        const left = (this.sendingPerChannel.get(channel.id) ?? 1) - 1;
-        if (left <= 0) this.sendingPerChannel.delete(channel.id);
-        else this.sendingPerChannel.set(channel.id, left);
+        this.releaseSlot(channel.id);
       }
     } catch (err) {
       // The database went away mid-way (or a bug): pg-boss tries the job again later; if even that cannot be
