@@ -261,3 +261,37 @@ describe('secrets stay out of the logs', () => {
     }
   });
 });
+
+describe("a channel's circuit breaker", () => {
+  it('stops sending to a failing receiver while open, probes after the half-open delay, and delivers once it recovers', { timeout: 40_000 }, async () => {
+    const breaking = await startSidecar({
+      worker: true,
+      env: { ...ENV, NOTIFY_BREAKER_FAILURES: '2', NOTIFY_BREAKER_HALF_OPEN_MS: '1500', NOTIFY_MAX_ATTEMPTS: '10', NOTIFY_RETRY_BASE_MS: '100' },
+    });
+    try {
+      const times: number[] = [];
+      const r = await receiver((n) => {
+        times.push(Date.now());
+        return n <= 3 ? { status: 503 } : { status: 200 };
+      });
+      const channel = await expectStatus(
+        await breaking.call('/api/channels', { method: 'POST', json: { kind: 'webhook', name: 'flaky', secrets: { url: r.origin, signingSecret: SIGNING_SECRET } } }),
+        201
+      );
+      await expectStatus(await breaking.call('/api/notification-rules', { method: 'POST', json: { name: 'flaky', events: ['declared'], channelIds: [channel.id] } }), 201);
+      const incident = await expectStatus(await breaking.call('/api/incidents', { method: 'POST', json: { title: 'Flaky', severity: 'low' } }), 201);
+      const delivered = await waitFor('the delivery', async () => {
+        const [row] = await breaking.sql<{ state: string; attempts: number }[]>`select state, attempts from deliveries where incident_id = ${incident.id}`;
+        return row?.state === 'delivered' ? row : undefined;
+      }, 20_000);
+      expect(times).toHaveLength(4);
+      // Opened after the second failure: the third send (the probe) waited for the half-open delay, and the
+      // fourth for the next one after the probe failed; attempts the open breaker postponed were given back.
+      expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(1400);
+      expect(times[3]! - times[2]!).toBeGreaterThanOrEqual(1400);
+      expect(delivered.attempts).toBe(4);
+    } finally {
+      await breaking.close();
+    }
+  });
+});

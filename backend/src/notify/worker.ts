@@ -213,7 +213,9 @@ export class DeliveryWorker {
       }
       const channel = await db.read((sql) => getSealedChannel(sql, delivery.channelId));
       const breaker = this.breakerFor(channel.id);
-      const isOpen = breaker.policy.state === CircuitState.Open;
+      // cockatiel reports Open until a call is made after the half-open delay: from then on, let one through.
+      const isOpen =
+        breaker.policy.state === CircuitState.Open && Date.now() < breaker.openedAt + this.deps.config.breakerHalfOpenMs;
       if (isOpen || !(await this.acquireSlot(channel.id))) {
         const wait = isOpen
           ? Math.max(breaker.openedAt + this.deps.config.breakerHalfOpenMs - Date.now(), BUSY_DEFER_MS)
