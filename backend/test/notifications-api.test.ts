@@ -338,3 +338,19 @@ describe('redeliver', () => {
     expect((await expectStatus(await sidecar.call(`/api/deliveries/${pending!.id}/redeliver`, { method: 'POST', token: editor }), 403)).error.code).toBe('FORBIDDEN');
   });
 });
+
+describe('acknowledge links under a flood', () => {
+  it('rate-limits the pages per address like other unauthenticated requests', async () => {
+    const limited = await startSidecar({ env: { RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: '3' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await fetch(`${limited.url}/ack/made.up${i}`, { headers: { accept: 'text/html' } })).status);
+      expect(statuses).toEqual([404, 404, 404, 429, 429]);
+      const refused = await fetch(`${limited.url}/ack/made.up`);
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect((await expectStatus(refused, 429)).error.code).toBe('RATE_LIMITED');
+    } finally {
+      await limited.close();
+    }
+  });
+});
