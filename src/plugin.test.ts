@@ -4,8 +4,9 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import pluginJson from './plugin.json';
 
-// CI clones this repository next to `shared/`, so the schema lives at ../shared relative to the repo root.
-const SCHEMA_PATH = path.resolve(__dirname, '..', '..', 'shared', 'fixtures', 'grafana', 'plugin.schema.json');
+// Grafana's plugin.json schema, from the fixture set laid beside the checkout (README: "Fixtures").
+const FIXTURES_DIR = process.env.STUDIO_FIXTURES_DIR ?? path.resolve(__dirname, '..', '..', 'shared', 'fixtures');
+const SCHEMA_PATH = path.join(FIXTURES_DIR, 'grafana', 'plugin.schema.json');
 
 interface Route {
   path: string;

@@ -160,7 +160,9 @@ test('lists SLOs and says plainly that live figures are unavailable without Prom
 
 test('shows incoming alerts and filters them in the URL', async ({ page }) => {
   const ids = testIds.alerts;
-  const payload = JSON.parse(readFileSync('../shared/fixtures/alerting/alertmanager-webhook-v4.json', 'utf8'));
+  // The real Alertmanager capture from the fixture set (README: "Fixtures").
+  const fixtures = process.env.STUDIO_FIXTURES_DIR ?? '../shared/fixtures';
+  const payload = JSON.parse(readFileSync(`${fixtures}/alerting/alertmanager-webhook-v4.json`, 'utf8'));
   const res = await sidecar.api('/api/integrations/alertmanager', { method: 'POST', body: JSON.stringify(payload) });
   expect(res.status).toBeLessThan(300);
   await page.goto(`${host.url}${APP}/alerts`);

@@ -1,14 +1,13 @@
 /**
  * The `correlate` bench's fake Prometheus, Loki and Tempo, in their own process (as real backends are elsewhere:
  * their work must not share the measured event loop). Each answers every request after LATENCY_MS: Prometheus with
- * a generated matrix, Loki and Tempo with the real payloads in ../shared/fixtures. IPC: sends
+ * a generated matrix, Loki and Tempo with the real payload fixtures (test/support/fixtures.ts). IPC: sends
  * `{type: 'ready', urls}`; on `{type: 'hang', backend}` that backend accepts requests and never answers.
  */
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { fixture } from '../test/support/fixtures.js';
 
 const LATENCY_MS = Number(process.env.BENCH_CORRELATE_LATENCY_MS ?? 200);
-const fixture = (name: string) => readFileSync(new URL(`../../../shared/fixtures/${name}`, import.meta.url), 'utf8');
 const LOKI_MATRIX = fixture('loki/loki-matrix-nan.json');
 const LOKI_STREAMS = fixture('loki/loki-streams-with-stats.json');
 const TEMPO_SEARCH = fixture('tempo/tempo-search-response.json');

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertFingerprint } from '../src/domain/alerts.js';
 import { createApiToken } from '../src/store/tokens.js';
-import { alertmanagerPayload, fixtureText, manyAlerts } from './support/alerting.js';
+import { alertmanagerPayload, manyAlerts } from './support/alerting.js';
+import { fixture } from './support/fixtures.js';
 import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
 
 let sidecar: TestSidecar;
@@ -25,9 +26,9 @@ const post = (source: 'alertmanager' | 'grafana', body: unknown, t: string | nul
     ...(typeof body === 'string' ? { body, headers: { 'content-type': 'application/json' } } : { json: body }),
   });
 
-describe('the real webhook payloads (../shared/fixtures/alerting, unchanged)', () => {
+describe('the real webhook payloads (the alerting fixtures, unchanged)', () => {
   it('stores the older Alertmanager capture, computing the fingerprint Alertmanager would', async () => {
-    const body = fixtureText('alerting/alertmanager-webhook-v4.json');
+    const body = fixture('alerting/alertmanager-webhook-v4.json');
     const summary = await expectStatus(await post('alertmanager', body), 200);
     expect(summary).toMatchObject({ received: 1, alerts: 1, created: 1, resolved: 0, suppressed: 0 });
     const labels = JSON.parse(body).alerts[0].labels;
@@ -50,7 +51,7 @@ describe('the real webhook payloads (../shared/fixtures/alerting, unchanged)', (
       method: 'POST',
       token: null,
       headers: { 'content-type': 'application/json' },
-      body: fixtureText('alerting/grafana-webhook-contact-point.json'),
+      body: fixture('alerting/grafana-webhook-contact-point.json'),
     });
     expect(await expectStatus(res, 200)).toMatchObject({ received: 2, alerts: 2, created: 2 });
     const { items } = await expectStatus(await sidecar.call('/api/alerts?source=grafana'), 200);

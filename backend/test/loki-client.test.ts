@@ -1,5 +1,5 @@
 /**
- * The Loki client against a local server: every real Loki payload in ../shared/fixtures/loki parsed unchanged,
+ * The Loki client against a local server: every real Loki payload of the fixture set (FIXTURES_DIR/loki) parsed unchanged,
  * the parameters and credentials it sends, and how it fails: down, slow, garbage, 429, plain-text errors.
  */
 import { readdirSync } from 'node:fs';
@@ -57,7 +57,7 @@ async function failure(fn: () => Promise<unknown>): Promise<unknown> {
   throw new Error('expected a failure');
 }
 
-describe('real Loki payloads (../shared/fixtures/loki), unchanged', () => {
+describe('real Loki payloads (FIXTURES_DIR/loki), unchanged', () => {
   const files = readdirSync(`${FIXTURES_DIR}/loki`).filter((f) => f.endsWith('.json'));
 
   it('has fixtures to read', () => expect(files.length).toBeGreaterThanOrEqual(3));

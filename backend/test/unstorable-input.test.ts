@@ -9,7 +9,8 @@ import type { CorrelationContext, EvidenceSource, SourceReport } from '../src/co
 import { alertFingerprint } from '../src/domain/alerts.js';
 import { findUnstorable, toStorable, toStorableText } from '../src/domain/storable.js';
 import { createApiToken } from '../src/store/tokens.js';
-import { alertmanagerPayload, fixtureText } from './support/alerting.js';
+import { alertmanagerPayload } from './support/alerting.js';
+import { fixture } from './support/fixtures.js';
 import { isStorableInstant } from '../src/routes/sharedSchemas.js';
 import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.js';
 
@@ -47,7 +48,7 @@ describe('storable text (domain)', () => {
 
 describe('alert intake stores what Postgres would refuse', () => {
   it('stores every alert of a real Alertmanager payload with NUL in labels and annotations once, with the sender fingerprint', async () => {
-    const payload = JSON.parse(fixtureText('alerting/alertmanager-webhook-v4.json'));
+    const payload = JSON.parse(fixture('alerting/alertmanager-webhook-v4.json'));
     const original = payload.alerts[0];
     const labels = { ...original.labels, alertname: 'nul\u0000alert', 'odd\u0000key': 'v\u0000' };
     payload.alerts = [
@@ -79,7 +80,7 @@ describe('alert intake stores what Postgres would refuse', () => {
   });
 
   it('stores a Grafana delivery with NUL everywhere, keeping Grafana fingerprints', async () => {
-    const payload = JSON.parse(fixtureText('alerting/grafana-webhook-contact-point.json'));
+    const payload = JSON.parse(fixture('alerting/grafana-webhook-contact-point.json'));
     for (const alert of payload.alerts) {
       alert.labels.zone += '\u0000';
       alert.annotations.description = '\u0000' + alert.annotations.description;

@@ -1,5 +1,5 @@
 /**
- * The browser side of the sidecar's live feed (design.md "Live feed protocol"): one WebSocket per app page load,
+ * The browser side of the sidecar's live feed (README "Live feed"): one WebSocket per app page load,
  * opened with a single-use ticket fetched through Grafana's proxy, shared by every subscriber. It reconnects with
  * jittered backoff and resumes from the last seq it saw, so a page misses nothing across a dropped link, a sidecar
  * restart or a replica going away (1001). Uses the browser's WebSocket; nothing here is Node's ws.

@@ -1,5 +1,5 @@
 /**
- * The live feed's wire protocol (design.md "Live feed protocol"). Its messages, topics and close codes are
+ * The live feed's wire protocol (README "Live feed"). Its messages, topics and close codes are
  * contract/live.ts, shared with the plugin; here every client message is parsed against them with zod, and server
  * messages other than events are built. README.md documents both directions.
  */

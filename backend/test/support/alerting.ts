@@ -1,13 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-/** ../shared/fixtures next to the repository (CI clones the repo beside shared/), read unchanged. */
-export const FIXTURES_DIR = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));
-
-export function fixtureText(relativePath: string): string {
-  return readFileSync(FIXTURES_DIR + relativePath, 'utf8');
-}
-
 export interface TestAlert {
   labels: Record<string, string>;
   annotations?: Record<string, string>;

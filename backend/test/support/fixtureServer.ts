@@ -1,23 +1,14 @@
 /**
- * A local HTTP server standing in for Loki and Tempo: it serves the real payloads in ../shared/fixtures unchanged,
+ * A local HTTP server standing in for Loki and Tempo: it serves the real payload fixtures (fixtures.ts) unchanged,
  * and answers generated per scenario, with controllable latency, error statuses, garbage bodies, 429 with or
  * without Retry-After, broken connections, and refusal (it stops listening). Every request is recorded with its
  * headers, so tests assert on what the client actually sent.
  */
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
+import { fixture } from './fixtures.js';
 
-/** The repository root (backend/test/support/../../..); the shared fixtures sit beside it. */
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const FIXTURES_DIR = resolve(REPO_ROOT, '../shared/fixtures');
-
-/** A fixture file's bytes as text, exactly as stored (e.g. `loki/loki-matrix-nan.json`). */
-export function fixture(name: string): string {
-  return readFileSync(resolve(FIXTURES_DIR, name), 'utf8');
-}
+export { fixture, FIXTURES_DIR } from './fixtures.js';
 
 export interface SeenRequest {
   method: string;
