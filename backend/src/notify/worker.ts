@@ -4,6 +4,11 @@
  * (store/deliveries.ts recordAttempt), so a replica that dies mid-send leaves a job whose expiry (the lease,
  * NOTIFY_LEASE_SECONDS) hands it to another replica, which sends again with the same idempotency key.
  *
+ * Jobs due now are picked up at once: their transaction notifies DELIVERIES_CHANNEL, which every replica's worker
+ * LISTENs on, and the notification cuts the worker's idle wait short. Polling (NOTIFY_POLL_MS) stays, for jobs due
+ * later and for notifications lost while the LISTEN connection was down. (pg-boss's own `notifyWorker` only wakes
+ * workers made with `boss.work`; this one fetches itself, so it wakes itself.)
+ *
  * A slow or dead channel never holds up the others or the API: each channel has its own concurrency cap (jobs over
  * it are moved a little later instead of waiting in memory, where their lease would run out) and its own circuit
  * breaker (while open, its jobs wait without spending attempts).
@@ -33,7 +38,8 @@ import {
   type Outcome,
 } from '../store/deliveries.js';
 import { getIncident } from '../store/incidents.js';
-import { DELIVERY_QUEUE, JOB_SCHEMA, type DeliveryJob } from '../store/jobQueue.js';
+import { DELIVERIES_CHANNEL, DELIVERY_QUEUE, JOB_SCHEMA, type DeliveryJob } from '../store/jobQueue.js';
+import { ListenLink } from '../live/listen.js';
 import { DeliveryError } from './channels/channel.js';
 import { buildMessage } from './message.js';
 import { describeError, sendBounded, type Notifier } from './notifier.js';
@@ -71,6 +77,11 @@ export class DeliveryWorker {
   private readonly breakers = new Map<string, { policy: CircuitBreakerPolicy; openedAt: number }>();
   private readonly stopSends = new AbortController();
   private wake = new AbortController();
+  /** Cuts the current idle wait short; replaced for every wait. */
+  private nap = new AbortController();
+  /** A notification arrived since the last fetch began: that fetch may have missed its job. */
+  private isNudged = false;
+  private listen: ListenLink | undefined;
   private isStopping = false;
   private loop: Promise<void> | undefined;
 
@@ -102,6 +113,15 @@ export class DeliveryWorker {
       retryBackoff: true,
     });
     this.boss = boss;
+    this.listen = new ListenLink({
+      url: this.deps.databaseUrl,
+      channel: DELIVERIES_CHANNEL,
+      onNotify: () => this.nudge(),
+      // Jobs committed while the connection was down notified nobody.
+      onListen: () => this.nudge(),
+      onError: (err) => logger.warn({ err }, 'could not listen for new deliveries (polling meanwhile; retrying)'),
+    });
+    this.listen.start();
     this.loop = this.run();
     logger.info({ maxConcurrent: config.maxConcurrent, channelConcurrency: config.channelConcurrency }, 'delivery worker started');
   }
@@ -111,7 +131,9 @@ export class DeliveryWorker {
     if (!this.boss) return;
     this.isStopping = true;
     this.wake.abort();
+    this.nap.abort();
     await this.loop;
+    await this.listen?.stop();
     const settled = Promise.allSettled([...this.inFlight]);
     const timer = setTimeout(() => this.stopSends.abort(new Error('shutting down')), graceMs);
     await settled;
@@ -120,16 +142,31 @@ export class DeliveryWorker {
     this.boss = undefined;
   }
 
+  /** Fetch now: a job due now was committed somewhere. */
+  private nudge(): void {
+    this.isNudged = true;
+    this.nap.abort();
+  }
+
+  /** Waits for the poll interval, a nudge or stop; not at all when a nudge came in meanwhile. */
+  private async idle(): Promise<void> {
+    if (this.isNudged || this.isStopping) return;
+    this.nap = new AbortController();
+    await sleep(this.deps.config.pollMs, this.nap.signal);
+  }
+
   private async run(): Promise<void> {
     const { config, logger } = this.deps;
     let failures = 0;
     while (!this.isStopping) {
       const free = config.maxConcurrent - this.inFlight.size;
       if (free <= 0) {
+        // Not `idle`: a nudge cannot help while every slot is taken, and would spin; it is kept for when one frees.
         await Promise.race([...this.inFlight, sleep(config.pollMs, this.wake.signal)]);
         continue;
       }
       let jobs: PgBoss.Job<DeliveryJob>[];
+      this.isNudged = false;
       try {
         jobs = await this.boss!.fetch<DeliveryJob>(DELIVERY_QUEUE, { batchSize: free });
         failures = 0;
@@ -143,7 +180,7 @@ export class DeliveryWorker {
         const handling = this.handle(job).finally(() => this.inFlight.delete(handling));
         this.inFlight.add(handling);
       }
-      if (jobs.length < free) await sleep(config.pollMs, this.wake.signal);
+      if (jobs.length < free) await this.idle();
     }
   }
 

@@ -8,6 +8,11 @@ import type { Sql, TransactionSql } from 'postgres';
 
 export const JOB_SCHEMA = 'pgboss';
 export const DELIVERY_QUEUE = 'notify-deliveries';
+/**
+ * Every replica's worker LISTENs here (notify/worker.ts): a job due now wakes them at commit instead of at their
+ * next poll. Postgres folds identical notifications of one transaction into one, so a burst costs one wake-up.
+ */
+export const DELIVERIES_CHANNEL = 'studio_deliveries';
 
 export interface DeliveryJob {
   deliveryId: string;
@@ -35,12 +40,17 @@ const producer = new PgBoss({
   db: { executeSql: () => Promise.reject(new Error('delivery jobs are written on the caller transaction only')) },
 });
 
-/** Queues a delivery's next attempt in the caller's transaction, to start at `startAfter` (now when omitted). */
+/**
+ * Queues a delivery's next attempt in the caller's transaction, to start at `startAfter` (now when omitted). A job
+ * due now also notifies the workers, heard only after commit (pg_notify is transactional); a later one is found by
+ * their polling, which is the fallback for a lost notification too.
+ */
 export async function enqueueDelivery(tx: Db, deliveryId: string, startAfter?: Date): Promise<void> {
   await producer.send(DELIVERY_QUEUE, { deliveryId } satisfies DeliveryJob, {
     db: onDatabase(tx),
     ...(startAfter ? { startAfter } : {}),
   });
+  if (!startAfter) await tx`select pg_notify(${DELIVERIES_CHANNEL}, '')`;
 }
 
 /** Marks a claimed job done in the caller's transaction (with the outcome it recorded). */
