@@ -11,7 +11,7 @@ import { testIds } from '../../components/testIds';
 import { warRoomUrl } from '../../constants';
 import { SEVERITY_COLORS, severityLabel, statusLabel } from '../Incidents/format';
 import { formatDuration } from '../WarRoom/format';
-import { canEdit as userCanEdit } from '../WarRoom/permissions';
+import { canEdit as userCanEdit } from '../../components/permissions';
 import { downloadText } from './download';
 import { EditsForm } from './EditsForm';
 import { GeneratedSections } from './GeneratedSections';
