@@ -111,6 +111,14 @@ export function addNote(id: string, message: string, options?: CallOptions): Pro
   return call({ url: `${incidentUrl(id)}/timeline`, method: 'POST', data: { message } }, options);
 }
 
+/**
+ * POST /api/incidents/:id/acknowledge (editor): once; a second call changes nothing and answers the incident. The
+ * `acknowledged` timeline entry says who.
+ */
+export function acknowledgeIncident(id: string, options?: CallOptions): Promise<Incident> {
+  return call({ url: `${incidentUrl(id)}/acknowledge`, method: 'POST', data: {} }, options);
+}
+
 /** GET /api/services: the catalog (the declare form's service picker). */
 export async function listServices(options?: CallOptions): Promise<Service[]> {
   const body = await call<ItemList<Service>>({ url: `${SIDECAR_API_BASE}/services` }, options);

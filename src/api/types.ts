@@ -151,6 +151,34 @@ export interface AlertFilters {
   cursor?: string;
 }
 
+// ---- Notifications: /api/channels, /api/deliveries, /api/notification-rules ----
+
+export type Channel = Schemas['Channel'];
+export type ChannelKind = Channel['kind'];
+export const CHANNEL_KINDS = allOf<ChannelKind>()(['webhook', 'slack', 'teams', 'email', 'ntfy']);
+/** POST /api/channels: `secrets` are write-only; the answer says only which are set (`secretsSet`). */
+export type CreateChannelInput = Schemas['CreateChannel'];
+/** PATCH /api/channels/:id: `settings` replace, `secrets` merge (null removes one); a stale `version` gets 409. */
+export type UpdateChannelInput = Schemas['UpdateChannel'];
+/** POST /api/channels/:id/test: what the receiver did with a test message (200 whether or not it was delivered). */
+export type ChannelTestResult = Schemas['ChannelTestResult'];
+export type Delivery = Schemas['Delivery'];
+export type DeliveryState = Delivery['state'];
+export type NotificationRule = Schemas['NotificationRule'];
+export type NotificationRuleInput = Schemas['NotificationRuleInput'];
+export type NotificationRuleUpdate = Schemas['NotificationRuleUpdate'];
+/** The incident events a rule can send (`test` is only what "Send test message" sends). */
+export type RuleEvent = NotificationRuleInput['events'][number];
+export const RULE_EVENTS = allOf<RuleEvent>()([
+  'declared',
+  'severity_raised',
+  'status_changed',
+  'acknowledged',
+  'resolved',
+  'top_finding',
+  'update_posted',
+]);
+
 // ---- Health and errors ----
 
 /** GET /health/ready (200 when ready, 503 with the same shape when not). */

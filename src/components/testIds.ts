@@ -127,6 +127,82 @@ export const testIds = {
     loadMore: 'data-testid alerts load-more',
     pageError: 'data-testid alerts page-error',
   },
+  notifications: {
+    container: 'data-testid notifications container',
+    /** Page-level error: channels or rules could not be loaded. */
+    pageError: 'data-testid notifications page-error',
+    /** Shown instead of the controls when the sidecar or Grafana refused a change (403) or the user is a Viewer. */
+    readOnly: 'data-testid notifications read-only',
+    /** A change that failed (not a version conflict): delete, mute, redeliver. */
+    actionError: 'data-testid notifications action-error',
+    /** 409 VERSION_CONFLICT on a mute or unmute from a table: "changed by someone else". */
+    conflict: 'data-testid notifications conflict',
+    addChannel: 'data-testid notifications add-channel',
+    channelList: 'data-testid notifications channel-list',
+    /** One per channel; carries `data-channel-id`, `data-channel-name`, `data-channel-kind` and `data-muted`. */
+    channelRow: 'data-testid notifications channel-row',
+    /** Inside a channel row: how many deliveries were given up on; carries `data-count`. */
+    deadCount: 'data-testid notifications dead-count',
+    sendTest: 'data-testid notifications send-test',
+    /** The outcome of "Send test message", under its channel; carries `data-delivered` (true, false). */
+    testResult: 'data-testid notifications test-result',
+    editChannel: 'data-testid notifications edit-channel',
+    /** Mute or Unmute, by the row's state. */
+    muteChannel: 'data-testid notifications mute-channel',
+    deleteChannel: 'data-testid notifications delete-channel',
+    showDeliveries: 'data-testid notifications show-deliveries',
+    channelsEmpty: 'data-testid notifications channels-empty',
+    addRule: 'data-testid notifications add-rule',
+    ruleList: 'data-testid notifications rule-list',
+    /** One per rule; carries `data-rule-id`, `data-rule-name` and `data-muted`. */
+    ruleRow: 'data-testid notifications rule-row',
+    editRule: 'data-testid notifications edit-rule',
+    muteRule: 'data-testid notifications mute-rule',
+    deleteRule: 'data-testid notifications delete-rule',
+    rulesEmpty: 'data-testid notifications rules-empty',
+  },
+  channelForm: {
+    form: 'data-testid channel-form form',
+    name: 'data-testid channel-form name',
+    /** Radio buttons, one per kind (Webhook, Slack, Teams, Email, ntfy); only when adding. */
+    kind: 'data-testid channel-form kind',
+    /** Prefix: `… setting <key>` / `… secret <key>` follow. */
+    setting: 'data-testid channel-form setting',
+    secret: 'data-testid channel-form secret',
+    muted: 'data-testid channel-form muted',
+    submit: 'data-testid channel-form submit',
+    cancel: 'data-testid channel-form cancel',
+    error: 'data-testid channel-form error',
+    conflict: 'data-testid channel-form conflict',
+    conflictRetry: 'data-testid channel-form conflict-retry',
+  },
+  deliveries: {
+    panel: 'data-testid deliveries panel',
+    /** Radio buttons Dead, Failed, All. */
+    stateFilter: 'data-testid deliveries state-filter',
+    /** One per delivery; carries `data-delivery-id` and `data-state`. */
+    row: 'data-testid deliveries row',
+    redeliver: 'data-testid deliveries redeliver',
+    empty: 'data-testid deliveries empty',
+    error: 'data-testid deliveries error',
+  },
+  ruleForm: {
+    form: 'data-testid rule-form form',
+    name: 'data-testid rule-form name',
+    events: 'data-testid rule-form events',
+    severities: 'data-testid rule-form severities',
+    services: 'data-testid rule-form services',
+    teams: 'data-testid rule-form teams',
+    /** One `name=value` a line. */
+    labels: 'data-testid rule-form labels',
+    channels: 'data-testid rule-form channels',
+    muted: 'data-testid rule-form muted',
+    submit: 'data-testid rule-form submit',
+    cancel: 'data-testid rule-form cancel',
+    error: 'data-testid rule-form error',
+    conflict: 'data-testid rule-form conflict',
+    conflictRetry: 'data-testid rule-form conflict-retry',
+  },
   panel: {
     /** The Active incidents panel's body (absent while loading and on error). */
     container: 'data-testid panel active-incidents',
@@ -179,6 +255,11 @@ export const testIds = {
     reviewLink: 'data-testid warroom review-link',
     /** Shown when live updates are unavailable and the page refreshes itself on a timer instead. */
     polling: 'data-testid warroom polling',
+    /** The Acknowledge button, while nobody has acknowledged the incident. */
+    acknowledge: 'data-testid warroom acknowledge',
+    /** "Acknowledged by X at T" once someone has (here, by API, or by an acknowledge link). */
+    acknowledged: 'data-testid warroom acknowledged',
+    acknowledgeError: 'data-testid warroom acknowledge-error',
   },
   timeline: {
     list: 'data-testid timeline list',

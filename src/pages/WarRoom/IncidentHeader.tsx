@@ -4,11 +4,12 @@ import { css } from '@emotion/css';
 import { dateTimeFormat, type GrafanaTheme2 } from '@grafana/data';
 import { Badge, Button, useStyles2 } from '@grafana/ui';
 import type { LiveStatus } from '../../api/live';
-import type { Incident, ServiceImpact } from '../../api/types';
+import type { Incident, ServiceImpact, TimelineEvent } from '../../api/types';
 import { testIds } from '../../components/testIds';
 import { reviewUrl } from '../../constants';
 import { LiveBadge } from '../Incidents/LiveStatus';
 import { useNow } from '../Incidents/useNow';
+import { Acknowledgement } from './Acknowledgement';
 import { EditNotices } from './EditNotices';
 import { formatDuration, incidentDurationMs } from './format';
 import { SeverityControl, StatusControl } from './HeaderMenus';
@@ -18,19 +19,24 @@ import type { IncidentEditState } from './useIncidentEdit';
 interface Props {
   incident: Incident;
   services: ServiceImpact[];
+  /** The timeline (who acknowledged is on it). */
+  events: TimelineEvent[];
   edit: IncidentEditState;
   /** Viewers see the values without the controls. */
   canEdit: boolean;
   liveStatus: LiveStatus;
   /** Switches to the full-screen wallboard. */
   onWallboard: () => void;
+  /** The incident as the acknowledge call answered it. */
+  onAcknowledged: (incident: Incident) => void;
 }
 
 const IMPACT_COLORS = { major: 'red', partial: 'orange', minor: 'blue' } as const;
 const REASONS = { declared: 'declared', alerts: 'named by alerts', correlation: 'pointed at by correlation' } as const;
 
 /** The incident at a glance, with the controls to change what the incident commander owns. */
-export function IncidentHeader({ incident, services, edit, canEdit, liveStatus, onWallboard }: Props) {
+export function IncidentHeader(props: Props) {
+  const { incident, services, events, edit, canEdit, liveStatus, onWallboard, onAcknowledged } = props;
   const styles = useStyles2(getStyles);
   const now = useNow(1000);
   const ended = incident.status === 'resolved';
@@ -89,6 +95,12 @@ export function IncidentHeader({ incident, services, edit, canEdit, liveStatus, 
               isPending={!canEdit || edit.pendingField === 'status'}
               onChange={(value) => void edit.save({ field: 'status', value })}
             />
+          </dd>
+        </div>
+        <div>
+          <dt>Acknowledged</dt>
+          <dd>
+            <Acknowledgement incident={incident} events={events} canEdit={canEdit} onAcknowledged={onAcknowledged} />
           </dd>
         </div>
         <div>

@@ -59,6 +59,52 @@ describe('TimelineEntry', () => {
     expect(entry).toHaveTextContent(`message of ${type}`);
   });
 
+  const notification = (data: Record<string, unknown>) =>
+    makeTimelineEvent('notification', {
+      author: 'system',
+      source: 'system',
+      message: 'stored message',
+      data: {
+        deliveryId: 'd1',
+        channelId: 'c1',
+        channel: '#payments',
+        kind: 'slack',
+        event: 'declared',
+        outcome: 'delivered',
+        attempt: 1,
+        error: null,
+        status: null,
+        nextAttemptAt: null,
+        ...data,
+      } as never,
+    });
+
+  test('a delivered notification reads "Sent to #payments (Slack): delivered"', () => {
+    const entry = renderEntry(notification({}));
+    expect(entry).toHaveTextContent('Sent to #payments (Slack): delivered');
+    expect(entry).toHaveTextContent('Declared · attempt 1');
+    expect(entry).not.toHaveTextContent('stored message');
+  });
+
+  test('a failed one says why and that it is retrying, or that it gave up', () => {
+    const retrying = renderEntry(
+      notification({
+        outcome: 'retrying',
+        attempt: 2,
+        error: '500 from receiver',
+        status: 500,
+        nextAttemptAt: '2026-03-02T10:20:00.000Z',
+      })
+    );
+    expect(retrying).toHaveTextContent('Sent to #payments (Slack) failed: 500 from receiver, retrying');
+    expect(retrying).toHaveTextContent('attempt 2 · next try');
+    retrying.remove();
+    const dead = renderEntry(
+      notification({ kind: 'webhook', channel: 'ops', outcome: 'dead', attempt: 8, error: null, status: 502 })
+    );
+    expect(dead).toHaveTextContent('Sent to ops (Webhook) failed: 502 from receiver, gave up after 8 attempts');
+  });
+
   test('marks entries written by the system or a bot', () => {
     const entry = renderEntry(makeTimelineEvent('alert_fired', { author: 'alertmanager', source: 'api' }));
     expect(entry).toHaveTextContent('alertmanager (api)');

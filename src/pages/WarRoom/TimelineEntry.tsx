@@ -3,6 +3,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Badge, Icon, useStyles2, type IconName } from '@grafana/ui';
 import type { Finding, Hypothesis, TimelineEvent, TimelineEventType } from '../../api/types';
+import { CHANNEL_KIND_LABELS, NOTIFICATION_EVENT_LABELS } from '../../components/notificationLabels';
 import { testIds } from '../../components/testIds';
 import { formatScore, formatTime, HYPOTHESIS_COLORS, SIGNAL_LABELS, SOURCE_LABELS } from './format';
 
@@ -29,6 +30,29 @@ const asFinding = (v: unknown): Finding | null =>
   isObject(v) && typeof v.summary === 'string' && typeof v.source === 'string' ? (v as unknown as Finding) : null;
 const asHypothesis = (v: unknown): Hypothesis | null =>
   isObject(v) && typeof v.statement === 'string' && typeof v.status === 'string' ? (v as unknown as Hypothesis) : null;
+
+type NotificationData = Extract<TimelineEvent, { type: 'notification' }>['data'];
+
+const isNotificationData = (d: Record<string, unknown>): d is NotificationData =>
+  typeof d.channel === 'string' && typeof d.kind === 'string' && typeof d.outcome === 'string';
+
+/**
+ * A delivery's outcome as one line: "Sent to #payments (Slack): delivered", "Sent to #payments (Slack) failed: 500
+ * from receiver, retrying". Null when the entry lacks the data (the stored message is shown then).
+ */
+export function describeNotification(data: Record<string, unknown>): string | null {
+  if (!isNotificationData(data)) {
+    return null;
+  }
+  const target = `Sent to ${data.channel} (${CHANNEL_KIND_LABELS[data.kind] ?? data.kind})`;
+  if (data.outcome === 'delivered') {
+    return `${target}: delivered`;
+  }
+  const why = data.error ?? (data.status ? `${data.status} from receiver` : 'no answer');
+  return data.outcome === 'retrying'
+    ? `${target} failed: ${why}, retrying`
+    : `${target} failed: ${why}, gave up${data.attempt > 1 ? ` after ${data.attempt} attempts` : ''}`;
+}
 
 /** What a kind of entry carries beyond its message, from its `data`. */
 function Details({ event }: { event: TimelineEvent }) {
@@ -80,6 +104,17 @@ function Details({ event }: { event: TimelineEvent }) {
         </div>
       );
     }
+    case 'notification': {
+      if (!isNotificationData(data)) {
+        return null;
+      }
+      return (
+        <div className={styles.detailLine}>
+          {NOTIFICATION_EVENT_LABELS[data.event] ?? data.event} · attempt {data.attempt}
+          {data.outcome === 'retrying' && data.nextAttemptAt && <> · next try {formatTime(data.nextAttemptAt)}</>}
+        </div>
+      );
+    }
     default:
       return null;
   }
@@ -106,7 +141,9 @@ export function TimelineEntry({ event }: { event: TimelineEvent }) {
             {event.source !== 'user' && ` (${event.source})`}
           </span>
         </div>
-        <div className={event.type === 'note' ? styles.noteText : undefined}>{event.message}</div>
+        <div className={event.type === 'note' ? styles.noteText : undefined}>
+          {(event.type === 'notification' && describeNotification(event.data ?? {})) || event.message}
+        </div>
         <Details event={event} />
       </div>
     </li>
@@ -131,6 +168,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   kind: css({ fontWeight: theme.typography.fontWeightMedium, color: theme.colors.text.primary }),
   noteText: css({ whiteSpace: 'pre-wrap' }),
   detail: css({ marginTop: theme.spacing(0.5) }),
+  detailLine: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
   list: css({ margin: theme.spacing(0.5, 0, 0, 2), fontSize: theme.typography.bodySmall.fontSize }),
   note: css({ color: theme.colors.text.secondary, fontStyle: 'italic' }),
   query: css({

@@ -12,7 +12,7 @@ import { LiveNotices } from '../Incidents/LiveStatus';
 import { EvidencePanel } from './EvidencePanel';
 import { HypothesesBoard } from './HypothesesBoard';
 import { IncidentHeader } from './IncidentHeader';
-import { canEdit as userCanEdit } from './permissions';
+import { canEdit as userCanEdit } from '../../components/permissions';
 import { Timeline } from './Timeline';
 import { useCorrelations } from './useCorrelations';
 import { useHypotheses } from './useHypotheses';
@@ -104,10 +104,12 @@ function WarRoom({ id }: { id: string }) {
             <IncidentHeader
               incident={current}
               services={incident.services}
+              events={timeline.events}
               edit={edit}
               canEdit={canEdit}
               liveStatus={liveStatus}
               onWallboard={() => setWallboard(true)}
+              onAcknowledged={incident.apply}
             />
             <LiveNotices status={liveStatus} />
             {isPolling && (
