@@ -19,6 +19,8 @@ export enum ROUTES {
   Services = 'services',
   Slos = 'slos',
   Alerts = 'alerts',
+  /** Where notifications go (channels) and which incident events go there (rules). */
+  Notifications = 'notifications',
   /** One incident's war room; `?wallboard=1` shows it full screen for a war-room display. */
   WarRoom = 'incidents/:id',
   /** One incident's review (postmortem draft). */

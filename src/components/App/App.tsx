@@ -9,6 +9,7 @@ const IncidentsPage = lazy(() => import('../../pages/Incidents/IncidentsPage'));
 const ServicesPage = lazy(() => import('../../pages/Services/ServicesPage'));
 const SlosPage = lazy(() => import('../../pages/Slos/SlosPage'));
 const AlertsPage = lazy(() => import('../../pages/Alerts/AlertsPage'));
+const NotificationsPage = lazy(() => import('../../pages/Notifications/NotificationsPage'));
 const WarRoomPage = lazy(() => import('../../pages/WarRoom/WarRoomPage'));
 const ReviewPage = lazy(() => import('../../pages/Review/ReviewPage'));
 
@@ -23,6 +24,7 @@ function App(_props: AppRootProps) {
           <Route path={ROUTES.Services} element={<ServicesPage />} />
           <Route path={ROUTES.Slos} element={<SlosPage />} />
           <Route path={ROUTES.Alerts} element={<AlertsPage />} />
+          <Route path={ROUTES.Notifications} element={<NotificationsPage />} />
           <Route path={ROUTES.WarRoom} element={<WarRoomPage />} />
           <Route path={ROUTES.Review} element={<ReviewPage />} />
           {/* Anything else (the app's root included) lands on the incidents list. Absolute, so it does not depend
