@@ -22,7 +22,7 @@ export const LIVE_CLOSE = {
 export const RESUME_AT_ONCE: readonly number[] = [LIVE_CLOSE.goingAway, LIVE_CLOSE.tryAgainLater];
 
 /** Topics other than `incident:<uuid>` (one incident's timeline, hypotheses and correlations). */
-export const LIVE_TOPICS = ['incidents', 'alerts', 'alert-rules', 'slos', 'tokens'] as const;
+export const LIVE_TOPICS = ['incidents', 'alerts', 'alert-rules', 'slos', 'tokens', 'on-call'] as const;
 export type LiveTopic = (typeof LIVE_TOPICS)[number] | `incident:${string}`;
 
 /** The topic of one incident. */

@@ -32,6 +32,9 @@ import { tokenRoutes } from './routes/tokens.js';
 import { channelRoutes } from './routes/channels.js';
 import { notificationRuleRoutes } from './routes/notificationRules.js';
 import { ackRoutes, describeAckRoutes } from './routes/ack.js';
+import { peopleRoutes } from './routes/people.js';
+import { scheduleRoutes } from './routes/schedules.js';
+import { onCallRoutes } from './routes/onCall.js';
 import type { Notifier } from './notify/notifier.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ResilienceRegistry } from './resilience/registry.js';
@@ -77,6 +80,8 @@ export interface AppDeps {
   /** Channel senders, secrets and acknowledge links; without it the channel routes and /ack are not served. */
   notifier?: Notifier;
   startedAt?: number;
+  /** STUDIO_PUBLIC_URL: where calendar feed URLs point; http://localhost:9000 when omitted. */
+  publicUrl?: string;
 }
 
 /** Builds the HTTP app from its dependencies; no I/O here, so tests can build one per database. */
@@ -162,6 +167,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api', alertRuleRoutes(deps.db));
   app.route('/api', sloRoutes(deps.db, deps.prometheus));
   app.route('/api/notification-rules', notificationRuleRoutes(deps.db));
+  const publicUrl = deps.publicUrl ?? 'http://localhost:9000';
+  app.route('/api', peopleRoutes(deps.db, publicUrl));
+  app.route('/api', scheduleRoutes(deps.db, publicUrl));
+  app.route('/api', onCallRoutes(deps.db));
   if (deps.notifier) {
     app.route('/api', channelRoutes(deps.db, deps.notifier));
     // Opened from a message without a token: every request from an address counts towards its budget.

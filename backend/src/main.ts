@@ -120,6 +120,7 @@ async function main(): Promise<void> {
   const notifier = createNotifier(config);
   const app = createApp({
     notifier,
+    publicUrl: config.notify.publicUrl,
     metrics,
     liveTicketTtlMs: config.live.ticketTtlMs,
     db,

@@ -39,6 +39,13 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   DELIVERY_NOT_FOUND: 404,
   // Only a dead or failed delivery is sent again; a delivered one would reach its receiver twice.
   DELIVERY_NOT_REDELIVERABLE: 409,
+  PERSON_NOT_FOUND: 404,
+  PERSON_ALREADY_EXISTS: 409,
+  // A person still on a rota cannot be deleted: the schedule would silently lose a shift (details.schedules).
+  PERSON_ON_SCHEDULE: 409,
+  SCHEDULE_NOT_FOUND: 404,
+  SCHEDULE_ALREADY_EXISTS: 409,
+  OVERRIDE_NOT_FOUND: 404,
   VERSION_CONFLICT: 409,
   STATUS_TRANSITION_INVALID: 409,
   PAYLOAD_TOO_LARGE: 413,

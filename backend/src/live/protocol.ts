@@ -21,6 +21,8 @@ const TOPIC_ROLES: Record<(typeof LIVE_TOPICS)[number], Role> = {
   alerts: 'viewer',
   'alert-rules': 'viewer',
   slos: 'viewer',
+  // People, schedules and overrides: what GET /api/people and /api/schedules show viewers.
+  'on-call': 'viewer',
   // Token names and roles are admin business, as GET /api/tokens is.
   tokens: 'admin',
 };

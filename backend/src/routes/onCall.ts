@@ -1,0 +1,158 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { gaps, nextHandOff, timeline, type Schedule, type Segment } from '../domain/rotations.js';
+import { createRouter } from '../http/context.js';
+import { errorResponses, IdParamsSchema, jsonContent } from '../http/openapi.js';
+import type { Database, Sql } from '../store/db.js';
+import { peopleByIds } from '../store/people.js';
+import { loadSchedules, scheduleNotFound, type ScheduleRecord } from '../store/schedules.js';
+import { InstantSchema, OnCallSchema, SegmentSchema, wireSegment } from './onCallSchemas.js';
+import { invalid } from './schedules.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** nextHandOff looks up to 120 days either side, so that is the window of overrides it needs. */
+const HAND_OFF_REACH_MS = 121 * DAY_MS;
+const MAX_TIMELINE_MS = 93 * DAY_MS;
+
+const GapWarningSchema = z
+  .object({
+    scheduleId: z.uuid(),
+    scheduleName: z.string(),
+    start: z.iso.datetime(),
+    end: z.iso.datetime(),
+  })
+  .openapi('OnCallGapWarning');
+
+const tags = ['On call'];
+
+const routes = {
+  scheduleOnCall: createRoute({
+    method: 'get',
+    path: '/schedules/{id}/on-call',
+    operationId: 'getScheduleOnCall',
+    tags,
+    summary: 'Who is on call at ?at (default now) and who is next',
+    request: { params: IdParamsSchema, query: z.strictObject({ at: InstantSchema.optional() }) },
+    responses: { 200: jsonContent(OnCallSchema, 'Now and next'), ...errorResponses(400, 401, 404, 503) },
+  }),
+  timeline: createRoute({
+    method: 'get',
+    path: '/schedules/{id}/timeline',
+    operationId: 'getScheduleTimeline',
+    tags,
+    summary: 'Who is on call over ?from–?to (default the next 7 days, at most 93): contiguous segments and the gaps',
+    request: {
+      params: IdParamsSchema,
+      query: z.strictObject({ from: InstantSchema.optional(), to: InstantSchema.optional() }),
+    },
+    responses: {
+      200: jsonContent(
+        z.object({ from: z.iso.datetime(), to: z.iso.datetime(), segments: z.array(SegmentSchema), gaps: z.array(SegmentSchema) }),
+        'Segments cover the range exactly; gaps are the ones with nobody'
+      ),
+      ...errorResponses(400, 401, 404, 503),
+    },
+  }),
+  all: createRoute({
+    method: 'get',
+    path: '/on-call',
+    operationId: 'listOnCall',
+    tags,
+    summary: 'Every schedule now and next, and gaps starting within ?withinHours (default 24) as warnings',
+    request: { query: z.strictObject({ withinHours: z.coerce.number().int().min(1).max(24 * 31).default(24) }) },
+    responses: {
+      200: jsonContent(
+        z.object({ at: z.iso.datetime(), items: z.array(OnCallSchema), warnings: z.array(GapWarningSchema) }),
+        'By schedule name'
+      ),
+      ...errorResponses(400, 401, 503),
+    },
+  }),
+};
+
+/** Person id → name for the people in these segments. */
+async function namesOf(sql: Sql, segments: Segment[]): Promise<Map<string, string>> {
+  const ids = [...new Set(segments.flatMap((s) => (s.personId ? [s.personId] : [])))];
+  const found = await peopleByIds(sql, ids);
+  return new Map([...found].map(([id, p]) => [id, p.name]));
+}
+
+function onCallOf(record: ScheduleRecord, schedule: Schedule, at: number) {
+  const { current, next } = nextHandOff(schedule, at);
+  return { record, current, next };
+}
+
+/** Who is on call: per schedule now and next, over a range, and across every schedule with gap warnings. */
+export function onCallRoutes(db: Database) {
+  return createRouter()
+    .openapi(routes.scheduleOnCall, async (c) => {
+      const { id } = c.req.valid('param');
+      const { at: atText } = c.req.valid('query');
+      const at = atText ? Date.parse(atText) : Date.now();
+      const answer = await db.read(async (sql) => {
+        const [loaded] = await loadSchedules(sql, new Date(at - HAND_OFF_REACH_MS), new Date(at + HAND_OFF_REACH_MS), [id]);
+        if (!loaded) throw scheduleNotFound(id);
+        const { record, current, next } = onCallOf(loaded.record, loaded.schedule, at);
+        const names = await namesOf(sql, next ? [current, next] : [current]);
+        return {
+          scheduleId: record.id,
+          scheduleName: record.name,
+          at: new Date(at).toISOString(),
+          current: wireSegment(current, names),
+          next: next ? wireSegment(next, names) : null,
+        };
+      });
+      return c.json(answer, 200);
+    })
+    .openapi(routes.timeline, async (c) => {
+      const { id } = c.req.valid('param');
+      const query = c.req.valid('query');
+      const from = query.from ? Date.parse(query.from) : Date.now();
+      const to = query.to ? Date.parse(query.to) : from + 7 * DAY_MS;
+      if (to <= from) throw invalid('query.to', 'must be after from');
+      if (to - from > MAX_TIMELINE_MS) throw invalid('query.to', 'must be within 93 days of from');
+      const answer = await db.read(async (sql) => {
+        const [loaded] = await loadSchedules(sql, new Date(from), new Date(to), [id]);
+        if (!loaded) throw scheduleNotFound(id);
+        const segments = timeline(loaded.schedule, from, to);
+        const names = await namesOf(sql, segments);
+        const wired = segments.map((s) => wireSegment(s, names));
+        return {
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+          segments: wired,
+          gaps: wired.filter((s) => s.personId === null),
+        };
+      });
+      return c.json(answer, 200);
+    })
+    .openapi(routes.all, async (c) => {
+      const { withinHours } = c.req.valid('query');
+      const at = Date.now();
+      const answer = await db.read(async (sql) => {
+        const loaded = await loadSchedules(sql, new Date(at - HAND_OFF_REACH_MS), new Date(at + HAND_OFF_REACH_MS));
+        const found = loaded.map(({ record, schedule }) => onCallOf(record, schedule, at));
+        const warnings = loaded.flatMap(({ record, schedule }) =>
+          gaps(schedule, at, at + withinHours * HOUR_MS).map((g) => ({
+            scheduleId: record.id,
+            scheduleName: record.name,
+            start: new Date(g.start).toISOString(),
+            end: new Date(g.end).toISOString(),
+          }))
+        );
+        const names = await namesOf(sql, found.flatMap((f) => (f.next ? [f.current, f.next] : [f.current])));
+        return {
+          at: new Date(at).toISOString(),
+          items: found.map(({ record, current, next }) => ({
+            scheduleId: record.id,
+            scheduleName: record.name,
+            at: new Date(at).toISOString(),
+            current: wireSegment(current, names),
+            next: next ? wireSegment(next, names) : null,
+          })),
+          warnings,
+        };
+      });
+      return c.json(answer, 200);
+    });
+}
