@@ -35,6 +35,7 @@ import { ackRoutes, describeAckRoutes } from './routes/ack.js';
 import { peopleRoutes } from './routes/people.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { onCallRoutes } from './routes/onCall.js';
+import { calendarFeedRoutes, scheduleImportRoutes } from './routes/calendars.js';
 import type { Notifier } from './notify/notifier.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ResilienceRegistry } from './resilience/registry.js';
@@ -171,6 +172,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api', peopleRoutes(deps.db, publicUrl));
   app.route('/api', scheduleRoutes(deps.db, publicUrl));
   app.route('/api', onCallRoutes(deps.db));
+  app.route('/api', scheduleImportRoutes(deps.db));
+  // Fetched by calendar apps without a token (the URL's secret is the credential): every request from an address
+  // counts towards its budget, so secrets cannot be guessed at speed.
+  app.use(
+    '/ical/*',
+    requestTimeout(limits.requestTimeoutMs),
+    limitUnauthenticated(limits.rateLimitUnauthenticatedPerMinute, limits.trustProxy, () => true),
+    limitBody(16 * 1024)
+  );
+  app.route('/ical', calendarFeedRoutes(deps.db));
   if (deps.notifier) {
     app.route('/api', channelRoutes(deps.db, deps.notifier));
     // Opened from a message without a token: every request from an address counts towards its budget.
