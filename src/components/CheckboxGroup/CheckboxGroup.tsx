@@ -47,7 +47,10 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   checks: css({
     display: 'flex',
-    gap: theme.spacing(1.5),
+    // Wrap whole checkboxes rather than squeeze their labels onto two lines (a long list in a narrow drawer).
+    flexWrap: 'wrap',
+    columnGap: theme.spacing(1.5),
+    rowGap: theme.spacing(0.5),
     alignItems: 'center',
     minHeight: theme.spacing(theme.components.height.md),
   }),

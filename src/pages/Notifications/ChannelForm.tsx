@@ -187,7 +187,7 @@ export function ChannelForm({ channel: initial, onSaved, onCancel, onRefused }: 
           )}
         </ApiErrorAlert>
       )}
-      <FieldSet label="Channel">
+      <div>
         {!channel && (
           <Field label="Kind" description={spec.description}>
             <div data-testid={ids.kind}>
@@ -217,7 +217,7 @@ export function ChannelForm({ channel: initial, onSaved, onCancel, onRefused }: 
             data-testid={ids.muted}
           />
         </Field>
-      </FieldSet>
+      </div>
       {spec.settings.length > 0 && (
         <FieldSet label={`${spec.label} settings`}>
           {spec.settings.map((field) => {

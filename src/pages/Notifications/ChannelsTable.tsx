@@ -123,7 +123,7 @@ export function ChannelsTable(props: Props) {
                       )}
                     </>
                   ) : (
-                    <span className={styles.secondary}>None</span>
+                    <span className={styles.none}>None</span>
                   )}
                 </td>
                 <td>
@@ -205,6 +205,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   name: css({ fontWeight: theme.typography.fontWeightMedium }),
   error: css({ maxWidth: theme.spacing(50), overflowWrap: 'anywhere', color: theme.colors.error.text }),
   secondary: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
+  none: css({ color: theme.colors.text.secondary }),
   outcomeRow: css({ td: { paddingTop: 0 } }),
   visuallyHidden: css({
     position: 'absolute',

@@ -49,7 +49,7 @@ describe('DeliveriesPanel', () => {
     const { onRedelivered } = renderPanel();
     const rows = await screen.findAllByTestId(ids.row);
     expect(backend.requestsTo('GET', list)[0]!.params).toEqual({ state: 'dead', limit: 100 });
-    expect(rows[0]).toHaveTextContent('severity raised');
+    expect(rows[0]).toHaveTextContent('Severity raised');
     expect(rows[0]).toHaveTextContent('timed out after 10 s');
     expect(rows[0]).toHaveTextContent('8 attempts');
     expect(rows[1]).toHaveTextContent('HTTP 410: gone');

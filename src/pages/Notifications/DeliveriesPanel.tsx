@@ -4,9 +4,10 @@ import { dateTimeFormat, dateTimeFormatTimeAgo, type GrafanaTheme2 } from '@graf
 import { Badge, Button, LoadingPlaceholder, RadioButtonGroup, useStyles2, type BadgeColor } from '@grafana/ui';
 import { toApiError, type ApiError } from '../../api/errors';
 import { listDeliveries, redeliver } from '../../api/notifications';
-import type { Channel, Delivery, DeliveryState } from '../../api/types';
+import type { Channel, Delivery, DeliveryState, RuleEvent } from '../../api/types';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { listTableStyles } from '../../components/listTable';
+import { NOTIFICATION_EVENT_LABELS } from '../../components/notificationLabels';
 import { testIds } from '../../components/testIds';
 
 const ids = testIds.deliveries;
@@ -14,7 +15,7 @@ type Filter = 'dead' | 'failed' | 'all';
 const FILTERS: Array<{ value: Filter; label: string; description: string }> = [
   { value: 'dead', label: 'Dead', description: 'Given up on: out of attempts, or refused for good' },
   { value: 'failed', label: 'Failed', description: 'Failed the last attempt; another is scheduled' },
-  { value: 'all', label: 'All', description: 'Newest first' },
+  { value: 'all', label: 'All', description: 'Every state, newest first' },
 ];
 const STATE_COLORS: Record<DeliveryState, BadgeColor> = {
   pending: 'blue',
@@ -130,7 +131,7 @@ export function DeliveriesPanel({ channel, isReadOnly, onRefused, onRedelivered 
                   </time>
                 </td>
                 <td>
-                  <div>{d.event.replace(/_/g, ' ')}</div>
+                  <div>{NOTIFICATION_EVENT_LABELS[d.event as RuleEvent] ?? d.event}</div>
                   {d.detail && <div className={styles.secondary}>{d.detail}</div>}
                 </td>
                 <td>

@@ -120,8 +120,12 @@ describe('NotificationsPage', () => {
           })
         );
       }
-      return reply(201, makeChannel({ ...request.data, secretsSet: Object.keys(request.data.secrets).sort() }));
+      return reply(
+        201,
+        makeChannel({ ...request.data, id: 'c-new', secretsSet: Object.keys(request.data.secrets).sort() })
+      );
     });
+    backend.on('GET', `${API}/channels/c-new/deliveries`, reply(200, { items: [] }));
     renderPage();
     await screen.findAllByTestId(ids.channelRow);
     fireEvent.click(screen.getByTestId(ids.addChannel));
@@ -152,6 +156,10 @@ describe('NotificationsPage', () => {
       muted: false,
     });
     expect(rowOf('receiver')).toHaveAttribute('data-channel-kind', 'webhook');
+    // Its dead deliveries are counted too (none yet).
+    await waitFor(() =>
+      expect(within(rowOf('receiver')).getByTestId(ids.deadCount)).toHaveAttribute('data-count', '0')
+    );
   });
 
   test("the kind picker shows that kind's fields: email has host, port, security, to, and an optional password", async () => {

@@ -156,6 +156,8 @@ export function NotificationsPage() {
             channel={open.channel}
             onSaved={(channel) => {
               data.upsertChannel(channel);
+              // A new channel has no count yet; an edited one may have changed since the page loaded.
+              data.recountDead(channel.id);
               setOpen(null);
             }}
             onCancel={() => setOpen(null)}

@@ -222,9 +222,9 @@ export function RuleForm({ rule: initial, channels, services, servicesError, onS
           data-testid={ids.events}
         />
       </Field>
-      <Field invalid={Boolean(errors.severities)} error={errors.severities} description="None checked: every severity.">
+      <Field invalid={Boolean(errors.severities)} error={errors.severities}>
         <CheckboxGroup<Severity>
-          legend="Severities"
+          legend="Severities (none checked: every severity)"
           options={SEVERITIES}
           labelOf={severityName}
           value={draft.severities}
