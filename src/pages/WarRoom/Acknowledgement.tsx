@@ -7,6 +7,7 @@ import { toApiError, type ApiError } from '../../api/errors';
 import type { Incident, TimelineEvent } from '../../api/types';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { testIds } from '../../components/testIds';
+import { formatTime } from './format';
 
 interface Props {
   incident: Incident;
@@ -40,7 +41,9 @@ export function Acknowledgement({ incident, events, canEdit, onAcknowledged }: P
     return (
       <span data-testid={testIds.warRoom.acknowledged}>
         Acknowledged{by ? ` by ${by.author}` : ''} at{' '}
-        <time dateTime={incident.acknowledgedAt}>{dateTimeFormat(incident.acknowledgedAt)}</time>
+        <time dateTime={incident.acknowledgedAt} title={dateTimeFormat(incident.acknowledgedAt)}>
+          {formatTime(incident.acknowledgedAt)}
+        </time>
         {by?.isLink && <span className={styles.secondary}> (acknowledge link)</span>}
       </span>
     );
