@@ -33,6 +33,7 @@ export const SHIFT_UNITS = ['hours', 'days', 'weeks'] as const;
 export type ShiftUnit = (typeof SHIFT_UNITS)[number];
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 const UNIT_HOURS: Record<ShiftUnit, number> = { hours: 1, days: 24, weeks: 168 };
 
 /** A weekly window on the layer's clock: ISO weekdays (1 Monday … 7 Sunday) and `HH:MM` times. */
@@ -112,44 +113,65 @@ export const isTimeOfDay = (time: string): boolean => TIME.test(time);
 export const isCalendarDate = (date: string): boolean =>
   /^\d{4}-\d{2}-\d{2}$/.test(date) && DateTime.fromISO(date, { zone: 'UTC' }).isValid;
 
-// Wall-clock times are luxon DateTimes in UTC used as a "floating" clock: arithmetic on them is plain calendar
-// arithmetic with no daylight-saving in the way; `place` then reads the same fields in the real zone.
+// Wall-clock times are "floating" milliseconds: the local date and time read as if it were UTC, so stepping them
+// is plain calendar arithmetic with no daylight-saving in the way. Only `place` and `wallOf` cross between a wall
+// time and a real instant, and both do it through luxon's zone.
 
-function place(wall: DateTime, zone: string): number {
-  return DateTime.fromObject(
-    { year: wall.year, month: wall.month, day: wall.day, hour: wall.hour, minute: wall.minute },
+// Placing a wall time in a zone asks the platform's time-zone data (Intl) for the offset, which dominates the cost
+// of evaluating a schedule; hand-offs and restriction edges repeat across schedules and requests, so the answers
+// are remembered (an answer for a zone and wall time never changes while the process runs). Bounded by clearing.
+const PLACED = new Map<string, number>();
+const PLACED_MAX = 100_000;
+
+function place(wall: number, zone: string): number {
+  const key = `${zone} ${wall}`;
+  const known = PLACED.get(key);
+  if (known !== undefined) return known;
+  const w = new Date(wall);
+  const instant = DateTime.fromObject(
+    { year: w.getUTCFullYear(), month: w.getUTCMonth() + 1, day: w.getUTCDate(), hour: w.getUTCHours(), minute: w.getUTCMinutes() },
     { zone }
   ).toMillis();
+  if (PLACED.size >= PLACED_MAX) PLACED.clear();
+  PLACED.set(key, instant);
+  return instant;
 }
 
-function wallOf(instant: number, zone: string): DateTime {
-  const local = DateTime.fromMillis(instant, { zone });
-  return DateTime.fromObject(
-    { year: local.year, month: local.month, day: local.day, hour: local.hour, minute: local.minute, second: local.second, millisecond: local.millisecond },
-    { zone: 'UTC' }
-  );
+function wallOf(instant: number, zone: string): number {
+  const l = DateTime.fromMillis(instant, { zone });
+  return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second, l.millisecond);
 }
+
+/** ISO weekday (1 Monday … 7 Sunday) of a wall time. */
+const weekdayOf = (wall: number) => new Date(wall).getUTCDay() || 7;
+const startOfDay = (wall: number) => Math.floor(wall / DAY_MS) * DAY_MS;
+
+const ANCHORS = new WeakMap<Layer, number>();
 
 /** The wall-clock time of the layer's first hand-off. */
-function firstHandOff(layer: Layer): DateTime {
+function firstHandOff(layer: Layer): number {
+  const known = ANCHORS.get(layer);
+  if (known !== undefined) return known;
   const { hour, minute } = parseTime(layer.handOffTime);
-  let wall = DateTime.fromISO(layer.startDate, { zone: 'UTC' }).set({ hour, minute });
+  const [y, m, d] = layer.startDate.split('-').map(Number) as [number, number, number];
+  let wall = Date.UTC(y, m - 1, d, hour, minute);
   if (layer.shiftLength.unit === 'weeks' && layer.handOffDay !== undefined) {
-    wall = wall.plus({ days: (layer.handOffDay - wall.weekday + 7) % 7 });
+    wall += ((layer.handOffDay - weekdayOf(wall) + 7) % 7) * DAY_MS;
   }
+  ANCHORS.set(layer, wall);
   return wall;
 }
 
 const stepHours = (layer: Layer) => UNIT_HOURS[layer.shiftLength.unit] * layer.shiftLength.count;
 
 /** When shift `k` of the layer starts (k may be past the last shift anyone asked about). */
-function shiftStart(layer: Layer, anchor: DateTime, k: number): number {
-  return place(anchor.plus({ hours: k * stepHours(layer) }), layer.timeZone);
+function shiftStart(layer: Layer, anchor: number, k: number): number {
+  return place(anchor + k * stepHours(layer) * HOUR_MS, layer.timeZone);
 }
 
 /** The number of the shift holding `instant` (negative before the rotation begins). */
-function shiftIndexAt(layer: Layer, anchor: DateTime, instant: number): number {
-  const wallElapsed = wallOf(instant, layer.timeZone).toMillis() - anchor.toMillis();
+function shiftIndexAt(layer: Layer, anchor: number, instant: number): number {
+  const wallElapsed = wallOf(instant, layer.timeZone) - anchor;
   let k = Math.floor(wallElapsed / (stepHours(layer) * HOUR_MS));
   // The wall-clock estimate is off by at most one around a change of offset; settle it on real instants.
   while (k > -1 && shiftStart(layer, anchor, k) > instant) k -= 1;
@@ -182,16 +204,15 @@ export function shiftsOf(layer: Layer, from: number, to: number): Shift[] {
 export function restrictionWindows(layer: Layer, from: number, to: number): Array<{ start: number; end: number }> {
   const windows: Array<{ start: number; end: number }> = [];
   // A window starts at most a day before it ends (runs past midnight at most once).
-  let day = wallOf(from, layer.timeZone).startOf('day').minus({ days: 1 });
-  const last = wallOf(to, layer.timeZone).startOf('day');
-  for (; day <= last; day = day.plus({ days: 1 })) {
+  const last = startOfDay(wallOf(to, layer.timeZone));
+  for (let day = startOfDay(wallOf(from, layer.timeZone)) - DAY_MS; day <= last; day += DAY_MS) {
     for (const r of layer.restrictions ?? []) {
-      if (!r.days.includes(day.weekday)) continue;
+      if (!r.days.includes(weekdayOf(day))) continue;
       const s = parseTime(r.start);
       const e = parseTime(r.end);
-      const startWall = day.set({ hour: s.hour, minute: s.minute });
-      let endWall = day.set({ hour: e.hour, minute: e.minute });
-      if (endWall <= startWall) endWall = endWall.plus({ days: 1 });
+      const startWall = day + s.hour * HOUR_MS + s.minute * 60_000;
+      let endWall = day + e.hour * HOUR_MS + e.minute * 60_000;
+      if (endWall <= startWall) endWall += DAY_MS;
       const start = place(startWall, layer.timeZone);
       const end = place(endWall, layer.timeZone);
       if (end > from && start < to && end > start) windows.push({ start, end });
