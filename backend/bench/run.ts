@@ -19,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   fanout: () => import('./fanout.js'),
   ui: () => import('./ui.js'),
   correlate: () => import('./correlate.js'),
+  oncall: () => import('./oncall.js'),
 };
 
 async function main(names: string[]): Promise<number> {
