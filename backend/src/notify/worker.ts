@@ -10,7 +10,8 @@
  * workers made with `boss.work`; this one fetches itself, so it wakes itself.)
  *
  * A slow or dead channel never holds up the others or the API: each channel has its own concurrency cap (jobs over
- * it are moved a little later instead of waiting in memory, where their lease would run out) and its own circuit
+ * it are moved later, spread at the pace its slots free up, instead of waiting in memory, where their lease would
+ * run out) and its own circuit
  * breaker (while open, its jobs wait without spending attempts).
  */
 import PgBoss from 'pg-boss';
@@ -67,14 +68,18 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-// How long a job over its channel's concurrency cap waits before it is looked at again.
+// The shortest wait of a job moved later (channel busy, breaker open).
 const BUSY_DEFER_MS = 500;
+// The longest a job over its channel's cap is moved ahead; past it the job is looked at again and moved on.
+const MAX_PACED_DEFER_MS = 60_000;
 
 export class DeliveryWorker {
   private boss: PgBoss | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly slots = new Map<string, { sending: number; waiting: Array<(isGranted: boolean) => void> }>();
   private readonly breakers = new Map<string, { policy: CircuitBreakerPolicy; openedAt: number }>();
+  /** Per channel: how long a send holds its slot (moving average, ms), and when the next job over the cap is due. */
+  private readonly paces = new Map<string, { holdMs: number; nextAt: number }>();
   private readonly stopSends = new AbortController();
   private wake = new AbortController();
   /** Cuts the current idle wait short; replaced for every wait. */
@@ -82,6 +87,9 @@ export class DeliveryWorker {
   /** A notification arrived since the last fetch began: that fetch may have missed its job. */
   private isNudged = false;
   private listen: ListenLink | undefined;
+  /** The earliest time a job this replica moved later falls due, and the timer that wakes the loop then. */
+  private dueAt = Infinity;
+  private dueTimer: NodeJS.Timeout | undefined;
   private isStopping = false;
   private loop: Promise<void> | undefined;
 
@@ -130,6 +138,7 @@ export class DeliveryWorker {
   async stop(graceMs = 5000): Promise<void> {
     if (!this.boss) return;
     this.isStopping = true;
+    clearTimeout(this.dueTimer);
     this.wake.abort();
     this.nap.abort();
     await this.loop;
@@ -146,6 +155,22 @@ export class DeliveryWorker {
   private nudge(): void {
     this.isNudged = true;
     this.nap.abort();
+  }
+
+  /**
+   * Fetch again when a job this replica moved later (channel busy, breaker open, a retry) falls due: such a job
+   * sends no notification, and waiting for the next poll after each one made a backlog on one channel drain at
+   * a few deliveries a second.
+   */
+  private wakeAt(at: Date): void {
+    const time = at.getTime();
+    if (time >= this.dueAt || this.isStopping) return;
+    clearTimeout(this.dueTimer);
+    this.dueAt = time;
+    this.dueTimer = setTimeout(() => {
+      this.dueAt = Infinity;
+      this.nudge();
+    }, Math.max(0, time - Date.now()) + 5);
   }
 
   /** Waits for the poll interval, a nudge or stop; not at all when a nudge came in meanwhile. */
@@ -213,7 +238,29 @@ export class DeliveryWorker {
     });
   }
 
-  private releaseSlot(channelId: string): void {
+  /**
+   * How long to move a job over its channel's cap ahead. Jobs over the cap are spread at the pace the channel's
+   * slots free up (send time / cap), so each comes back about when a slot is free: moving them all by the same
+   * half second made a backlog of hundreds come back together, to be moved again and again (a transaction each),
+   * and that churn took the database from the sends: 2–6 deliveries/s while draining a backlog.
+   */
+  private pacedDelay(channelId: string): number {
+    const pace = this.paceOf(channelId);
+    const now = Date.now();
+    // Behind the jobs holding the slots and the ones waiting in memory for them.
+    pace.nextAt = Math.max(pace.nextAt, now + pace.holdMs) + pace.holdMs / this.deps.config.channelConcurrency;
+    return Math.min(pace.nextAt - now, MAX_PACED_DEFER_MS) * (0.9 + Math.random() * 0.2);
+  }
+
+  private paceOf(channelId: string) {
+    let pace = this.paces.get(channelId);
+    if (!pace) this.paces.set(channelId, (pace = { holdMs: 100, nextAt: 0 }));
+    return pace;
+  }
+
+  private releaseSlot(channelId: string, heldMs: number): void {
+    const pace = this.paceOf(channelId);
+    pace.holdMs = pace.holdMs * 0.8 + heldMs * 0.2;
     const slot = this.slots.get(channelId);
     if (!slot) return;
     const next = slot.waiting.shift();
@@ -256,14 +303,24 @@ export class DeliveryWorker {
       if (isOpen || !(await this.acquireSlot(channel.id))) {
         const wait = isOpen
           ? Math.max(breaker.openedAt + this.deps.config.breakerHalfOpenMs - Date.now(), BUSY_DEFER_MS)
-          : BUSY_DEFER_MS * (0.5 + Math.random());
-        await db.write((sql) => deferDelivery(sql, delivery.id, job.id, new Date(Date.now() + wait)));
+          : this.pacedDelay(channel.id);
+        const at = new Date(Date.now() + wait);
+        await db.write((sql) => deferDelivery(sql, delivery.id, job.id, at));
+        this.wakeAt(at);
         return;
       }
+      // The slot bounds what the receiver gets at once: it is given back once the send is over, before the
+      // outcome's transaction, so the next send does not wait for that.
+      const heldFrom = performance.now();
+      let isHeld = true;
+      const release = () => {
+        if (isHeld) this.releaseSlot(channel.id, performance.now() - heldFrom);
+        isHeld = false;
+      };
       try {
-        await this.claimAndSend(job, delivery, channel, breaker.policy);
+        await this.claimAndSend(job, delivery, channel, breaker.policy, release);
       } finally {
-        this.releaseSlot(channel.id);
+        release();
       }
     } catch (err) {
       // The database went away mid-way (or a bug): pg-boss tries the job again later; if even that cannot be
@@ -277,7 +334,8 @@ export class DeliveryWorker {
     job: PgBoss.Job<DeliveryJob>,
     delivery: Delivery,
     channel: SealedChannel,
-    breaker: CircuitBreakerPolicy
+    breaker: CircuitBreakerPolicy,
+    releaseSlot: () => void
   ): Promise<void> {
     const { db, logger } = this.deps;
     const claim = await db.write((sql) => claimDelivery(sql, delivery.id, this.deps.config.leaseSeconds));
@@ -288,9 +346,11 @@ export class DeliveryWorker {
     if (claim.kind === 'later') {
       const at = new Date(Math.max(claim.at.getTime(), Date.now()) + 100);
       await db.write((sql) => deferDelivery(sql, delivery.id, job.id, at));
+      this.wakeAt(at);
       return;
     }
     const outcome = await this.attempt(claim.delivery, channel, breaker);
+    releaseSlot();
     const isOwn = await db.write((sql) =>
       recordAttempt(sql, {
         delivery: claim.delivery,
@@ -300,6 +360,8 @@ export class DeliveryWorker {
         outcome,
       })
     );
+    if (isOwn && outcome.kind === 'retrying') this.wakeAt(outcome.nextAttemptAt);
+    if (isOwn && outcome.kind === 'postponed') this.wakeAt(outcome.at);
     const log = { deliveryId: delivery.id, channel: channel.name, event: delivery.event, attempt: claim.delivery.attempts };
     if (!isOwn) logger.warn(log, 'delivery outcome not recorded: its lease ran out and another worker took it over');
     else if (outcome.kind === 'delivered') logger.info(log, 'notification delivered');
