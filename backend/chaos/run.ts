@@ -1,5 +1,5 @@
 /**
- * The game days: `npm run chaos` (all six) or `npm run chaos -- postgres-kill overload` (some; `--short` for the small settings), against real
+ * The game days: `npm run chaos` (all seven) or `npm run chaos -- postgres-kill overload` (some; `--short` for the small settings), against real
  * processes on this machine. Each experiment states its hypothesis, runs inside its abort switch (load bound,
  * time bound), cleans up everything it started, and is judged on what was measured. Prints a table; exits 1 when a
  * verdict is not `pass`. CHAOS_MAX_LOAD changes the load bound (default 5× the cores).
@@ -36,6 +36,10 @@ const EXPERIMENTS: Record<string, Entry> = {
   'disk-full': async () => {
     const m = await import('./disk-full.js');
     return { experiment: m.diskFull, full: m.FULL, short: m.SHORT };
+  },
+  'notify-outage': async () => {
+    const m = await import('./notify-outage.js');
+    return { experiment: m.notifyOutage, full: m.FULL, short: m.SHORT };
   },
 };
 

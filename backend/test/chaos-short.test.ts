@@ -1,11 +1,13 @@
 /**
  * The short game days (chaos/, `npm run chaos` runs the full ones): Postgres SIGKILLed under mixed load with 20
- * live clients and a 3 s outage, a replica SIGKILLed under its live clients, SIGTERM under load. Same experiments
+ * live clients and a 3 s outage, a replica SIGKILLed under its live clients, SIGTERM under load, a webhook receiver
+ * down for 4 s while alerts open incidents. Same experiments
  * and hypotheses as the full run, with less load and shorter outages, against real processes. Each check carries
  * what was measured, so a failure says what broke; an abort (machine too busy, time bound) fails too, with why.
  */
 import { cpus } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { notifyOutage, SHORT as NOTIFY_OUTAGE } from '../chaos/notify-outage.js';
 import { postgresKill, SHORT as POSTGRES_KILL } from '../chaos/postgres-kill.js';
 import { replicaKill, SHORT as REPLICA_KILL } from '../chaos/replica-kill.js';
 import { sigterm, SHORT as SIGTERM } from '../chaos/sigterm.js';
@@ -48,5 +50,9 @@ describe('game days, short', () => {
 
   it('SIGTERM under load: no request dropped, readiness 503 before the listener closes', { timeout: 120_000 }, async () => {
     expectKept(await play(sigterm, SIGTERM));
+  });
+
+  it('the webhook receiver down while alerts open incidents: every notification arrives, each key once, the API stays fast', { timeout: 180_000 }, async () => {
+    expectKept(await play(notifyOutage, NOTIFY_OUTAGE));
   });
 });
