@@ -20,6 +20,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   ui: () => import('./ui.js'),
   correlate: () => import('./correlate.js'),
   oncall: () => import('./oncall.js'),
+  notify: () => import('./notify.js'),
 };
 
 async function main(names: string[]): Promise<number> {
