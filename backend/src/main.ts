@@ -140,28 +140,17 @@ async function main(): Promise<void> {
     metricsToken: config.observability.metricsToken,
   });
   const server = serveApp(app, { port: config.port, hostname: config.host }, (info) => {
-    lifecycle.markServing();
     logger.info(
       { port: info.port, database: embedded ? `embedded (${path.resolve(config.dataDir, 'postgres')})` : 'DATABASE_URL' },
       `sidecar listening on http://localhost:${info.port} (API description: /api/openapi.json)`
     );
   });
-  refresher.start();
   // Every replica sends notifications; NOTIFY_WORKER=false keeps one out (it still writes deliveries).
   const worker = config.notify.isWorkerEnabled
     ? new DeliveryWorker({ db, databaseUrl: config.databaseUrl ?? embedded!.url, notifier, config: config.notify, logger })
     : undefined;
-  await worker?.start();
-  const live = await startLive({
-    server,
-    db,
-    databaseUrl: config.databaseUrl ?? embedded!.url,
-    adminToken: config.adminToken,
-    lifecycle,
-    logger,
-    registry: metrics.registry,
-    config: config.live,
-  });
+  /** Set once the live feed is attached; a signal that arrives before then has no feed to close. */
+  let live: Awaited<ReturnType<typeof startLive>> | undefined;
 
   /**
    * Graceful shutdown: readiness turns 503 at once, requests keep being served for the drain delay (so a load
@@ -181,7 +170,7 @@ async function main(): Promise<void> {
     }, config.shutdown.timeoutMs).unref();
     await new Promise((resolve) => setTimeout(resolve, config.shutdown.drainDelayMs));
     // WebSockets hold their sockets open, so they go first: 1001 tells each client to reconnect to another replica.
-    await live.close();
+    await live?.close();
     await refresher.stop();
     // Sends in flight get half the shutdown bound; one cut short is sent again by another replica after its lease.
     await worker?.stop(config.shutdown.timeoutMs / 2);
@@ -195,8 +184,25 @@ async function main(): Promise<void> {
     await flushLogger(logger);
     process.exit(0);
   };
+  // Handlers go in before the slower starts below (the queue, the live feed): a signal during them must drain, not
+  // kill the process with the default action.
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  refresher.start();
+  await worker?.start();
+  live = await startLive({
+    server,
+    db,
+    databaseUrl: config.databaseUrl ?? embedded!.url,
+    adminToken: config.adminToken,
+    lifecycle,
+    logger,
+    registry: metrics.registry,
+    config: config.live,
+  });
+  // Ready (and started) only once everything serves: the queue's worker and the live feed included.
+  if (!lifecycle.isDraining) lifecycle.markServing();
 }
 
 main().catch((err) => {
