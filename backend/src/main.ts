@@ -35,7 +35,10 @@ const logger = createLogger();
 // uncaught is still fatal, as Node would have it, after the log line is written.
 process.on('uncaughtException', (err) => {
   if (isPostgresJsClosedSocketWrite(err)) {
-    logger.warn({ err }, 'postgres.js wrote to a closed connection (known driver bug); its queries were already failed');
+    logger.warn(
+      { err },
+      'postgres.js wrote to a closed connection (known driver bug); its queries were already failed'
+    );
     return;
   }
   logger.fatal({ err }, 'uncaught exception');
@@ -59,7 +62,10 @@ async function main(): Promise<void> {
     logger.info({}, 'STUDIO_ADMIN_TOKEN is unset or the development token: fine for a trial, refused in production');
   }
   if (config.isDefaultSecretKey) {
-    logger.info({}, 'STUDIO_SECRET_KEY is unset: channel secrets are encrypted with the development key, refused in production');
+    logger.info(
+      {},
+      'STUDIO_SECRET_KEY is unset: channel secrets are encrypted with the development key, refused in production'
+    );
   }
 
   const { sql, embedded, applied } = await openDatabase(config, (line) => logger.info({}, line));
@@ -67,8 +73,10 @@ async function main(): Promise<void> {
   if (config.demoData && (await seedDemoData(sql))) logger.info({}, 'demo data added');
   if (config.intakeToken) {
     const outcome = await provisionIntakeToken(sql, config.intakeToken);
-    if (outcome === 'revoked') logger.warn({}, 'STUDIO_INTAKE_TOKEN names a revoked token: alert intake with it stays refused');
-    else if (outcome !== 'unchanged') logger.info({ outcome }, 'integration token from STUDIO_INTAKE_TOKEN provisioned');
+    if (outcome === 'revoked')
+      logger.warn({}, 'STUDIO_INTAKE_TOKEN names a revoked token: alert intake with it stays refused');
+    else if (outcome !== 'unchanged')
+      logger.info({ outcome }, 'integration token from STUDIO_INTAKE_TOKEN provisioned');
   }
 
   const resilience = new ResilienceRegistry();
@@ -141,13 +149,22 @@ async function main(): Promise<void> {
   });
   const server = serveApp(app, { port: config.port, hostname: config.host }, (info) => {
     logger.info(
-      { port: info.port, database: embedded ? `embedded (${path.resolve(config.dataDir, 'postgres')})` : 'DATABASE_URL' },
+      {
+        port: info.port,
+        database: embedded ? `embedded (${path.resolve(config.dataDir, 'postgres')})` : 'DATABASE_URL',
+      },
       `sidecar listening on http://localhost:${info.port} (API description: /api/openapi.json)`
     );
   });
   // Every replica sends notifications; NOTIFY_WORKER=false keeps one out (it still writes deliveries).
   const worker = config.notify.isWorkerEnabled
-    ? new DeliveryWorker({ db, databaseUrl: config.databaseUrl ?? embedded!.url, notifier, config: config.notify, logger })
+    ? new DeliveryWorker({
+        db,
+        databaseUrl: config.databaseUrl ?? embedded!.url,
+        notifier,
+        config: config.notify,
+        logger,
+      })
     : undefined;
   /** Set once the live feed is attached; a signal that arrives before then has no feed to close. */
   let live: Awaited<ReturnType<typeof startLive>> | undefined;

