@@ -1,18 +1,7 @@
 import React, { useState, type FormEvent } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import {
-  Button,
-  Field,
-  FieldSet,
-  Input,
-  RadioButtonGroup,
-  SecretInput,
-  Stack,
-  Switch,
-  TextArea,
-  useStyles2,
-} from '@grafana/ui';
+import { Field, FieldSet, Input, RadioButtonGroup, SecretInput, Switch, TextArea, useStyles2 } from '@grafana/ui';
 import { toApiError, type ApiError } from '../../api/errors';
 import { createChannel, updateChannel } from '../../api/notifications';
 import { CHANNEL_KINDS, type Channel, type ChannelKind } from '../../api/types';
@@ -29,6 +18,7 @@ import {
 } from './channelKinds';
 import { ConflictAlert } from './ConflictAlert';
 import { conflictCurrent, fieldErrorsFrom } from './formErrors';
+import { FormActions } from '../../components/FormActions/FormActions';
 
 const ids = testIds.channelForm;
 const KIND_OPTIONS = CHANNEL_KINDS.map((kind) => ({ value: kind, label: KIND_SPECS[kind].label }));
@@ -267,19 +257,13 @@ export function ChannelForm({ channel: initial, onSaved, onCancel, onRefused }: 
           );
         })}
       </FieldSet>
-      <Stack gap={1}>
-        <Button
-          type="submit"
-          disabled={isSubmitting}
-          icon={isSubmitting ? 'spinner' : undefined}
-          data-testid={ids.submit}
-        >
-          {channel ? 'Save channel' : 'Add channel'}
-        </Button>
-        <Button variant="secondary" fill="outline" onClick={onCancel} data-testid={ids.cancel}>
-          Cancel
-        </Button>
-      </Stack>
+      <FormActions
+        submitLabel={channel ? 'Save channel' : 'Add channel'}
+        isSubmitting={isSubmitting}
+        onCancel={onCancel}
+        submitTestId={ids.submit}
+        cancelTestId={ids.cancel}
+      />
     </form>
   );
 }

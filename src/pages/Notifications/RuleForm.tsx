@@ -1,7 +1,7 @@
 import React, { useMemo, useState, type FormEvent } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { Button, Field, Input, MultiCombobox, Stack, Switch, TextArea, useStyles2 } from '@grafana/ui';
+import { Field, Input, MultiCombobox, Switch, TextArea, useStyles2 } from '@grafana/ui';
 import { toApiError, type ApiError } from '../../api/errors';
 import { createNotificationRule, updateNotificationRule } from '../../api/notifications';
 import {
@@ -21,6 +21,7 @@ import { ConflictAlert } from './ConflictAlert';
 import { conflictCurrent, fieldErrorsFrom } from './formErrors';
 import { NOTIFICATION_EVENT_LABELS as EVENT_LABELS } from '../../components/notificationLabels';
 import { severityName } from './ruleFormat';
+import { FormActions } from '../../components/FormActions/FormActions';
 
 const ids = testIds.ruleForm;
 const FIELDS = ['name', 'events', 'severities', 'services', 'teams', 'labels', 'channelIds'] as const;
@@ -314,19 +315,13 @@ export function RuleForm({ rule: initial, channels, services, servicesError, onS
           data-testid={ids.muted}
         />
       </Field>
-      <Stack gap={1}>
-        <Button
-          type="submit"
-          disabled={isSubmitting}
-          icon={isSubmitting ? 'spinner' : undefined}
-          data-testid={ids.submit}
-        >
-          {rule ? 'Save rule' : 'Add rule'}
-        </Button>
-        <Button variant="secondary" fill="outline" onClick={onCancel} data-testid={ids.cancel}>
-          Cancel
-        </Button>
-      </Stack>
+      <FormActions
+        submitLabel={rule ? 'Save rule' : 'Add rule'}
+        isSubmitting={isSubmitting}
+        onCancel={onCancel}
+        submitTestId={ids.submit}
+        cancelTestId={ids.cancel}
+      />
     </form>
   );
 }
