@@ -262,7 +262,13 @@ test('the Notifications page in the light theme, deliveries drawer open', async 
   await channelRow(page).getByTestId(ids.notifications.showDeliveries).click();
   const panel = page.getByTestId(ids.deliveries.panel);
   await expect(panel.getByTestId(ids.deliveries.empty)).toHaveText('No dead deliveries.');
-  await panel.getByTestId(ids.deliveries.stateFilter).getByRole('radio', { name: 'All' }).check({ force: true });
+  // Retried: a click while the drawer still slides in can land beside the radio (seen in CI: "did not change its
+  // state"); the radio covers its label, so clicking the label is not an option.
+  const all = panel.getByTestId(ids.deliveries.stateFilter).getByRole('radio', { name: 'All' });
+  await expect(async () => {
+    await all.check({ force: true });
+    await expect(all).toBeChecked({ timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
   await expect(panel.getByTestId(ids.deliveries.row).first()).toHaveAttribute('data-state', 'delivered');
   await expectAccessible(page, 'deliveries drawer');
   await settle(page);
