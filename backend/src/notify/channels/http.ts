@@ -30,6 +30,15 @@ const USER_AGENT = 'ReliabilityStudio-Notifier/1';
  * other 4xx and for redirects (a moved webhook must be reconfigured, not followed with its signed body).
  * `label` names the receiver in errors ("The Slack webhook").
  */
+/** A JSON body POSTed to a chat webhook's URL (Slack-compatible, Teams): the URL itself is the credential. */
+export function postJson(label: string, url: string, payload: unknown, signal: AbortSignal): Promise<void> {
+  return postMessage(
+    label,
+    { url, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(payload) },
+    signal
+  );
+}
+
 export async function postMessage(label: string, post: HttpPost, signal: AbortSignal): Promise<void> {
   const { url, authorization } = splitCredentials(label, post.url);
   let res: Response;

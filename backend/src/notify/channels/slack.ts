@@ -19,7 +19,7 @@ import {
   topFindings,
   truncate,
 } from './format.js';
-import { HttpUrlSchema, postMessage } from './http.js';
+import { HttpUrlSchema, postJson } from './http.js';
 
 /** Slack's limits (Block Kit reference: header, section, actions, button). */
 export const SLACK_LIMITS = {
@@ -171,14 +171,6 @@ export const slackSender: ChannelSender<SlackSettings, SlackSecrets> = {
   secretsSchema: SlackSecretsSchema,
   async send(target, message, context) {
     const { secrets } = readTarget('Slack', { settings: SlackSettingsSchema, secrets: SlackSecretsSchema }, target);
-    await postMessage(
-      'The Slack-compatible webhook',
-      {
-        url: secrets.webhookUrl,
-        headers: { 'content-type': 'application/json; charset=utf-8' },
-        body: JSON.stringify(buildSlackMessage(message)),
-      },
-      context.signal
-    );
+    await postJson('The Slack-compatible webhook', secrets.webhookUrl, buildSlackMessage(message), context.signal);
   },
 };

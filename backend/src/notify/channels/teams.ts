@@ -17,7 +17,7 @@ import {
   topFindings,
   truncate,
 } from './format.js';
-import { HttpUrlSchema, postMessage } from './http.js';
+import { HttpUrlSchema, postJson } from './http.js';
 
 export const TeamsSettingsSchema = z.strictObject({});
 export type TeamsSettings = z.infer<typeof TeamsSettingsSchema>;
@@ -127,14 +127,6 @@ export const teamsSender: ChannelSender<TeamsSettings, TeamsSecrets> = {
   secretsSchema: TeamsSecretsSchema,
   async send(target, message, context) {
     const { secrets } = readTarget('Teams', { settings: TeamsSettingsSchema, secrets: TeamsSecretsSchema }, target);
-    await postMessage(
-      'The Teams workflow webhook',
-      {
-        url: secrets.webhookUrl,
-        headers: { 'content-type': 'application/json; charset=utf-8' },
-        body: JSON.stringify(buildTeamsMessage(message)),
-      },
-      context.signal
-    );
+    await postJson('The Teams workflow webhook', secrets.webhookUrl, buildTeamsMessage(message), context.signal);
   },
 };
