@@ -60,6 +60,24 @@ export interface IncidentFilters {
 /** A timeline entry: a union on `type`, each kind with its own `data`. */
 export type TimelineEvent = Schemas['TimelineEvent'];
 export type TimelineEventType = TimelineEvent['type'];
+/** Every timeline kind the sidecar writes; allOf fails tsc when the document adds or drops one. */
+export const TIMELINE_EVENT_TYPES = allOf<TimelineEventType>()([
+  'created',
+  'status_changed',
+  'severity_changed',
+  'commander_changed',
+  'details_changed',
+  'note',
+  'alert_fired',
+  'alert_resolved',
+  'alerts_resolved',
+  'correlation_found',
+  'hypothesis_added',
+  'hypothesis_decided',
+  'evidence_pinned',
+  'acknowledged',
+  'notification',
+]);
 
 // ---- Services ----
 

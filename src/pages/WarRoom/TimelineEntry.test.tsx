@@ -1,27 +1,11 @@
 import React from 'react';
 import { render, screen, within } from '@testing-library/react';
-import type { TimelineEvent, TimelineEventType } from '../../api/types';
+import { TIMELINE_EVENT_TYPES, type TimelineEvent, type TimelineEventType } from '../../api/types';
 import { testIds } from '../../components/testIds';
 import { makeFinding, makeHypothesis, makeTimelineEvent } from '../../testUtils/evidenceFixtures';
 import { TimelineEntry } from './TimelineEntry';
 
-const ALL_KINDS: TimelineEventType[] = [
-  'created',
-  'status_changed',
-  'severity_changed',
-  'commander_changed',
-  'details_changed',
-  'note',
-  'alert_fired',
-  'alert_resolved',
-  'alerts_resolved',
-  'correlation_found',
-  'hypothesis_added',
-  'hypothesis_decided',
-  'evidence_pinned',
-  'acknowledged',
-  'notification',
-];
+const ALL_KINDS = TIMELINE_EVENT_TYPES;
 
 const LABELS: Record<TimelineEventType, string> = {
   created: 'Declared',
