@@ -8,8 +8,11 @@
  *   from sending the alert to the receipt, notifications/s, none lost.
  * - Throughput: a backlog of BENCH_NOTIFY_BACKLOG deliveries queued while the sending replica is stopped, drained
  *   by a fresh one: notifications/s from its first receipt to its last.
- * - Baseline, same run, same receiver: the real webhook sender in bare loops at full speed, as many loops as the
- *   worker may send at once to one channel (NOTIFY_CHANNEL_CONCURRENCY), before and after the drain.
+ * - Baseline, same run, same receiver: the real webhook sender in a bare loop at full speed (the issue's baseline),
+ *   before and after the drain; also as many loops as the worker may send at once to one channel
+ *   (NOTIFY_CHANNEL_CONCURRENCY), reported beside it.
+ * - Where the two cores went during the drain: CPU ms per 1,000 deliveries of the sending replica, Postgres and this
+ *   process (the receiver).
  *
  * Targets: throughput at least 50 % of the baseline's, p99 under 2 s at 100 new incidents/s, nothing lost.
  */
@@ -24,6 +27,7 @@ import { alertmanagerPayload } from '../test/support/alerting.js';
 import { startSidecarProcess, type SidecarProcess } from '../test/support/sidecarProcess.js';
 import { startSignedReceiver, type Receipt, type SignedReceiver } from '../test/support/signedReceiver.js';
 import type { BenchContext } from './run.js';
+import { cpuSpent, sampleCpu } from './support/cpu.js';
 import { loadSettings } from './support/load.js';
 
 const THROUGHPUT_TARGET = 0.5;
@@ -65,16 +69,26 @@ function alertPoster(url: string, token: string) {
         })
       );
       const at = performance.now();
-      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-      const req = http.request({ host: hostname, port, path: '/api/integrations/alertmanager', method: 'POST', agent, headers }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => {
-          const incident = res.statusCode === 200 ? (JSON.parse(text).incidents as { id: string; opened: boolean }[]).find((i) => i.opened) : undefined;
-          resolve({ status: res.statusCode ?? 0, incidentId: incident?.id, ms: performance.now() - at });
-        });
-      });
+      const headers = {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      };
+      const req = http.request(
+        { host: hostname, port, path: '/api/integrations/alertmanager', method: 'POST', agent, headers },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => {
+            const incident =
+              res.statusCode === 200
+                ? (JSON.parse(text).incidents as { id: string; opened: boolean }[]).find((i) => i.opened)
+                : undefined;
+            resolve({ status: res.statusCode ?? 0, incidentId: incident?.id, ms: performance.now() - at });
+          });
+        }
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -89,7 +103,12 @@ interface Sent {
 }
 
 /** `count` alerts at `rate`/s on a fixed schedule (open loop: a slow answer does not delay the next alert). */
-async function paced(post: ReturnType<typeof alertPoster>['post'], rate: number, count: number, first: number): Promise<Sent> {
+async function paced(
+  post: ReturnType<typeof alertPoster>['post'],
+  rate: number,
+  count: number,
+  first: number
+): Promise<Sent> {
   const sent: Sent = { sentAt: new Map(), intakeMs: [], failures: [] };
   const start = performance.now();
   const calls: Promise<void>[] = [];
@@ -113,7 +132,11 @@ async function paced(post: ReturnType<typeof alertPoster>['post'], rate: number,
 }
 
 /** Waits until every one of `incidents` has a receipt, or `timeoutMs` passed; returns their receipts. */
-async function receiptsOf(receiver: SignedReceiver, incidents: Set<string>, timeoutMs: number): Promise<Map<string, Receipt>> {
+async function receiptsOf(
+  receiver: SignedReceiver,
+  incidents: Set<string>,
+  timeoutMs: number
+): Promise<Map<string, Receipt>> {
   const found = new Map<string, Receipt>();
   const deadline = performance.now() + timeoutMs;
   for (;;) {
@@ -125,14 +148,24 @@ async function receiptsOf(receiver: SignedReceiver, incidents: Set<string>, time
 
 /** The real webhook sender in `loops` bare loops, `count` sends in all, to the receiver; returns sends/s. */
 async function baseline(receiver: SignedReceiver, count: number, loops: number, tag: string) {
-  const target = { id: 'bench', kind: 'webhook' as const, name: 'bench', settings: {}, secrets: { url: `${receiver.origin}/hooks/bench`, signingSecret: SIGNING_SECRET } };
+  const target = {
+    id: 'bench',
+    kind: 'webhook' as const,
+    name: 'bench',
+    settings: {},
+    secrets: { url: `${receiver.origin}/hooks/bench`, signingSecret: SIGNING_SECRET },
+  };
   let next = 0;
   const start = performance.now();
   await Promise.all(
     Array.from({ length: loops }, async () => {
       while (next < count) {
         const n = next++;
-        await webhookSender.send(target, { ...SAMPLE_MESSAGE, idempotencyKey: `baseline-${tag}-${n}` }, { signal: AbortSignal.timeout(10_000), now: new Date() });
+        await webhookSender.send(
+          target,
+          { ...SAMPLE_MESSAGE, idempotencyKey: `baseline-${tag}-${n}` },
+          { signal: AbortSignal.timeout(10_000), now: new Date() }
+        );
       }
     })
   );
@@ -155,7 +188,9 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
   };
   report(
     `  ${rate} new incidents/s for ${durationS} s after ${warmupS} s of warm-up; a backlog of ${backlog}; ` +
-      `baseline: ${CHANNEL_CONCURRENCY} bare loops of the webhook sender (load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`
+      `baseline: the webhook sender in one bare loop, and in ${CHANNEL_CONCURRENCY} (load ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')})`
   );
   try {
     const api = await start({ NOTIFY_WORKER: 'false' });
@@ -174,7 +209,11 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
       name: 'bench',
       secrets: { url: `${receiver.origin}/hooks/studio`, signingSecret: SIGNING_SECRET },
     });
-    await call('/api/notification-rules', { name: 'every declaration', events: ['declared'], channelIds: [channel.id] });
+    await call('/api/notification-rules', {
+      name: 'every declaration',
+      events: ['declared'],
+      channelIds: [channel.id],
+    });
     const alerts = alertPoster(api.url, token);
 
     // Steady.
@@ -193,7 +232,8 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
     const steadyRate = steadyReceipts.size / ((lastReceived - firstSent) / 1000);
 
     // Baseline, then the drain of a backlog, then the baseline again.
-    const baselineBefore = await baseline(receiver, backlog, CHANNEL_CONCURRENCY, 'before');
+    const baselineBefore = await baseline(receiver, backlog, 1, 'before');
+    const loopsBefore = await baseline(receiver, backlog, CHANNEL_CONCURRENCY, 'loops-before');
     await sender.stop();
     sidecars.splice(sidecars.indexOf(sender), 1);
     const queued: Sent = { sentAt: new Map(), intakeMs: [], failures: [] };
@@ -204,11 +244,14 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
       queued.failures.push(...batch.failures);
     }
     sender = await start({});
+    const cpuBefore = sampleCpu(sender.pid);
     const drained = await receiptsOf(receiver, new Set(queued.sentAt.keys()), 120_000);
+    const cpu = cpuSpent(cpuBefore, sampleCpu(sender.pid));
     const times = [...drained.values()].map((r) => r.at).sort((a, b) => a - b);
     const drainRate = (times.length - 1) / ((times.at(-1)! - times[0]!) / 1000);
     const drainLost = queued.sentAt.size - drained.size;
-    const baselineAfter = await baseline(receiver, backlog, CHANNEL_CONCURRENCY, 'after');
+    const baselineAfter = await baseline(receiver, backlog, 1, 'after');
+    const loopsAfter = await baseline(receiver, backlog, CHANNEL_CONCURRENCY, 'loops-after');
     alerts.close();
 
     const baselineRate = (baselineBefore + baselineAfter) / 2;
@@ -225,8 +268,18 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
         `alert → receipt p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms ` +
         `(intake answer p99 ${quantile(steady.intakeMs, 0.99).toFixed(0)} ms)`
     );
-    report(`  drain      ${drained.size} of ${queued.sentAt.size} queued deliveries (lost ${drainLost}) at ${drainRate.toFixed(0)} notifications/s`);
-    report(`  baseline   ${baselineBefore.toFixed(0)} and ${baselineAfter.toFixed(0)} signed POSTs/s (before and after the drain)`);
+    report(
+      `  drain      ${drained.size} of ${queued.sentAt.size} queued deliveries (lost ${drainLost}) at ${drainRate.toFixed(0)} notifications/s`
+    );
+    const perThousand = (seconds: number) => ((seconds * 1000 * 1000) / drained.size).toFixed(0);
+    report(
+      `  drain CPU  ms per 1,000 deliveries: sending replica ${perThousand(cpu.sidecar)}, Postgres ${perThousand(cpu.postgres)}, ` +
+        `receiver (this process) ${perThousand(cpu.generator)}`
+    );
+    report(
+      `  baseline   ${baselineBefore.toFixed(0)} and ${baselineAfter.toFixed(0)} signed POSTs/s in one bare loop (before and after the drain); ` +
+        `${loopsBefore.toFixed(0)} and ${loopsAfter.toFixed(0)} in ${CHANNEL_CONCURRENCY} loops (${((drainRate / ((loopsBefore + loopsAfter) / 2)) * 100).toFixed(1)} % of that)`
+    );
     report(
       `  records    ${records!.delivered} delivered, ${records!.other} not; receiver: ${receiver.receipts.size} keys, ${repeats} repeats, ` +
         `${receiver.invalid} bad signatures; ${failures.length} intake failures${failures.length ? ` (${failures.slice(0, 3).join('; ')})` : ''}`
@@ -235,7 +288,9 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
     const ok = ratio >= THROUGHPUT_TARGET && p99 < P99_TARGET_MS && steadyLate === 0 && lost === 0;
     report(
       `  drain / baseline = ${(ratio * 100).toFixed(1)} % (${ratio >= THROUGHPUT_TARGET ? 'meets' : 'MISSES'} the ${THROUGHPUT_TARGET * 100} % target); ` +
-        `p99 ${p99.toFixed(0)} ms (${p99 < P99_TARGET_MS ? 'meets' : 'MISSES'} the ${P99_TARGET_MS} ms target); lost ${lost} (load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`
+        `p99 ${p99.toFixed(0)} ms (${p99 < P99_TARGET_MS ? 'meets' : 'MISSES'} the ${P99_TARGET_MS} ms target); lost ${lost} (load ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')})`
     );
     return { ok };
   } finally {
@@ -265,5 +320,8 @@ const SAMPLE_MESSAGE: NotificationMessage = {
   headline: 'INC-1 declared (critical): BenchNotify',
   detail: null,
   findings: [],
-  links: { warRoom: 'https://grafana.example.com/a/reliability-studio-app/incidents/1', acknowledge: 'https://studio.example.com/ack/x.y' },
+  links: {
+    warRoom: 'https://grafana.example.com/a/reliability-studio-app/incidents/1',
+    acknowledge: 'https://studio.example.com/ack/x.y',
+  },
 };

@@ -9,9 +9,8 @@
  * later and for notifications lost while the LISTEN connection was down. (pg-boss's own `notifyWorker` only wakes
  * workers made with `boss.work`; this one fetches itself, so it wakes itself.)
  *
- * A slow or dead channel never holds up the others or the API: each channel has its own concurrency cap (jobs over
- * it are moved later, spread at the pace its slots free up, instead of waiting in memory, where their lease would
- * run out) and its own circuit
+ * A slow or dead channel never holds up the others or the API: each channel has its own send slots (ChannelGate:
+ * a short line waits for them in memory, the rest is moved later at the pace they free up) and its own circuit
  * breaker (while open, its jobs wait without spending attempts).
  */
 import PgBoss from 'pg-boss';
@@ -26,22 +25,25 @@ import {
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { JitteredBackoff } from '../resilience/backoff.js';
-import type { SealedChannel } from '../store/channels.js';
-import { getSealedChannel } from '../store/channels.js';
-import { latestCorrelation } from '../store/correlations.js';
+import DataLoader from 'dataloader';
+import { channelNotFound, getSealedChannels, type SealedChannel } from '../store/channels.js';
+import { latestFindings, type Finding } from '../store/correlations.js';
 import type { Database } from '../store/db.js';
 import {
-  claimDelivery,
+  claimDeliveries,
   deferDelivery,
   finishJob,
-  getDelivery,
-  recordAttempt,
+  getDeliveries,
+  recordAttempts,
+  type AttemptRecord,
+  type Claim,
   type Outcome,
 } from '../store/deliveries.js';
-import { getIncident } from '../store/incidents.js';
+import { findIncidents, type Incident } from '../store/incidents.js';
 import { DELIVERIES_CHANNEL, DELIVERY_QUEUE, JOB_SCHEMA, type DeliveryJob } from '../store/jobQueue.js';
 import { ListenLink } from '../live/listen.js';
 import { DeliveryError } from './channels/channel.js';
+import { ChannelGate } from './channelGate.js';
 import { buildMessage } from './message.js';
 import { describeError, sendBounded, type Notifier } from './notifier.js';
 import type { Delivery } from '../store/channels.js';
@@ -68,18 +70,17 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-// The shortest wait of a job moved later (channel busy, breaker open).
+// The shortest wait of a job moved later because its channel's breaker is open.
 const BUSY_DEFER_MS = 500;
-// The longest a job over its channel's cap is moved ahead; past it the job is looked at again and moved on.
-const MAX_PACED_DEFER_MS = 60_000;
+// The longest an admitted job is expected to wait in memory for its channel's send slot (see ChannelGate).
+const MAX_SLOT_WAIT_MS = 1000;
 
 export class DeliveryWorker {
   private boss: PgBoss | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly slots = new Map<string, { sending: number; waiting: Array<(isGranted: boolean) => void> }>();
   private readonly breakers = new Map<string, { policy: CircuitBreakerPolicy; openedAt: number }>();
-  /** Per channel: how long a send holds its slot (moving average, ms), and when the next job over the cap is due. */
-  private readonly paces = new Map<string, { holdMs: number; nextAt: number }>();
+  private readonly gate: ChannelGate;
+  private readonly batches: ReturnType<typeof batchesOf>;
   private readonly stopSends = new AbortController();
   private wake = new AbortController();
   /** Cuts the current idle wait short; replaced for every wait. */
@@ -93,7 +94,15 @@ export class DeliveryWorker {
   private isStopping = false;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly deps: WorkerDeps) {}
+  constructor(private readonly deps: WorkerDeps) {
+    const { channelConcurrency, maxConcurrent } = deps.config;
+    this.gate = new ChannelGate({
+      cap: channelConcurrency,
+      maxAdmitted: Math.max(channelConcurrency, Math.floor((maxConcurrent * 3) / 4)),
+      maxWaitMs: MAX_SLOT_WAIT_MS,
+    });
+    this.batches = batchesOf(deps);
+  }
 
   async start(): Promise<void> {
     const { config, logger } = this.deps;
@@ -131,7 +140,10 @@ export class DeliveryWorker {
     });
     this.listen.start();
     this.loop = this.run();
-    logger.info({ maxConcurrent: config.maxConcurrent, channelConcurrency: config.channelConcurrency }, 'delivery worker started');
+    logger.info(
+      { maxConcurrent: config.maxConcurrent, channelConcurrency: config.channelConcurrency },
+      'delivery worker started'
+    );
   }
 
   /** Stops claiming, lets sends in flight finish (up to `graceMs`, then aborts them), stops the queue client. */
@@ -167,10 +179,13 @@ export class DeliveryWorker {
     if (time >= this.dueAt || this.isStopping) return;
     clearTimeout(this.dueTimer);
     this.dueAt = time;
-    this.dueTimer = setTimeout(() => {
-      this.dueAt = Infinity;
-      this.nudge();
-    }, Math.max(0, time - Date.now()) + 5);
+    this.dueTimer = setTimeout(
+      () => {
+        this.dueAt = Infinity;
+        this.nudge();
+      },
+      Math.max(0, time - Date.now()) + 5
+    );
   }
 
   /** Waits for the poll interval, a nudge or stop; not at all when a nudge came in meanwhile. */
@@ -185,8 +200,11 @@ export class DeliveryWorker {
     let failures = 0;
     while (!this.isStopping) {
       const free = config.maxConcurrent - this.inFlight.size;
-      if (free <= 0) {
-        // Not `idle`: a nudge cannot help while every slot is taken, and would spin; it is kept for when one frees.
+      // While busy, fetch in batches of at least half the slots: a fetch is the costliest statement of a delivery
+      // (pg-boss's skip-locked scan, 2 ms with a backlog of thousands), and fetching each time one job finished
+      // made it one fetch per job.
+      if (free < Math.ceil(config.maxConcurrent / 2) && this.inFlight.size > 0) {
+        // Not `idle`: a nudge cannot help while the slots are taken, and would spin; it is kept for when they free.
         await Promise.race([...this.inFlight, sleep(config.pollMs, this.wake.signal)]);
         continue;
       }
@@ -197,7 +215,8 @@ export class DeliveryWorker {
         failures = 0;
       } catch (err) {
         failures++;
-        if (failures === 1 || failures % 30 === 0) logger.warn({ err, failures }, 'could not fetch delivery jobs (retrying)');
+        if (failures === 1 || failures % 30 === 0)
+          logger.warn({ err, failures }, 'could not fetch delivery jobs (retrying)');
         await sleep(Math.min(config.pollMs * 2 ** Math.min(failures, 5), 30_000), this.wake.signal);
         continue;
       }
@@ -207,66 +226,6 @@ export class DeliveryWorker {
       }
       if (jobs.length < free) await this.idle();
     }
-  }
-
-  /**
-   * A send slot of the channel (NOTIFY_CHANNEL_CONCURRENCY). When all are taken, as many jobs as there are slots
-   * may wait for one (a burst to one channel then flows without a round trip through the queue); the rest, and a
-   * wait that lasts past a quarter of the lease, are moved later, so a hanging channel holds at most twice its cap
-   * of this replica's NOTIFY_MAX_CONCURRENT.
-   */
-  private acquireSlot(channelId: string): Promise<boolean> | boolean {
-    const cap = this.deps.config.channelConcurrency;
-    let slot = this.slots.get(channelId);
-    if (!slot) this.slots.set(channelId, (slot = { sending: 0, waiting: [] }));
-    if (slot.sending < cap) {
-      slot.sending++;
-      return true;
-    }
-    if (slot.waiting.length >= cap) return false;
-    const waiting = slot.waiting;
-    return new Promise<boolean>((resolve) => {
-      const grant = (isGranted: boolean) => {
-        clearTimeout(timer);
-        resolve(isGranted);
-      };
-      const timer = setTimeout(() => {
-        waiting.splice(waiting.indexOf(grant), 1);
-        resolve(false);
-      }, Math.min((this.deps.config.leaseSeconds * 1000) / 4, 5000));
-      waiting.push(grant);
-    });
-  }
-
-  /**
-   * How long to move a job over its channel's cap ahead. Jobs over the cap are spread at the pace the channel's
-   * slots free up (send time / cap), so each comes back about when a slot is free: moving them all by the same
-   * half second made a backlog of hundreds come back together, to be moved again and again (a transaction each),
-   * and that churn took the database from the sends: 2–6 deliveries/s while draining a backlog.
-   */
-  private pacedDelay(channelId: string): number {
-    const pace = this.paceOf(channelId);
-    const now = Date.now();
-    // Behind the jobs holding the slots and the ones waiting in memory for them.
-    pace.nextAt = Math.max(pace.nextAt, now + pace.holdMs) + pace.holdMs / this.deps.config.channelConcurrency;
-    return Math.min(pace.nextAt - now, MAX_PACED_DEFER_MS) * (0.9 + Math.random() * 0.2);
-  }
-
-  private paceOf(channelId: string) {
-    let pace = this.paces.get(channelId);
-    if (!pace) this.paces.set(channelId, (pace = { holdMs: 100, nextAt: 0 }));
-    return pace;
-  }
-
-  private releaseSlot(channelId: string, heldMs: number): void {
-    const pace = this.paceOf(channelId);
-    pace.holdMs = pace.holdMs * 0.8 + heldMs * 0.2;
-    const slot = this.slots.get(channelId);
-    if (!slot) return;
-    const next = slot.waiting.shift();
-    if (next) return next(true); // the slot passes on; `sending` stays as it is
-    slot.sending--;
-    if (slot.sending <= 0) this.slots.delete(channelId);
   }
 
   private breakerFor(channelId: string) {
@@ -290,37 +249,27 @@ export class DeliveryWorker {
     const { db, logger } = this.deps;
     const deliveryId = job.data?.deliveryId;
     try {
-      const delivery = deliveryId ? await db.read((sql) => getDelivery(sql, deliveryId)) : undefined;
+      const delivery = deliveryId ? await this.batches.delivery.load(deliveryId) : undefined;
       if (!delivery || delivery.state === 'delivered' || delivery.state === 'dead') {
         await db.write((sql) => finishJob(sql, job.id));
         return;
       }
-      const channel = await db.read((sql) => getSealedChannel(sql, delivery.channelId));
+      const channel = await this.batches.channel.load(delivery.channelId);
       const breaker = this.breakerFor(channel.id);
       // cockatiel reports Open until a call is made after the half-open delay: from then on, let one through.
-      const isOpen =
-        breaker.policy.state === CircuitState.Open && Date.now() < breaker.openedAt + this.deps.config.breakerHalfOpenMs;
-      if (isOpen || !(await this.acquireSlot(channel.id))) {
-        const wait = isOpen
-          ? Math.max(breaker.openedAt + this.deps.config.breakerHalfOpenMs - Date.now(), BUSY_DEFER_MS)
-          : this.pacedDelay(channel.id);
+      const halfOpenAt = breaker.openedAt + this.deps.config.breakerHalfOpenMs;
+      const isOpen = breaker.policy.state === CircuitState.Open && Date.now() < halfOpenAt;
+      if (isOpen || !this.gate.admit(channel.id)) {
+        const wait = isOpen ? Math.max(halfOpenAt - Date.now(), BUSY_DEFER_MS) : this.gate.deferMs(channel.id);
         const at = new Date(Date.now() + wait);
         await db.write((sql) => deferDelivery(sql, delivery.id, job.id, at));
         this.wakeAt(at);
         return;
       }
-      // The slot bounds what the receiver gets at once: it is given back once the send is over, before the
-      // outcome's transaction, so the next send does not wait for that.
-      const heldFrom = performance.now();
-      let isHeld = true;
-      const release = () => {
-        if (isHeld) this.releaseSlot(channel.id, performance.now() - heldFrom);
-        isHeld = false;
-      };
       try {
-        await this.claimAndSend(job, delivery, channel, breaker.policy, release);
+        await this.claimAndSend(job, delivery, channel, breaker.policy);
       } finally {
-        release();
+        this.gate.leave(channel.id);
       }
     } catch (err) {
       // The database went away mid-way (or a bug): pg-boss tries the job again later; if even that cannot be
@@ -334,11 +283,14 @@ export class DeliveryWorker {
     job: PgBoss.Job<DeliveryJob>,
     delivery: Delivery,
     channel: SealedChannel,
-    breaker: CircuitBreakerPolicy,
-    releaseSlot: () => void
+    breaker: CircuitBreakerPolicy
   ): Promise<void> {
     const { db, logger } = this.deps;
-    const claim = await db.write((sql) => claimDelivery(sql, delivery.id, this.deps.config.leaseSeconds));
+    // The claim and the reads the message needs do not wait for each other.
+    const [claim, subject] = await Promise.all([
+      this.batches.claim.load(delivery.id),
+      delivery.incidentId ? this.batches.subject.load(delivery.incidentId) : undefined,
+    ]);
     if (claim.kind === 'finished') {
       await db.write((sql) => finishJob(sql, job.id));
       return;
@@ -349,57 +301,63 @@ export class DeliveryWorker {
       this.wakeAt(at);
       return;
     }
-    const outcome = await this.attempt(claim.delivery, channel, breaker);
-    releaseSlot();
-    const isOwn = await db.write((sql) =>
-      recordAttempt(sql, {
-        delivery: claim.delivery,
-        jobId: job.id,
-        channel,
-        maxAttempts: this.deps.config.maxAttempts,
-        outcome,
-      })
-    );
+    const outcome = await this.attempt(claim.delivery, channel, subject, breaker);
+    const isOwn = await this.batches.record.load({
+      delivery: claim.delivery,
+      jobId: job.id,
+      channel,
+      maxAttempts: this.deps.config.maxAttempts,
+      outcome,
+    });
     if (isOwn && outcome.kind === 'retrying') this.wakeAt(outcome.nextAttemptAt);
     if (isOwn && outcome.kind === 'postponed') this.wakeAt(outcome.at);
-    const log = { deliveryId: delivery.id, channel: channel.name, event: delivery.event, attempt: claim.delivery.attempts };
+    const log = {
+      deliveryId: delivery.id,
+      channel: channel.name,
+      event: delivery.event,
+      attempt: claim.delivery.attempts,
+    };
     if (!isOwn) logger.warn(log, 'delivery outcome not recorded: its lease ran out and another worker took it over');
     else if (outcome.kind === 'delivered') logger.info(log, 'notification delivered');
-    else if (outcome.kind !== 'postponed') logger.warn({ ...log, outcome: outcome.kind, error: outcome.error }, 'notification not delivered');
+    else if (outcome.kind !== 'postponed')
+      logger.warn({ ...log, outcome: outcome.kind, error: outcome.error }, 'notification not delivered');
   }
 
-  /** One send and what it means for the delivery. */
-  private async attempt(delivery: Delivery, channel: SealedChannel, breaker: CircuitBreakerPolicy): Promise<Outcome> {
-    const { db, notifier, config } = this.deps;
-    if (channel.muted) return { kind: 'dead', error: 'the channel was muted before this was sent', status: null, reason: 'muted' };
+  /** One send, in one of the channel's slots, and what it means for the delivery. */
+  private async attempt(
+    delivery: Delivery,
+    channel: SealedChannel,
+    subject: Subject | undefined,
+    breaker: CircuitBreakerPolicy
+  ): Promise<Outcome> {
+    const { notifier, config } = this.deps;
+    if (channel.muted)
+      return { kind: 'dead', error: 'the channel was muted before this was sent', status: null, reason: 'muted' };
     // Claimed again and again without an outcome: the workers sending it keep dying (or losing the database).
     if (delivery.attempts > config.maxAttempts) {
       const error = delivery.lastError ?? `no outcome recorded after ${config.maxAttempts} attempts`;
       return { kind: 'dead', error, status: delivery.lastStatus, reason: 'exhausted' };
     }
-    const secrets = channel.secrets ? notifier.secretBox.open(channel.id, channel.secrets) : {};
-    let message;
-    if (delivery.incidentId) {
-      const incidentId = delivery.incidentId;
-      const [incident, correlation] = await db.read((sql) =>
-        Promise.all([getIncident(sql, incidentId), latestCorrelation(sql, incidentId)])
-      );
-      const isOpenForAck = !incident.acknowledgedAt && incident.status !== 'resolved';
-      message = buildMessage({
-        event: delivery.event,
-        idempotencyKey: delivery.idempotencyKey,
-        occurredAt: delivery.occurredAt,
-        detail: delivery.detail,
-        incident,
-        findings: correlation.findings,
-        warRoomUrl: notifier.warRoomUrl(incident.id),
-        acknowledgeUrl: isOpenForAck ? notifier.ackLinks.url(incident.id, channel.name) : null,
-      });
-    } else {
+    if (!subject)
       return { kind: 'dead', error: 'a delivery without an incident cannot be sent', status: null, reason: 'refused' };
-    }
+    const { incident, findings } = subject;
+    const isOpenForAck = !incident.acknowledgedAt && incident.status !== 'resolved';
+    const message = buildMessage({
+      event: delivery.event,
+      idempotencyKey: delivery.idempotencyKey,
+      occurredAt: delivery.occurredAt,
+      detail: delivery.detail,
+      incident,
+      findings,
+      warRoomUrl: notifier.warRoomUrl(incident.id),
+      acknowledgeUrl: isOpenForAck ? notifier.ackLinks.url(incident.id, channel.name) : null,
+    });
+    const secrets = channel.secrets ? notifier.secretBox.open(channel.id, channel.secrets) : {};
+    const target = { id: channel.id, kind: channel.kind, name: channel.name, settings: channel.settings, secrets };
+    // A wait past a quarter of the lease would risk another worker taking the delivery over meanwhile.
+    const release = await this.gate.acquire(channel.id, Math.min((config.leaseSeconds * 1000) / 4, 5000));
+    if (!release) return { kind: 'postponed', at: new Date(Date.now() + this.gate.deferMs(channel.id)) };
     try {
-      const target = { id: channel.id, kind: channel.kind, name: channel.name, settings: channel.settings, secrets };
       await breaker.execute(() =>
         sendBounded(notifier.senders[channel.kind], target, message, config.sendTimeoutMs, this.stopSends.signal)
       );
@@ -409,7 +367,9 @@ export class DeliveryWorker {
         return { kind: 'postponed', at: new Date(Date.now() + Math.max(config.breakerHalfOpenMs, BUSY_DEFER_MS)) };
       }
       const failure =
-        err instanceof DeliveryError ? err : new DeliveryError(`could not send: ${(err as Error).message}`, 'retryable');
+        err instanceof DeliveryError
+          ? err
+          : new DeliveryError(`could not send: ${(err as Error).message}`, 'retryable');
       const error = describeError(failure.message, secrets);
       const status = failure.details.status ?? null;
       if (failure.kind === 'permanent') return { kind: 'dead', error, status, reason: 'refused' };
@@ -418,6 +378,50 @@ export class DeliveryWorker {
         result: { error: failure.details },
       } as never).duration;
       return { kind: 'retrying', error, status, nextAttemptAt: new Date(Date.now() + waitMs) };
+    } finally {
+      release();
     }
   }
+}
+
+interface Subject {
+  incident: Incident;
+  findings: Finding[];
+}
+
+/**
+ * The worker's reads and writes, batched over the jobs in flight: the calls made together (a fetched batch of jobs
+ * starts together; outcomes that arrive together are recorded together) become one statement or one transaction.
+ * Per job, a delivery took a dozen round trips and two commits, and at a few hundred deliveries a second that work,
+ * on both sides of the connection, was what limited the rate, not the receivers.
+ */
+function batchesOf({ db, config }: WorkerDeps) {
+  const options = { cache: false, maxBatchSize: 100 };
+  const orMissing = <T>(rows: Array<T | undefined>, missing: (i: number) => Error) =>
+    rows.map((row, i) => row ?? missing(i));
+  return {
+    delivery: new DataLoader((ids: readonly string[]) => db.read((sql) => getDeliveries(sql, ids)), options),
+    channel: new DataLoader(
+      async (ids: readonly string[]) =>
+        orMissing(await db.read((sql) => getSealedChannels(sql, ids)), (i) => channelNotFound(ids[i]!)),
+      options
+    ),
+    claim: new DataLoader<string, Claim>(
+      (ids) => db.write((sql) => claimDeliveries(sql, ids, config.leaseSeconds)),
+      options
+    ),
+    subject: new DataLoader<string, Subject>(async (incidentIds) => {
+      const [incidents, findings] = await db.read((sql) =>
+        Promise.all([findIncidents(sql, incidentIds), latestFindings(sql, incidentIds)])
+      );
+      return incidentIds.map((id, i) => {
+        const incident = incidents[i];
+        return incident ? { incident, findings: findings[i]! } : new Error(`No incident with id ${id}`);
+      });
+    }, options),
+    record: new DataLoader<AttemptRecord, boolean>(
+      (records) => db.write((sql) => recordAttempts(sql, records)),
+      options
+    ),
+  };
 }

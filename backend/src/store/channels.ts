@@ -104,6 +104,14 @@ export async function getSealedChannel(sql: Db, id: string, forUpdate = false): 
   return row;
 }
 
+/** The channels with these ids, secrets sealed, in the order asked; undefined where there is none. */
+export async function getSealedChannels(sql: Db, ids: readonly string[]): Promise<Array<SealedChannel | undefined>> {
+  const rows = await sql<SealedChannel[]>`
+    select ${sql.unsafe(COLUMNS)}, secrets from channels where id = any(${[...ids]}::uuid[])`;
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id));
+}
+
 export async function createChannel(sql: Db, input: NewChannel, actor: Actor): Promise<Channel> {
   const [row] = await sql<Channel[]>`
     insert into channels (id, kind, name, settings, secrets, secret_names, muted, created_by)

@@ -158,6 +158,23 @@ export async function latestCorrelation(sql: Db, incidentId: string): Promise<Co
   return { run: toRun(run), findings: findings.map(toFinding) };
 }
 
+/** The findings of each incident's latest finished run, ranked, in the order asked (none before the first run). */
+export async function latestFindings(sql: Db, incidentIds: readonly string[]): Promise<Finding[][]> {
+  const rows = await sql<FindingRow[]>`
+    select c.* from correlations c
+    where c.run_id in (
+      select distinct on (incident_id) id from correlation_runs
+      where incident_id = any(${[...incidentIds]}::uuid[]) and finished_at is not null
+      order by incident_id, finished_at desc, started_at desc)
+    order by c.rank`;
+  const byIncident = new Map<string, Finding[]>();
+  for (const row of rows) {
+    const finding = toFinding(row);
+    byIncident.set(finding.incidentId, [...(byIncident.get(finding.incidentId) ?? []), finding]);
+  }
+  return incidentIds.map((id) => byIncident.get(id) ?? []);
+}
+
 /** When the incident was last correlated (started), or null if never. */
 export async function lastRunStartedAt(sql: Db, incidentId: string): Promise<Date | null> {
   const [row] = await sql<{ startedAt: Date }[]>`

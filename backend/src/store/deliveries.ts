@@ -29,7 +29,9 @@ export async function queueNotifications(
     select events, severities, services, teams, labels, channel_ids from notification_rules
     where not muted and ${event} = any(events) and cardinality(channel_ids) > 0`;
   if (rules.length === 0) return 0;
-  const [subject] = await tx<{ severity: Severity; labels: Record<string, string>; services: string[]; teams: string[] }[]>`
+  const [subject] = await tx<
+    { severity: Severity; labels: Record<string, string>; services: string[]; teams: string[] }[]
+  >`
     select i.severity, i.labels,
            coalesce(array_agg(s.name) filter (where s.name is not null), '{}') as services,
            coalesce(array_agg(distinct s.team) filter (where s.team is not null), '{}') as teams
@@ -56,9 +58,13 @@ export async function queueNotifications(
   return channels.length;
 }
 
-export async function getDelivery(sql: Db, id: string): Promise<Delivery | undefined> {
-  const [row] = await sql<Delivery[]>`select ${sql.unsafe(DELIVERY_COLUMNS)} from deliveries where id = ${id}`;
-  return row;
+/** The deliveries with these ids, in the order asked; undefined where there is none. */
+export async function getDeliveries(sql: Db, ids: readonly string[]): Promise<Array<Delivery | undefined>> {
+  const rows = await sql<
+    Delivery[]
+  >`select ${sql.unsafe(DELIVERY_COLUMNS)} from deliveries where id = any(${[...ids]}::uuid[])`;
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id));
 }
 
 export type Claim =
@@ -69,27 +75,49 @@ export type Claim =
   | { kind: 'finished' };
 
 /**
- * Takes the delivery for one attempt: state `sending`, attempts + 1, leased until `leaseSeconds` from now. A row
+ * Takes each delivery for one attempt: state `sending`, attempts + 1, leased until `leaseSeconds` from now. A row
  * left `sending` by a worker that died is taken again once its lease ran out (at least once: the receiver drops the
- * repeat by its idempotency key).
+ * repeat by its idempotency key). One statement for all (the worker batches the claims of the jobs in flight); an id
+ * asked twice is claimed once, the other asker finds it leased.
  */
-export async function claimDelivery(sql: Db, id: string, leaseSeconds: number): Promise<Claim> {
-  const [claimed] = await sql<Delivery[]>`
+export async function claimDeliveries(sql: Db, ids: readonly string[], leaseSeconds: number): Promise<Claim[]> {
+  const claimed = await sql<Delivery[]>`
     update deliveries set state = 'sending', attempts = attempts + 1,
       lease_until = now() + ${leaseSeconds} * interval '1 second'
-    where id = ${id}
+    where id = any(${[...ids]}::uuid[])
       and ((state in ('pending', 'failed') and next_attempt_at <= now()) or (state = 'sending' and lease_until < now()))
-    returning ${sql.unsafe(DELIVERY_COLUMNS)}`;
-  if (claimed) return { kind: 'claimed', delivery: claimed };
-  const [row] = await sql<{ state: Delivery['state']; at: Date }[]>`
-    select state, case when state = 'sending' then lease_until else next_attempt_at end as at
-    from deliveries where id = ${id}`;
-  if (!row || row.state === 'delivered' || row.state === 'dead') return { kind: 'finished' };
-  return { kind: 'later', at: row.at };
+    returning ${sql.unsafe(DELIVERY_COLUMNS)}, lease_until`;
+  const byId = new Map<string, Delivery & { leaseUntil?: Date }>(claimed.map((row) => [row.id, row]));
+  const rest = ids.filter((id) => !byId.has(id));
+  const others = rest.length
+    ? await sql<{ id: string; state: Delivery['state']; at: Date }[]>`
+        select id, state, case when state = 'sending' then lease_until else next_attempt_at end as at
+        from deliveries where id = any(${rest}::uuid[])`
+    : [];
+  const otherById = new Map(others.map((row) => [row.id, row]));
+  const given = new Set<string>();
+  return ids.map((id): Claim => {
+    const row = byId.get(id);
+    if (row) {
+      if (given.has(id)) return { kind: 'later', at: row.leaseUntil! };
+      given.add(id);
+      const { leaseUntil: _lease, ...delivery } = row;
+      return { kind: 'claimed', delivery };
+    }
+    const other = otherById.get(id);
+    if (!other || other.state === 'delivered' || other.state === 'dead') return { kind: 'finished' };
+    return { kind: 'later', at: other.at };
+  });
 }
 
 /** Moves the job to later without an attempt (channel busy, breaker open, not due), atomically. */
-export async function deferDelivery(sql: Sql, id: string, jobId: string, at: Date, nextAttemptAt?: Date): Promise<void> {
+export async function deferDelivery(
+  sql: Sql,
+  id: string,
+  jobId: string,
+  at: Date,
+  nextAttemptAt?: Date
+): Promise<void> {
   await sql.begin(async (tx) => {
     if (nextAttemptAt) {
       await tx`update deliveries set next_attempt_at = ${nextAttemptAt} where id = ${id} and state in ('pending', 'failed')`;
@@ -121,66 +149,81 @@ export interface AttemptRecord {
 }
 
 /**
- * Records an attempt's outcome, fenced on the attempt (still `sending`, same attempt number), with its timeline
- * entry, the channel's last error, the next attempt's job and the end of this one, in one transaction. Returns
- * false when the fence failed: the lease had run out and another worker took the delivery over.
+ * Records attempts' outcomes, each fenced on its attempt (still `sending`, same attempt number), with its timeline
+ * entry, the channel's last error, the next attempt's job and the end of this one. One transaction for all (the
+ * worker batches the outcomes that arrive together: one commit instead of one per delivery); if it fails, each is
+ * recorded alone, so one bad record does not take the others with it. Each result is false when the fence failed
+ * (the lease had run out and another worker took the delivery over), or the error recording it met.
  */
-export async function recordAttempt(sql: Sql, record: AttemptRecord): Promise<boolean> {
+export async function recordAttempts(sql: Sql, records: readonly AttemptRecord[]): Promise<Array<boolean | Error>> {
+  if (records.length > 1) {
+    try {
+      // Concurrent within the transaction: postgres.js pipelines them on its connection.
+      return await sql.begin((tx) => Promise.all(records.map((record) => recordIn(tx, record))));
+    } catch {
+      // Recorded one by one below.
+    }
+  }
+  return Promise.all(records.map((record) => sql.begin((tx) => recordIn(tx, record)).catch((err: Error) => err)));
+}
+
+async function recordIn(tx: TransactionSql, record: AttemptRecord): Promise<boolean> {
   const { delivery, outcome, channel } = record;
   if (outcome.kind === 'postponed') {
-    return sql.begin(async (tx) => {
-      const [row] = await tx`
-        update deliveries set state = case when attempts > 1 then 'failed' else 'pending' end,
-          attempts = attempts - 1, lease_until = null, next_attempt_at = ${outcome.at}
-        where id = ${delivery.id} and state = 'sending' and attempts = ${delivery.attempts}
-        returning id`;
-      await completeJob(tx, record.jobId);
-      if (row) await enqueueDelivery(tx, delivery.id, outcome.at);
-      return row !== undefined;
-    });
-  }
-  return sql.begin(async (tx) => {
-    const error = outcome.kind === 'delivered' ? null : outcome.error;
-    const status = outcome.kind === 'delivered' ? null : outcome.status;
     const [row] = await tx`
-      update deliveries set
-        state = ${outcome.kind === 'retrying' ? 'failed' : outcome.kind},
-        lease_until = null, last_error = ${error}, last_status = ${status},
-        next_attempt_at = ${outcome.kind === 'retrying' ? outcome.nextAttemptAt : tx`next_attempt_at`},
-        delivered_at = ${outcome.kind === 'delivered' ? tx`date_trunc('milliseconds', now())` : null}
+      update deliveries set state = case when attempts > 1 then 'failed' else 'pending' end,
+        attempts = attempts - 1, lease_until = null, next_attempt_at = ${outcome.at}
       where id = ${delivery.id} and state = 'sending' and attempts = ${delivery.attempts}
       returning id`;
     await completeJob(tx, record.jobId);
-    if (!row) return false;
-    if (outcome.kind === 'retrying') await enqueueDelivery(tx, delivery.id, outcome.nextAttemptAt);
-    if (outcome.kind === 'dead' && outcome.reason !== 'muted') {
-      await tx`
-        update channels set last_error = ${outcome.error}, last_error_at = date_trunc('milliseconds', now())
-        where id = ${channel.id}`;
-    }
-    if (delivery.incidentId) {
-      await insertTimelineEvent(tx, delivery.incidentId, SYSTEM_ACTOR, {
-        type: 'notification',
-        message: describeOutcome({ ...record, outcome }),
-        data: {
-          deliveryId: delivery.id,
-          channelId: channel.id,
-          channel: channel.name,
-          kind: channel.kind,
-          event: delivery.event,
-          outcome: outcome.kind,
-          attempt: delivery.attempts,
-          error,
-          status,
-          nextAttemptAt: outcome.kind === 'retrying' ? outcome.nextAttemptAt.toISOString() : null,
-        },
-      });
-    }
-    return true;
-  });
+    if (row) await enqueueDelivery(tx, delivery.id, outcome.at);
+    return row !== undefined;
+  }
+  const error = outcome.kind === 'delivered' ? null : outcome.error;
+  const status = outcome.kind === 'delivered' ? null : outcome.status;
+  const [row] = await tx`
+    update deliveries set
+      state = ${outcome.kind === 'retrying' ? 'failed' : outcome.kind},
+      lease_until = null, last_error = ${error}, last_status = ${status},
+      next_attempt_at = ${outcome.kind === 'retrying' ? outcome.nextAttemptAt : tx`next_attempt_at`},
+      delivered_at = ${outcome.kind === 'delivered' ? tx`date_trunc('milliseconds', now())` : null}
+    where id = ${delivery.id} and state = 'sending' and attempts = ${delivery.attempts}
+    returning id`;
+  await completeJob(tx, record.jobId);
+  if (!row) return false;
+  if (outcome.kind === 'retrying') await enqueueDelivery(tx, delivery.id, outcome.nextAttemptAt);
+  if (outcome.kind === 'dead' && outcome.reason !== 'muted') {
+    await tx`
+      update channels set last_error = ${outcome.error}, last_error_at = date_trunc('milliseconds', now())
+      where id = ${channel.id}`;
+  }
+  if (delivery.incidentId) {
+    await insertTimelineEvent(tx, delivery.incidentId, SYSTEM_ACTOR, {
+      type: 'notification',
+      message: describeOutcome({ ...record, outcome }),
+      data: {
+        deliveryId: delivery.id,
+        channelId: channel.id,
+        channel: channel.name,
+        kind: channel.kind,
+        event: delivery.event,
+        outcome: outcome.kind,
+        attempt: delivery.attempts,
+        error,
+        status,
+        nextAttemptAt: outcome.kind === 'retrying' ? outcome.nextAttemptAt.toISOString() : null,
+      },
+    });
+  }
+  return true;
 }
 
-function describeOutcome({ delivery, outcome, channel, maxAttempts }: AttemptRecord & { outcome: Exclude<Outcome, { kind: 'postponed' }> }): string {
+function describeOutcome({
+  delivery,
+  outcome,
+  channel,
+  maxAttempts,
+}: AttemptRecord & { outcome: Exclude<Outcome, { kind: 'postponed' }> }): string {
   const what = `${delivery.event.replace('_', ' ')} notification to ${channel.name} (${channel.kind})`;
   switch (outcome.kind) {
     case 'delivered':
@@ -201,7 +244,9 @@ function describeOutcome({ delivery, outcome, channel, maxAttempts }: AttemptRec
  */
 export async function redeliver(sql: Sql, id: string): Promise<Delivery> {
   return sql.begin(async (tx) => {
-    const [row] = await tx<Delivery[]>`select ${tx.unsafe(DELIVERY_COLUMNS)} from deliveries where id = ${id} for update`;
+    const [row] = await tx<
+      Delivery[]
+    >`select ${tx.unsafe(DELIVERY_COLUMNS)} from deliveries where id = ${id} for update`;
     if (!row) throw new AppError({ code: 'DELIVERY_NOT_FOUND', message: `No delivery with id ${id}`, details: { id } });
     if (row.state !== 'dead' && row.state !== 'failed') {
       throw new AppError({

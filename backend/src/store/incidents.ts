@@ -112,6 +112,13 @@ async function findIncident(sql: Db, id: string, forUpdate = false): Promise<Inc
   return row && withReference(row);
 }
 
+/** The incidents with these ids, in the order asked; undefined where there is none. */
+export async function findIncidents(sql: Db, ids: readonly string[]): Promise<Array<Incident | undefined>> {
+  const rows = await sql<Omit<Incident, 'reference'>[]>`${selectIncidents(sql)} where i.id = any(${[...ids]}::uuid[])`;
+  const byId = new Map(rows.map((row) => [row.id, withReference(row)]));
+  return ids.map((id) => byId.get(id));
+}
+
 function notFound(id: string): AppError {
   return new AppError({ code: 'INCIDENT_NOT_FOUND', message: `No incident with id ${id}`, details: { id } });
 }
