@@ -35,6 +35,8 @@ import { ackRoutes, describeAckRoutes } from './routes/ack.js';
 import { peopleRoutes } from './routes/people.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { onCallRoutes } from './routes/onCall.js';
+import { escalationPolicyRoutes } from './routes/escalationPolicies.js';
+import { escalationRoutes } from './routes/escalations.js';
 import { calendarFeedRoutes, scheduleImportRoutes } from './routes/calendars.js';
 import type { Notifier } from './notify/notifier.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -172,6 +174,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/api', peopleRoutes(deps.db, publicUrl));
   app.route('/api', scheduleRoutes(deps.db, publicUrl));
   app.route('/api', onCallRoutes(deps.db));
+  app.route('/api', escalationPolicyRoutes(deps.db));
+  app.route('/api/incidents', escalationRoutes(deps.db));
   app.route('/api', scheduleImportRoutes(deps.db));
   // Fetched by calendar apps without a token (the URL's secret is the credential): every request from an address
   // counts towards its budget, so secrets cannot be guessed at speed.

@@ -85,6 +85,9 @@ const ConfigSchema = z
     NOTIFY_CHANNEL_CONCURRENCY: count.max(100).default(2),
     NOTIFY_BREAKER_FAILURES: count.default(5),
     NOTIFY_BREAKER_HALF_OPEN_MS: ms.default(60_000),
+    // Escalation step timers (notify/escalator.ts), run wherever the delivery worker runs (NOTIFY_WORKER).
+    ESCALATION_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    ESCALATION_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     STUDIO_INTAKE_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, 'must be at least 16 characters').optional()),
     STUDIO_DEMO_DATA: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
@@ -269,6 +272,11 @@ const ConfigSchema = z
         channelConcurrency: env.NOTIFY_CHANNEL_CONCURRENCY,
         breakerFailures: env.NOTIFY_BREAKER_FAILURES,
         breakerHalfOpenMs: env.NOTIFY_BREAKER_HALF_OPEN_MS,
+      },
+      escalation: {
+        pollMs: env.ESCALATION_POLL_MS,
+        leaseSeconds: env.ESCALATION_LEASE_SECONDS,
+        maintenanceSeconds: env.NOTIFY_MAINTENANCE_SECONDS,
       },
       maxBodyBytes: env.MAX_BODY_BYTES,
       observability: {

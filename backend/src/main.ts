@@ -23,6 +23,7 @@ import { createTempoClient } from './telemetry/tempo.js';
 import { CorrelationRefresher } from './correlation/refresher.js';
 import { createNotifier } from './notify/notifier.js';
 import { DeliveryWorker } from './notify/worker.js';
+import { Escalator } from './notify/escalator.js';
 // Imported rather than read from disk, so the build carries it to dist (which mirrors the repository: contract/).
 import packageJson from '../package.json' with { type: 'json' };
 
@@ -166,6 +167,10 @@ async function main(): Promise<void> {
         logger,
       })
     : undefined;
+  // Escalation timers fire wherever notifications are sent.
+  const escalator = config.notify.isWorkerEnabled
+    ? new Escalator({ db, databaseUrl: config.databaseUrl ?? embedded!.url, config: config.escalation, logger })
+    : undefined;
   /** Set once the live feed is attached; a signal that arrives before then has no feed to close. */
   let live: Awaited<ReturnType<typeof startLive>> | undefined;
 
@@ -189,6 +194,8 @@ async function main(): Promise<void> {
     // WebSockets hold their sockets open, so they go first: 1001 tells each client to reconnect to another replica.
     await live?.close();
     await refresher.stop();
+    // A step being fired commits or rolls back as a whole; one cut short fires on another replica after its lease.
+    await escalator?.stop();
     // Sends in flight get half the shutdown bound; one cut short is sent again by another replica after its lease.
     await worker?.stop(config.shutdown.timeoutMs / 2);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -208,6 +215,7 @@ async function main(): Promise<void> {
 
   refresher.start();
   await worker?.start();
+  await escalator?.start();
   live = await startLive({
     server,
     db,

@@ -77,6 +77,7 @@ export const TIMELINE_EVENT_TYPES = allOf<TimelineEventType>()([
   'evidence_pinned',
   'acknowledged',
   'notification',
+  'escalation',
 ]);
 
 // ---- Services ----

@@ -19,4 +19,5 @@ export const NOTIFICATION_EVENT_LABELS: Record<NotificationRule['events'][number
   top_finding: 'Top finding',
   update_posted: 'Update posted',
   test: 'Test',
+  paged: 'Page',
 };

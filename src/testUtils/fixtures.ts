@@ -39,6 +39,8 @@ export function makeService(name: string, overrides: Partial<Service> = {}): Ser
     labels: { service: name },
     runbookUrl: null,
     queries: {},
+    escalationPolicyId: null,
+    escalationPolicies: {},
     ...overrides,
   };
 }

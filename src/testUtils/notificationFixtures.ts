@@ -59,6 +59,9 @@ export function makeDelivery(overrides: Partial<Delivery> = {}): Delivery {
     lastStatus: 500,
     deliveredAt: null,
     createdAt: NOW,
+    recipient: null,
+    urgency: null,
+    escalationStepId: null,
     ...overrides,
   };
 }

@@ -3,9 +3,13 @@
  * channel renders in its own format, and how a notification rule picks the events it wants. Pure: the store
  * writes deliveries, notify/ renders and sends them.
  */
+import type { Urgency } from './escalation.js';
 import type { IncidentStatus, Severity } from './incidents.js';
 
-/** Incident events a rule can ask for (`test` is "send a test message" from the channel's page). */
+/**
+ * Incident events a rule can ask for (`test` is "send a test message" from the channel's page; `paged` is an
+ * escalation step's page, written by the escalation itself, never by a rule).
+ */
 export const NOTIFICATION_EVENTS = [
   'declared',
   'severity_raised',
@@ -15,6 +19,7 @@ export const NOTIFICATION_EVENTS = [
   'top_finding',
   'update_posted',
   'test',
+  'paged',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -36,6 +41,19 @@ export interface NotifiedIncident {
   resolvedAt: string | null;
 }
 
+/**
+ * Whom a page is for, when it is for a person (deliveries.recipient): the sender reaches `target` through its
+ * channel in place of the channel's own address (email: the address; ntfy: the topic on the channel's server;
+ * slack: a mention in the channel's room; webhook: a label sent along to the person's own URL).
+ */
+export interface Recipient {
+  personId: string;
+  login: string;
+  name: string;
+  kind: 'email' | 'ntfy' | 'slack' | 'webhook';
+  target: string;
+}
+
 /** One message, rendered by every channel kind in its own format (notify/channels/). */
 export interface NotificationMessage {
   event: NotificationEvent;
@@ -53,6 +71,10 @@ export interface NotificationMessage {
   detail: string | null;
   /** The correlation's top findings, best first, at most three. */
   findings: Array<{ source: string; service: string | null; summary: string; score: number }>;
+  /** A page's person (null or absent: the channel's own audience). */
+  recipient?: Recipient | null;
+  /** A page's urgency, which senders map to their priority (absent for other events). */
+  urgency?: Urgency | null;
   links: {
     /** The war room in Grafana. */
     warRoom: string;

@@ -46,6 +46,14 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   SCHEDULE_NOT_FOUND: 404,
   SCHEDULE_ALREADY_EXISTS: 409,
   OVERRIDE_NOT_FOUND: 404,
+  ESCALATION_POLICY_NOT_FOUND: 404,
+  ESCALATION_POLICY_ALREADY_EXISTS: 409,
+  // A policy a service names cannot be deleted: that service's incidents would page nobody (details.services).
+  ESCALATION_POLICY_IN_USE: 409,
+  // The incident has no escalation (nobody asked to page, or its services name no policy).
+  ESCALATION_NOT_FOUND: 404,
+  // "Escalate now" on an escalation that was acknowledged, resolved or ran out of steps (details.state).
+  ESCALATION_NOT_ACTIVE: 409,
   VERSION_CONFLICT: 409,
   STATUS_TRANSITION_INVALID: 409,
   PAYLOAD_TOO_LARGE: 413,

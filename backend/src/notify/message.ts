@@ -1,5 +1,6 @@
 /** The NotificationMessage of a delivery, from the incident's state when it is sent (not when it was queued). */
-import type { NotificationEvent, NotificationMessage, NotifiedIncident } from '../domain/notifications.js';
+import type { Urgency } from '../domain/escalation.js';
+import type { NotificationEvent, NotificationMessage, NotifiedIncident, Recipient } from '../domain/notifications.js';
 import type { Finding } from '../store/correlations.js';
 import type { Incident } from '../store/incidents.js';
 
@@ -12,6 +13,7 @@ const WHAT: Record<NotificationEvent, (i: NotifiedIncident) => string> = {
   top_finding: () => 'has a new top finding',
   update_posted: () => 'update',
   test: () => 'test message',
+  paged: () => 'is paging you',
 };
 
 export interface MessageInput {
@@ -24,6 +26,9 @@ export interface MessageInput {
   warRoomUrl: string;
   /** The signed link, or null once the incident is acknowledged or resolved. */
   acknowledgeUrl: string | null;
+  /** A page's person and urgency (deliveries.recipient, deliveries.urgency). */
+  recipient?: Recipient | null;
+  urgency?: Urgency | null;
 }
 
 export function buildMessage(input: MessageInput): NotificationMessage {
@@ -50,6 +55,7 @@ export function buildMessage(input: MessageInput): NotificationMessage {
     findings: input.findings
       .slice(0, 3)
       .map((f) => ({ source: f.source, service: f.service, summary: f.summary, score: f.score })),
+    ...(input.event === 'paged' ? { recipient: input.recipient ?? null, urgency: input.urgency ?? 'high' } : {}),
     links: { warRoom: input.warRoomUrl, acknowledge: input.acknowledgeUrl },
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError } from '../domain/errors.js';
+import { URGENCIES } from '../domain/escalation.js';
 import { CHANNEL_KINDS, type ChannelKind } from '../domain/notifications.js';
 import { requireRole } from '../http/auth.js';
 import { createRouter } from '../http/context.js';
@@ -11,6 +12,7 @@ import { describeError, sendBounded, type Notifier } from '../notify/notifier.js
 import * as channels from '../store/channels.js';
 import type { Database } from '../store/db.js';
 import { redeliver } from '../store/deliveries.js';
+import { CONTACT_KINDS } from '../store/people.js';
 
 const NameSchema = z.string().trim().min(1).max(100);
 const SettingsSchema = z
@@ -60,7 +62,17 @@ const UpdateChannelSchema = z
   })
   .openapi('UpdateChannel');
 
-const DeliverySchema = z
+export const RecipientSchema = z
+  .object({
+    personId: z.uuid(),
+    login: z.string(),
+    name: z.string(),
+    kind: z.enum(CONTACT_KINDS),
+    target: z.string().openapi({ description: 'The address, ntfy topic, mention or webhook label used' }),
+  })
+  .openapi('PageRecipient');
+
+export const DeliverySchema = z
   .object({
     id: z.uuid(),
     incidentId: z.uuid().nullable(),
@@ -76,6 +88,9 @@ const DeliverySchema = z
     lastStatus: z.number().int().nullable(),
     deliveredAt: z.iso.datetime().nullable(),
     createdAt: z.iso.datetime(),
+    recipient: RecipientSchema.nullable().openapi({ description: "A page's person; null for everything else" }),
+    urgency: z.enum(URGENCIES).nullable().openapi({ description: "A page's urgency (the channel's priority)" }),
+    escalationStepId: z.uuid().nullable().openapi({ description: 'The escalation step that paged' }),
   })
   .openapi('Delivery');
 

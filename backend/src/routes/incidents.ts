@@ -51,6 +51,9 @@ const CreateIncidentSchema = z
       .openapi({ description: 'Impacted services; a name the catalog does not know is added to it (the timeline says so)' }),
     service: ServiceNameSchema.optional().openapi({ description: 'One impacted service: the same as `services: [name]`' }),
     startedAt: InstantSchema.refine((s) => Date.parse(s) <= Date.now() + 60_000, 'cannot be in the future').optional(),
+    page: z.boolean().optional().openapi({
+      description: 'Start the escalation policy its services name (400 when none does); see GET /api/incidents/{id}/escalation',
+    }),
   })
   .openapi('CreateIncident');
 

@@ -8,8 +8,8 @@ import type { Database } from '../store/db.js';
 import * as rules from '../store/notificationRules.js';
 import { ServiceNameSchema } from './sharedSchemas.js';
 
-// `test` is what the channel page sends; no incident event is one.
-const RuleEventSchema = z.enum(NOTIFICATION_EVENTS.filter((e) => e !== 'test') as [string, ...string[]]);
+// `test` is sent from a channel's page and `paged` by escalations: no rule asks for either.
+const RuleEventSchema = z.enum(NOTIFICATION_EVENTS.filter((e) => e !== 'test' && e !== 'paged') as [string, ...string[]]);
 
 const fields = {
   events: z.array(RuleEventSchema).min(1).max(NOTIFICATION_EVENTS.length * 2),

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { effectiveQueries, LABEL_NAME, QUERY_KEYS, type QueryOverrides } from '../correlation/queries.js';
+import { SEVERITIES } from '../domain/incidents.js';
 import { requireRole } from '../http/auth.js';
 import { createRouter } from '../http/context.js';
 import { errorResponses, jsonContent } from '../http/openapi.js';
@@ -23,6 +24,11 @@ const LabelsInputSchema = z.record(
   z.string().max(500)
 );
 
+/** Another policy for incidents of some severities, e.g. {"critical": "<policy id>"}. */
+const PoliciesBySeveritySchema = z
+  .partialRecord(z.enum(SEVERITIES), z.uuid())
+  .openapi({ description: 'Escalation policy ids by severity; a severity not listed uses escalationPolicyId' });
+
 // 1 most critical, 4 least; the enum lets clients (the plugin's generated types) know there are exactly four.
 const TierSchema = z.number().int().min(1).max(4).openapi({ enum: [1, 2, 3, 4] });
 
@@ -40,6 +46,8 @@ const ServiceSchema = z
       .object(Object.fromEntries(QUERY_KEYS.map((k) => [k, z.string()])) as Record<(typeof QUERY_KEYS)[number], z.ZodString>)
       .optional()
       .openapi({ description: 'GET /api/services/{name} only: every template, filled in (`{{range}}` is set per query)' }),
+    escalationPolicyId: z.uuid().nullable().openapi({ description: 'The escalation policy its incidents start' }),
+    escalationPolicies: PoliciesBySeveritySchema,
   })
   .openapi('Service');
 
@@ -53,6 +61,8 @@ const CreateServiceSchema = z
     labels: LabelsInputSchema.optional(),
     runbookUrl: z.url({ protocol: /^https?$/ }).optional(),
     queries: QueriesInputSchema.optional(),
+    escalationPolicyId: z.uuid().optional().openapi({ description: 'The escalation policy its incidents start' }),
+    escalationPolicies: PoliciesBySeveritySchema.optional(),
   })
   .openapi('CreateService');
 
@@ -65,6 +75,8 @@ const UpdateServiceSchema = z
     labels: LabelsInputSchema.optional(),
     runbookUrl: z.url({ protocol: /^https?$/ }).nullable().optional(),
     queries: QueriesInputSchema.optional().openapi({ description: 'Replaces every override; {} returns to the defaults' }),
+    escalationPolicyId: z.uuid().nullable().optional().openapi({ description: 'null: its incidents page nobody' }),
+    escalationPolicies: PoliciesBySeveritySchema.optional().openapi({ description: 'Replaces the per-severity policies' }),
   })
   .openapi('UpdateService');
 

@@ -6,7 +6,9 @@ import { z } from '@hono/zod-openapi';
 import { CORRELATION_SOURCES } from '../correlation/findings.js';
 import { ALERT_SOURCES } from '../domain/alerts.js';
 import { INCIDENT_STATUSES, SEVERITIES } from '../domain/incidents.js';
+import { ESCALATION_STATES, URGENCIES } from '../domain/escalation.js';
 import { CHANNEL_KINDS, NOTIFICATION_EVENTS } from '../domain/notifications.js';
+import { CONTACT_KINDS } from '../store/people.js';
 import { iso } from '../http/openapi.js';
 import type { TimelineEvent, TimelineEventType } from '../store/timeline.js';
 import { FindingSchema, SourceRunSchema } from './correlations.js';
@@ -25,6 +27,17 @@ const entry = <T extends TimelineEventType, D extends z.ZodType>(type: T, data: 
       data,
     })
     .openapi(name);
+
+/** A step's target as it was when the step fired. */
+export const FiredTargetSchema = z
+  .object({
+    kind: z.enum(['schedule', 'person', 'channel']),
+    id: z.uuid(),
+    name: z.string().nullable().openapi({ description: 'Null when it no longer existed' }),
+    personId: z.uuid().nullable().optional().openapi({ description: 'schedule: who was on call (null: nobody)' }),
+    personName: z.string().nullable().optional(),
+  })
+  .openapi('EscalationTarget');
 
 const change = <T extends z.ZodType>(value: T) => z.object({ from: value, to: value });
 
@@ -106,7 +119,7 @@ const ENTRIES = {
     'acknowledged',
     z.object({
       via: z.enum(['api', 'link']).openapi({ description: 'The API (the war room) or a signed acknowledge link' }),
-      recipient: z.string().nullable().openapi({ description: 'Whom the link was sent to (a channel now)' }),
+      recipient: z.string().nullable().openapi({ description: "Whom the link was sent to: a channel's name or a paged person's login" }),
     }),
     'AcknowledgedEvent'
   ),
@@ -125,6 +138,35 @@ const ENTRIES = {
       nextAttemptAt: z.iso.datetime().nullable(),
     }),
     'NotificationOutcomeEvent'
+  ),
+  escalation: entry(
+    'escalation',
+    z.object({
+      action: z.enum(['started', 'step', 'stopped', 'exhausted']),
+      policyId: z.uuid().nullable().openapi({ description: 'Null once the policy was deleted' }),
+      policyName: z.string(),
+      state: z.enum(ESCALATION_STATES).openapi({ description: 'The escalation after this entry' }),
+      stepId: z.uuid().optional(),
+      step: z.number().int().optional().openapi({ description: 'step: which one (0-based)' }),
+      pass: z.number().int().optional().openapi({ description: 'step: which pass over the steps (0-based)' }),
+      trigger: z.enum(['start', 'timer', 'escalate_now']).optional(),
+      target: FiredTargetSchema.optional(),
+      urgency: z.enum(URGENCIES).optional(),
+      pages: z
+        .array(
+          z.object({
+            deliveryId: z.uuid(),
+            channelId: z.uuid(),
+            channel: z.string(),
+            kind: z.enum(CHANNEL_KINDS),
+            contact: z.enum(CONTACT_KINDS).nullable().openapi({ description: "The person's contact method; null for a channel step" }),
+          })
+        )
+        .optional(),
+      problem: z.string().nullable().optional().openapi({ description: 'step: why nobody was paged' }),
+      skipped: z.array(z.string()).optional().openapi({ description: 'step: contact methods that could not be used, and why' }),
+    }),
+    'EscalationEvent'
   ),
 } satisfies { [T in TimelineEventType]: z.ZodObject<{ type: z.ZodLiteral<T> } & z.ZodRawShape> };
 
@@ -145,6 +187,7 @@ export const TimelineEventSchema = z
     ENTRIES.evidence_pinned,
     ENTRIES.acknowledged,
     ENTRIES.notification,
+    ENTRIES.escalation,
   ])
   .openapi('TimelineEvent');
 

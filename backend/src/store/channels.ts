@@ -5,7 +5,8 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { Actor } from '../domain/actor.js';
 import { AppError } from '../domain/errors.js';
-import type { ChannelKind, NotificationEvent } from '../domain/notifications.js';
+import type { Urgency } from '../domain/escalation.js';
+import type { ChannelKind, NotificationEvent, Recipient } from '../domain/notifications.js';
 
 type Db = Sql | TransactionSql;
 
@@ -68,12 +69,16 @@ export interface Delivery {
   lastStatus: number | null;
   deliveredAt: Date | null;
   createdAt: Date;
+  /** A page's person (null: the channel's own audience) and urgency; the escalation step that paged. */
+  recipient: Recipient | null;
+  urgency: Urgency | null;
+  escalationStepId: string | null;
 }
 
 const COLUMNS = `id, kind, name, settings, secret_names, muted, last_error, last_error_at, created_by, created_at,
   updated_at, version`;
 export const DELIVERY_COLUMNS = `id, incident_id, channel_id, event, detail, occurred_at, idempotency_key, state,
-  attempts, next_attempt_at, last_error, last_status, delivered_at, created_at`;
+  attempts, next_attempt_at, last_error, last_status, delivered_at, created_at, recipient, urgency, escalation_step_id`;
 
 export function channelNotFound(id: string): AppError {
   return new AppError({ code: 'CHANNEL_NOT_FOUND', message: `No channel with id ${id}`, details: { id } });

@@ -11,6 +11,7 @@ import {
 import { SEVERITY_ORDER } from '../domain/notifications.js';
 import { queueNotifications } from './deliveries.js';
 import { appendEvent } from './events.js';
+import { startEscalation, stopEscalation } from './escalations.js';
 import { ensureServices } from './services.js';
 import { insertTimelineEvent } from './timeline.js';
 
@@ -49,6 +50,8 @@ export interface NewIncident {
   labels?: Record<string, string>;
   services?: string[];
   startedAt?: Date;
+  /** Start the escalation policy its services name (declaring only: alert promotion always starts it). */
+  page?: boolean;
 }
 
 export interface IncidentQuery {
@@ -262,7 +265,18 @@ export async function listActiveIncidents(sql: Sql): Promise<Incident[]> {
  * entry says so.
  */
 export async function createIncident(sql: Sql, input: NewIncident, actor: Actor): Promise<Incident> {
-  return sql.begin((tx) => insertIncident(tx, input, actor));
+  return sql.begin(async (tx) => {
+    const incident = await insertIncident(tx, input, actor);
+    // Asked to page and nobody would be: refused, so the declarer does not wait for an answer that cannot come.
+    if (input.page && !(await startEscalation(tx, incident.id, actor))) {
+      throw new AppError({
+        code: 'VALIDATION_FAILED',
+        message: 'Invalid body: page is set but none of the services names an escalation policy with steps',
+        details: { issues: [{ path: 'page', message: 'none of the services names an escalation policy with steps', code: 'custom' }] },
+      });
+    }
+    return incident;
+  });
 }
 
 /** createIncident inside the caller's transaction (alert promotion opens incidents in the intake's transaction). */
@@ -335,6 +349,7 @@ export async function changeIncident(
       updated_at = ${now!.now}, version = version + 1
     where id = ${id}`;
   for (const event of events) await insertTimelineEvent(tx, id, actor, event);
+  if (next.status === 'resolved' && current.status !== 'resolved') await stopEscalation(tx, id, 'resolved', actor);
   const updated = (await findIncident(tx, id))!;
   await appendEvent(tx, {
     topic: 'incidents',
@@ -365,7 +380,8 @@ export interface Acknowledgement {
 
 /**
  * Acknowledges the incident once: acknowledged_at is set the first time only (MTTA stays exact), with its
- * timeline entry, the outbox event and the `acknowledged` notifications, in the caller's transaction. Later calls,
+ * timeline entry, the outbox event, the `acknowledged` notifications and the end of its escalation, in the
+ * caller's transaction. Later calls,
  * and calls on a resolved incident, change nothing.
  */
 export async function acknowledgeIncident(
@@ -390,6 +406,7 @@ export async function acknowledgeIncident(
     message: `Acknowledged by ${actor.name}${via.kind === 'link' ? ' (from an acknowledge link)' : ''}`,
     data: { via: via.kind, recipient: via.recipient ?? null },
   });
+  await stopEscalation(tx, id, 'acknowledged', actor);
   const updated = (await findIncident(tx, id))!;
   await appendEvent(tx, {
     topic: 'incidents',

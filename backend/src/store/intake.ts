@@ -19,6 +19,7 @@ import {
   TIMELINE_KINDS,
 } from './alertEvents.js';
 import { cachedIntakePolicies } from './alertPolicies.js';
+import { startEscalation } from './escalations.js';
 import { changeIncident, insertIncident } from './incidents.js';
 import { insertTimelineEvent } from './timeline.js';
 
@@ -223,6 +224,8 @@ async function promote(
     where key = ${group.key}`;
   // The entries say what the sender reported; the incident itself is the studio's doing (SYSTEM_ACTOR).
   await recordAttached(tx, ids, actor);
+  // Paging starts with the incident: its first step's pages are queued in this transaction.
+  await startEscalation(tx, incident.id, SYSTEM_ACTOR);
   return { id: incident.id, number: incident.number };
 }
 

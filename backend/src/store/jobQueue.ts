@@ -1,5 +1,5 @@
 /**
- * The durable job queue behind notification deliveries: pg-boss 10 (its own schema, `pgboss`, in the studio's
+ * The durable job queue behind notification deliveries and escalation timers: pg-boss 10 (its own schema, `pgboss`, in the studio's
  * database). Jobs are written with postgres.js on the caller's transaction, so a delivery's job exists exactly when
  * its row and the event causing it do; the worker (notify/worker.ts) runs its own pg-boss instance to claim them.
  */
@@ -16,6 +16,15 @@ export const DELIVERIES_CHANNEL = 'studio_deliveries';
 
 export interface DeliveryJob {
   deliveryId: string;
+}
+
+/** Escalation step timers (notify/escalator.ts): one job per scheduled step, due when the step is. */
+export const ESCALATION_QUEUE = 'escalation-steps';
+
+/** The step of this incident's escalation scheduled at `version`: stale once the version moved on (the fence). */
+export interface EscalationJob {
+  incidentId: string;
+  version: number;
 }
 
 type Db = Sql | TransactionSql;
@@ -58,8 +67,18 @@ export async function completeJob(tx: Db, jobId: string): Promise<void> {
   await producer.complete(DELIVERY_QUEUE, jobId, undefined as never, { db: onDatabase(tx) });
 }
 
+/** Schedules an escalation's next step in the caller's transaction, due at `startAfter`. */
+export async function enqueueEscalationStep(tx: Db, job: EscalationJob, startAfter: Date): Promise<void> {
+  await producer.send(ESCALATION_QUEUE, job, { db: onDatabase(tx), startAfter });
+}
+
+/** Marks an escalation step's job done in the caller's transaction (with the step it fired, or found stale). */
+export async function completeEscalationJob(tx: Db, jobId: string): Promise<void> {
+  await producer.complete(ESCALATION_QUEUE, jobId, undefined as never, { db: onDatabase(tx) });
+}
+
 /**
- * Installs pg-boss's schema and the delivery queue when missing, inside the migration transaction (so a test's
+ * Installs pg-boss's schema and the delivery and escalation queues when missing, inside the migration transaction (so a test's
  * fresh database can enqueue before any worker started). pg-boss's own migrations (run by the worker's start) take
  * it from there on upgrades.
  */
@@ -70,6 +89,8 @@ export async function installJobQueue(tx: TransactionSql): Promise<void> {
     const plans = PgBoss.getConstructionPlans(JOB_SCHEMA).replace(/^\s*BEGIN;/, '').replace(/COMMIT;\s*$/, '');
     await tx.unsafe(plans);
   }
-  const [queue] = await tx`select 1 from ${tx(JOB_SCHEMA)}.queue where name = ${DELIVERY_QUEUE}`;
-  if (!queue) await tx`select ${tx(JOB_SCHEMA)}.create_queue(${DELIVERY_QUEUE}, ${JSON.stringify({ policy: 'standard' })}::json)`;
+  for (const name of [DELIVERY_QUEUE, ESCALATION_QUEUE]) {
+    const [queue] = await tx`select 1 from ${tx(JOB_SCHEMA)}.queue where name = ${name}`;
+    if (!queue) await tx`select ${tx(JOB_SCHEMA)}.create_queue(${name}, ${JSON.stringify({ policy: 'standard' })}::json)`;
+  }
 }

@@ -1,5 +1,6 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { AppError } from '../domain/errors.js';
+import type { Severity } from '../domain/incidents.js';
 
 export interface Service {
   id: string;
@@ -11,6 +12,9 @@ export interface Service {
   runbookUrl: string | null;
   /** Per-service overrides of the query templates (correlation/queries.ts). */
   queries: Record<string, string>;
+  /** The escalation policy its incidents start, and others by severity (domain/escalation.ts choosePolicy). */
+  escalationPolicyId: string | null;
+  escalationPolicies: Partial<Record<Severity, string>>;
 }
 
 export interface NewService {
@@ -21,24 +25,50 @@ export interface NewService {
   labels?: Record<string, string>;
   runbookUrl?: string | null;
   queries?: Record<string, string>;
+  escalationPolicyId?: string | null;
+  escalationPolicies?: Partial<Record<Severity, string>>;
 }
 
 /** PATCH: only the fields given change; `null` clears team and runbook URL. */
 export type ServiceChanges = Partial<NewService>;
 
-const COLUMNS = 'id, name, team, tier, description, labels, runbook_url, queries';
+const COLUMNS = 'id, name, team, tier, description, labels, runbook_url, queries, escalation_policy_id, escalation_policies';
+
+/** Refuses escalation policy ids that do not exist (VALIDATION_FAILED naming the field). */
+async function checkPolicies(sql: Sql | TransactionSql, input: Pick<NewService, 'escalationPolicyId' | 'escalationPolicies'>): Promise<void> {
+  const named = [
+    ...(input.escalationPolicyId ? [{ path: 'escalationPolicyId', id: input.escalationPolicyId }] : []),
+    ...Object.entries(input.escalationPolicies ?? {}).map(([severity, id]) => ({ path: `escalationPolicies.${severity}`, id: id! })),
+  ];
+  if (!named.length) return;
+  const rows = await sql<{ id: string }[]>`select id from escalation_policies where id = any(${named.map((n) => n.id)}::uuid[])`;
+  const found = new Set(rows.map((r) => r.id));
+  const issues = named
+    .filter((n) => !found.has(n.id))
+    .map((n) => ({ path: n.path, message: `no escalation policy with id ${n.id}`, code: 'custom' }));
+  if (issues.length) {
+    throw new AppError({
+      code: 'VALIDATION_FAILED',
+      message: `Invalid body: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      details: { issues },
+    });
+  }
+}
 
 export async function listServices(sql: Sql): Promise<Service[]> {
   return sql<Service[]>`select ${sql.unsafe(COLUMNS)} from services order by name`;
 }
 
 export async function createService(sql: Sql | TransactionSql, input: NewService): Promise<Service> {
+  await checkPolicies(sql, input);
   try {
     const [row] = await sql<Service[]>`
-      insert into services (name, team, tier, description, labels, runbook_url, queries)
+      insert into services (name, team, tier, description, labels, runbook_url, queries, escalation_policy_id,
+                            escalation_policies)
       values (${input.name}, ${input.team ?? null}, ${input.tier ?? 3}, ${input.description ?? ''},
               ${sql.json(input.labels ?? { service: input.name })}, ${input.runbookUrl ?? null},
-              ${sql.json(input.queries ?? {})})
+              ${sql.json(input.queries ?? {})}, ${input.escalationPolicyId ?? null},
+              ${sql.json(input.escalationPolicies ?? {})})
       returning ${sql.unsafe(COLUMNS)}`;
     return row!;
   } catch (err) {
@@ -81,7 +111,10 @@ export async function updateService(sql: Sql, name: string, changes: ServiceChan
   if (changes.labels !== undefined) set.labels = sql.json(changes.labels);
   if (changes.runbookUrl !== undefined) set.runbook_url = changes.runbookUrl;
   if (changes.queries !== undefined) set.queries = sql.json(changes.queries);
+  if (changes.escalationPolicyId !== undefined) set.escalation_policy_id = changes.escalationPolicyId;
+  if (changes.escalationPolicies !== undefined) set.escalation_policies = sql.json(changes.escalationPolicies);
   if (Object.keys(set).length === 0) return getServiceByName(sql, name);
+  await checkPolicies(sql, changes);
   try {
     const [row] = await sql<Service[]>`
       update services set ${sql(set)} where name = ${name} returning ${sql.unsafe(COLUMNS)}`;

@@ -24,6 +24,7 @@ export const TIMELINE_EVENT_TYPES = [
   'evidence_pinned',
   'acknowledged',
   'notification',
+  'escalation',
 ] as const;
 export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
 

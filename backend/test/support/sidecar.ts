@@ -20,6 +20,7 @@ import type { ChannelKind } from '../../src/domain/notifications.js';
 import type { ChannelSender } from '../../src/notify/channels/channel.js';
 import { createNotifier, type Notifier } from '../../src/notify/notifier.js';
 import { DeliveryWorker } from '../../src/notify/worker.js';
+import { Escalator } from '../../src/notify/escalator.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -50,6 +51,8 @@ export interface TestSidecar {
   notifier: Notifier;
   /** The delivery worker, when started with `worker: true`. */
   worker?: DeliveryWorker;
+  /** The escalator (escalation step timers), started with the worker as main.ts does. */
+  escalator?: Escalator;
   sql: Sql;
   db: Database;
   resilience: ResilienceRegistry;
@@ -76,7 +79,7 @@ export async function startSidecar(
     correlation?: (deps: { db: Database; resilience: ResilienceRegistry }) => CorrelationEngine;
     /** Channel senders by kind; by default the real ones (notify/channels/index.ts). */
     senders?: Record<ChannelKind, ChannelSender>;
-    /** Runs the delivery worker as main.ts does; NOTIFY_* settings come from `env`. */
+    /** Runs the delivery worker and the escalator as main.ts does; NOTIFY_* and ESCALATION_* settings come from `env`. */
     worker?: boolean;
   } = {}
 ): Promise<TestSidecar> {
@@ -150,12 +153,22 @@ export async function startSidecar(
       })
     : undefined;
   await worker?.start();
+  const escalator = options.worker
+    ? new Escalator({
+        db,
+        databaseUrl,
+        config: config.escalation,
+        logger: options.logger ?? createLogger({ level: 'silent' }),
+      })
+    : undefined;
+  await escalator?.start();
   return {
     url,
     databaseUrl,
     live,
     notifier,
     worker,
+    escalator,
     // The Database replaces its pool after a lost database (store/db.ts): always the current one.
     get sql() {
       return db.sql;
@@ -171,6 +184,7 @@ export async function startSidecar(
       return fetch(url + path, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
     },
     close: async () => {
+      await escalator?.stop();
       await worker?.stop(1000);
       await live?.close();
       await new Promise((resolve) => server.close(resolve));

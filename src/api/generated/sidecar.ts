@@ -830,6 +830,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/escalation-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Escalation policies, by name */
+        get: operations["listEscalationPolicies"];
+        put?: never;
+        /** Add an escalation policy */
+        post: operations["createEscalationPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/escalation-policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One escalation policy */
+        get: operations["getEscalationPolicy"];
+        put?: never;
+        post?: never;
+        /** Delete an escalation policy no service names (escalations under way keep their copy) */
+        delete: operations["deleteEscalationPolicy"];
+        options?: never;
+        head?: never;
+        /** Change an escalation policy (steps sent replace the steps) */
+        patch: operations["updateEscalationPolicy"];
+        trace?: never;
+    };
+    "/api/incidents/{id}/escalation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The incident's escalation: its state, the steps taken, who was paged through what and whether it arrived */
+        get: operations["getEscalation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/incidents/{id}/escalate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Escalate now: fire the next step at once (its timer is dropped) */
+        post: operations["escalateIncident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/schedules/import": {
         parameters: {
             query?: never;
@@ -1230,7 +1301,7 @@ export interface components {
                  * @example INCIDENT_NOT_FOUND
                  * @enum {string}
                  */
-                code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "AUTH_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INCIDENT_NOT_FOUND" | "SERVICE_NOT_FOUND" | "SERVICE_ALREADY_EXISTS" | "TOKEN_NOT_FOUND" | "TOKEN_ALREADY_EXISTS" | "ALERT_NOT_FOUND" | "ALERT_RULE_NOT_FOUND" | "HYPOTHESIS_NOT_FOUND" | "FINDING_NOT_FOUND" | "EVIDENCE_ALREADY_PINNED" | "ALERT_RULE_ALREADY_EXISTS" | "SILENCE_NOT_FOUND" | "SLO_NOT_FOUND" | "SLO_ALREADY_EXISTS" | "SLO_QUERY_INVALID" | "CHANNEL_NOT_FOUND" | "CHANNEL_ALREADY_EXISTS" | "NOTIFICATION_RULE_NOT_FOUND" | "NOTIFICATION_RULE_ALREADY_EXISTS" | "DELIVERY_NOT_FOUND" | "DELIVERY_NOT_REDELIVERABLE" | "PERSON_NOT_FOUND" | "PERSON_ALREADY_EXISTS" | "PERSON_ON_SCHEDULE" | "SCHEDULE_NOT_FOUND" | "SCHEDULE_ALREADY_EXISTS" | "OVERRIDE_NOT_FOUND" | "VERSION_CONFLICT" | "STATUS_TRANSITION_INVALID" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "OVERLOADED" | "DATABASE_UNAVAILABLE" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "REQUEST_TIMEOUT" | "UPGRADE_REQUIRED" | "INTERNAL";
+                code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "AUTH_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INCIDENT_NOT_FOUND" | "SERVICE_NOT_FOUND" | "SERVICE_ALREADY_EXISTS" | "TOKEN_NOT_FOUND" | "TOKEN_ALREADY_EXISTS" | "ALERT_NOT_FOUND" | "ALERT_RULE_NOT_FOUND" | "HYPOTHESIS_NOT_FOUND" | "FINDING_NOT_FOUND" | "EVIDENCE_ALREADY_PINNED" | "ALERT_RULE_ALREADY_EXISTS" | "SILENCE_NOT_FOUND" | "SLO_NOT_FOUND" | "SLO_ALREADY_EXISTS" | "SLO_QUERY_INVALID" | "CHANNEL_NOT_FOUND" | "CHANNEL_ALREADY_EXISTS" | "NOTIFICATION_RULE_NOT_FOUND" | "NOTIFICATION_RULE_ALREADY_EXISTS" | "DELIVERY_NOT_FOUND" | "DELIVERY_NOT_REDELIVERABLE" | "PERSON_NOT_FOUND" | "PERSON_ALREADY_EXISTS" | "PERSON_ON_SCHEDULE" | "SCHEDULE_NOT_FOUND" | "SCHEDULE_ALREADY_EXISTS" | "OVERRIDE_NOT_FOUND" | "ESCALATION_POLICY_NOT_FOUND" | "ESCALATION_POLICY_ALREADY_EXISTS" | "ESCALATION_POLICY_IN_USE" | "ESCALATION_NOT_FOUND" | "ESCALATION_NOT_ACTIVE" | "VERSION_CONFLICT" | "STATUS_TRANSITION_INVALID" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "OVERLOADED" | "DATABASE_UNAVAILABLE" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "REQUEST_TIMEOUT" | "UPGRADE_REQUIRED" | "INTERNAL";
                 message: string;
                 /** @description VALIDATION_FAILED: `issues` ({path, message, code}); VERSION_CONFLICT and EVIDENCE_ALREADY_PINNED: `current`; STATUS_TRANSITION_INVALID: `from`, `to`, `allowed` */
                 details?: {
@@ -1260,6 +1331,8 @@ export interface components {
             service?: string;
             /** Format: date-time */
             startedAt?: string;
+            /** @description Start the escalation policy its services name (400 when none does); see GET /api/incidents/{id}/escalation */
+            page?: boolean;
         };
         UpdateIncident: {
             /** @description The version you read: a stale one gets 409 VERSION_CONFLICT. Omitted, the last write wins. */
@@ -1272,7 +1345,7 @@ export interface components {
             status?: "open" | "investigating" | "identified" | "monitoring" | "resolved";
             commander?: string | null;
         };
-        TimelineEvent: components["schemas"]["IncidentCreatedEvent"] | components["schemas"]["StatusChangedEvent"] | components["schemas"]["SeverityChangedEvent"] | components["schemas"]["CommanderChangedEvent"] | components["schemas"]["DetailsChangedEvent"] | components["schemas"]["NoteEvent"] | components["schemas"]["AlertFiredEvent"] | components["schemas"]["AlertResolvedEvent"] | components["schemas"]["AlertsResolvedEvent"] | components["schemas"]["CorrelationFoundEvent"] | components["schemas"]["HypothesisAddedEvent"] | components["schemas"]["HypothesisDecidedEvent"] | components["schemas"]["EvidencePinnedEvent"] | components["schemas"]["AcknowledgedEvent"] | components["schemas"]["NotificationOutcomeEvent"];
+        TimelineEvent: components["schemas"]["IncidentCreatedEvent"] | components["schemas"]["StatusChangedEvent"] | components["schemas"]["SeverityChangedEvent"] | components["schemas"]["CommanderChangedEvent"] | components["schemas"]["DetailsChangedEvent"] | components["schemas"]["NoteEvent"] | components["schemas"]["AlertFiredEvent"] | components["schemas"]["AlertResolvedEvent"] | components["schemas"]["AlertsResolvedEvent"] | components["schemas"]["CorrelationFoundEvent"] | components["schemas"]["HypothesisAddedEvent"] | components["schemas"]["HypothesisDecidedEvent"] | components["schemas"]["EvidencePinnedEvent"] | components["schemas"]["AcknowledgedEvent"] | components["schemas"]["NotificationOutcomeEvent"] | components["schemas"]["EscalationEvent"];
         IncidentCreatedEvent: {
             /** Format: uuid */
             id: string;
@@ -1753,7 +1826,7 @@ export interface components {
                  * @enum {string}
                  */
                 via: "api" | "link";
-                /** @description Whom the link was sent to (a channel now) */
+                /** @description Whom the link was sent to: a channel's name or a paged person's login */
                 recipient: string | null;
             };
         };
@@ -1782,7 +1855,7 @@ export interface components {
                 /** @enum {string} */
                 kind: "webhook" | "slack" | "teams" | "email" | "ntfy";
                 /** @enum {string} */
-                event: "declared" | "severity_raised" | "status_changed" | "acknowledged" | "resolved" | "top_finding" | "update_posted" | "test";
+                event: "declared" | "severity_raised" | "status_changed" | "acknowledged" | "resolved" | "top_finding" | "update_posted" | "test" | "paged";
                 /** @enum {string} */
                 outcome: "delivered" | "retrying" | "dead";
                 attempt: number;
@@ -1793,6 +1866,81 @@ export interface components {
                 /** Format: date-time */
                 nextAttemptAt: string | null;
             };
+        };
+        EscalationEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "escalation";
+            /** Format: date-time */
+            occurredAt: string;
+            author: string;
+            /** @enum {string} */
+            source: "user" | "system" | "api";
+            message: string;
+            data: {
+                /** @enum {string} */
+                action: "started" | "step" | "stopped" | "exhausted";
+                /**
+                 * Format: uuid
+                 * @description Null once the policy was deleted
+                 */
+                policyId: string | null;
+                policyName: string;
+                /**
+                 * @description The escalation after this entry
+                 * @enum {string}
+                 */
+                state: "active" | "acknowledged" | "resolved" | "exhausted";
+                /** Format: uuid */
+                stepId?: string;
+                /** @description step: which one (0-based) */
+                step?: number;
+                /** @description step: which pass over the steps (0-based) */
+                pass?: number;
+                /** @enum {string} */
+                trigger?: "start" | "timer" | "escalate_now";
+                target?: components["schemas"]["EscalationTarget"];
+                /** @enum {string} */
+                urgency?: "low" | "high";
+                pages?: {
+                    /** Format: uuid */
+                    deliveryId: string;
+                    /** Format: uuid */
+                    channelId: string;
+                    channel: string;
+                    /** @enum {string} */
+                    kind: "webhook" | "slack" | "teams" | "email" | "ntfy";
+                    /**
+                     * @description The person's contact method; null for a channel step
+                     * @enum {string|null}
+                     */
+                    contact: "email" | "ntfy" | "slack" | "webhook" | null;
+                }[];
+                /** @description step: why nobody was paged */
+                problem?: string | null;
+                /** @description step: contact methods that could not be used, and why */
+                skipped?: string[];
+            };
+        };
+        EscalationTarget: {
+            /** @enum {string} */
+            kind: "schedule" | "person" | "channel";
+            /** Format: uuid */
+            id: string;
+            /** @description Null when it no longer existed */
+            name: string | null;
+            /**
+             * Format: uuid
+             * @description schedule: who was on call (null: nobody)
+             */
+            personId?: string | null;
+            personName?: string | null;
         };
         HypothesisInput: {
             statement: string;
@@ -1915,6 +2063,22 @@ export interface components {
                 errorLogs: string;
                 traces: string;
             };
+            /**
+             * Format: uuid
+             * @description The escalation policy its incidents start
+             */
+            escalationPolicyId: string | null;
+            /** @description Escalation policy ids by severity; a severity not listed uses escalationPolicyId */
+            escalationPolicies: {
+                /** Format: uuid */
+                critical?: string;
+                /** Format: uuid */
+                high?: string;
+                /** Format: uuid */
+                medium?: string;
+                /** Format: uuid */
+                low?: string;
+            };
         };
         CreateService: {
             /** @example checkout */
@@ -1929,6 +2093,22 @@ export interface components {
             /** Format: uri */
             runbookUrl?: string;
             queries?: components["schemas"]["ServiceQueries"];
+            /**
+             * Format: uuid
+             * @description The escalation policy its incidents start
+             */
+            escalationPolicyId?: string;
+            /** @description Escalation policy ids by severity; a severity not listed uses escalationPolicyId */
+            escalationPolicies?: {
+                /** Format: uuid */
+                critical?: string;
+                /** Format: uuid */
+                high?: string;
+                /** Format: uuid */
+                medium?: string;
+                /** Format: uuid */
+                low?: string;
+            };
         };
         ServiceQueries: {
             requestRate?: string;
@@ -1950,6 +2130,22 @@ export interface components {
             /** Format: uri */
             runbookUrl?: string | null;
             queries?: components["schemas"]["ServiceQueries"] & unknown;
+            /**
+             * Format: uuid
+             * @description null: its incidents page nobody
+             */
+            escalationPolicyId?: string | null;
+            /** @description Replaces the per-severity policies */
+            escalationPolicies?: {
+                /** Format: uuid */
+                critical?: string;
+                /** Format: uuid */
+                high?: string;
+                /** Format: uuid */
+                medium?: string;
+                /** Format: uuid */
+                low?: string;
+            };
         };
         CorrelationResult: {
             run: components["schemas"]["CorrelationRun"] | null;
@@ -2410,7 +2606,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
-            events: ("declared" | "severity_raised" | "status_changed" | "acknowledged" | "resolved" | "top_finding" | "update_posted" | "test")[];
+            events: ("declared" | "severity_raised" | "status_changed" | "acknowledged" | "resolved" | "top_finding" | "update_posted" | "test" | "paged")[];
             severities: ("critical" | "high" | "medium" | "low")[];
             services: string[];
             teams: string[];
@@ -2708,6 +2904,148 @@ export interface components {
             /** Format: date-time */
             end: string;
         };
+        EscalationPolicy: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string;
+            steps: components["schemas"]["EscalationStep"][];
+            repeat: number;
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            version: number;
+        };
+        EscalationStep: {
+            target: components["schemas"]["EscalationStepTarget"];
+            /**
+             * @description Minutes from this step to the next (fractions allowed: 0.05 is 3 s); 0 pages the next one together with this one
+             * @example 5
+             */
+            waitMinutes: number;
+            /**
+             * @description high rings (ntfy priority 5, a Slack mention); low is a quiet notification
+             * @enum {string}
+             */
+            urgency: "low" | "high";
+        };
+        /** @description Whoever is on call in a schedule when the step fires, a person, or a channel */
+        EscalationStepTarget: {
+            /** @enum {string} */
+            kind: "schedule";
+            /** Format: uuid */
+            scheduleId: string;
+        } | {
+            /** @enum {string} */
+            kind: "person";
+            /** Format: uuid */
+            personId: string;
+        } | {
+            /** @enum {string} */
+            kind: "channel";
+            /** Format: uuid */
+            channelId: string;
+        };
+        CreateEscalationPolicy: {
+            name: string;
+            description?: string;
+            /** @description In the order they fire */
+            steps: components["schemas"]["EscalationStep"][];
+            /** @description How many times the steps run again after the last one */
+            repeat?: number;
+        };
+        UpdateEscalationPolicy: {
+            /** @description A stale one gets 409 */
+            version?: number;
+            name?: string;
+            description?: string;
+            /** @description Replaces the steps (escalations under way keep theirs) */
+            steps?: components["schemas"]["EscalationStep"][];
+            /** @description How many times the steps run again after the last one */
+            repeat?: number;
+        };
+        Escalation: {
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * Format: uuid
+             * @description Null once the policy was deleted
+             */
+            policyId: string | null;
+            policyName: string;
+            /** @enum {string} */
+            state: "active" | "acknowledged" | "resolved" | "exhausted";
+            /** @description The step that fires next (0-based), while active */
+            step: number;
+            pass: number;
+            totalSteps: number;
+            repeat: number;
+            /**
+             * Format: date-time
+             * @description When the next step fires; null once stopped or exhausted
+             */
+            nextStepAt: string | null;
+            version: number;
+            startedBy: string;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            stoppedAt: string | null;
+            stoppedBy: string | null;
+            /** @description Steps taken, oldest first */
+            steps: components["schemas"]["FiredEscalationStep"][];
+        };
+        FiredEscalationStep: {
+            /** Format: uuid */
+            id: string;
+            /** @description 0-based */
+            step: number;
+            /** @description Which pass over the steps (0: the first) */
+            pass: number;
+            /**
+             * @description start, its timer, or "escalate now"
+             * @enum {string}
+             */
+            trigger: "start" | "timer" | "escalate_now";
+            target: components["schemas"]["EscalationTarget"];
+            /** @enum {string} */
+            urgency: "low" | "high";
+            /** @description Why nobody was paged (then the next step fired at once) */
+            problem: string | null;
+            firedBy: string;
+            /** Format: date-time */
+            firedAt: string;
+            /** @description One per contact method tried (one for a channel step) */
+            pages: components["schemas"]["Page"][];
+        };
+        Page: {
+            /** Format: uuid */
+            deliveryId: string;
+            /** Format: uuid */
+            channelId: string;
+            channelName: string;
+            channelKind: string;
+            recipient: components["schemas"]["PageRecipient"];
+            /** @enum {string} */
+            state: "pending" | "sending" | "delivered" | "failed" | "dead";
+            attempts: number;
+            lastError: string | null;
+            /** Format: date-time */
+            deliveredAt: string | null;
+        };
+        /** @description The person paged and how; null for a channel step */
+        PageRecipient: {
+            /** Format: uuid */
+            personId: string;
+            login: string;
+            name: string;
+            /** @enum {string} */
+            kind: "email" | "ntfy" | "slack" | "webhook";
+            /** @description The address, ntfy topic, mention or webhook label used */
+            target: string;
+        } | null;
         UnmappedEvent: {
             uid: string;
             summary: string;
@@ -2815,6 +3153,17 @@ export interface components {
             deliveredAt: string | null;
             /** Format: date-time */
             createdAt: string;
+            recipient: components["schemas"]["PageRecipient"] & unknown;
+            /**
+             * @description A page's urgency (the channel's priority)
+             * @enum {string|null}
+             */
+            urgency: "low" | "high" | null;
+            /**
+             * Format: uuid
+             * @description The escalation step that paged
+             */
+            escalationStepId: string | null;
         };
         Health: {
             /** @enum {string} */
@@ -7293,6 +7642,424 @@ export interface operations {
             };
             401: components["responses"]["AuthRequired"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["RequestTimeout"];
+        };
+    };
+    listEscalationPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policies */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EscalationPolicy"][];
+                    };
+                };
+            };
+            401: components["responses"]["AuthRequired"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["RequestTimeout"];
+        };
+    };
+    createEscalationPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateEscalationPolicy"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscalationPolicy"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["AuthRequired"];
+            403: components["responses"]["Forbidden"];
+            /** @description Conflict (VERSION_CONFLICT, STATUS_TRANSITION_INVALID, EVIDENCE_ALREADY_PINNED, ...ALREADY_EXISTS) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["RequestTimeout"];
+        };
+    };
+    getEscalationPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscalationPolicy"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["AuthRequired"];
+            403: components["responses"]["Forbidden"];
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["RequestTimeout"];
+        };
+    };
+    deleteEscalationPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["AuthRequired"];
+            403: components["responses"]["Forbidden"];
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (VERSION_CONFLICT, STATUS_TRANSITION_INVALID, EVIDENCE_ALREADY_PINNED, ...ALREADY_EXISTS) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["RequestTimeout"];
+        };
+    };
+    updateEscalationPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateEscalationPolicy"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscalationPolicy"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["AuthRequired"];
+            403: components["responses"]["Forbidden"];
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (VERSION_CONFLICT, STATUS_TRANSITION_INVALID, EVIDENCE_ALREADY_PINNED, ...ALREADY_EXISTS) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["RequestTimeout"];
+        };
+    };
+    getEscalation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The escalation */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Escalation"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["AuthRequired"];
+            403: components["responses"]["Forbidden"];
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["RequestTimeout"];
+        };
+    };
+    escalateIncident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The escalation after the step */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Escalation"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["AuthRequired"];
+            403: components["responses"]["Forbidden"];
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (VERSION_CONFLICT, STATUS_TRANSITION_INVALID, EVIDENCE_ALREADY_PINNED, ...ALREADY_EXISTS) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
             504: components["responses"]["RequestTimeout"];

@@ -23,6 +23,7 @@ const LABELS: Record<TimelineEventType, string> = {
   evidence_pinned: 'Pinned evidence',
   acknowledged: 'Acknowledged',
   notification: 'Notification',
+  escalation: 'Escalation',
 };
 
 function renderEntry(event: TimelineEvent) {

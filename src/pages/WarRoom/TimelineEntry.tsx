@@ -23,6 +23,7 @@ const KINDS: Record<TimelineEventType, { icon: IconName; label: string }> = {
   evidence_pinned: { icon: 'gf-pin', label: 'Pinned evidence' },
   acknowledged: { icon: 'check-square', label: 'Acknowledged' },
   notification: { icon: 'envelope', label: 'Notification' },
+  escalation: { icon: 'bell', label: 'Escalation' },
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;

@@ -252,7 +252,8 @@ async function sendEmail(
   try {
     const info = await transport.sendMail({
       from: settings.fromName ? { name: settings.fromName, address: settings.from } : settings.from,
-      to: settings.to,
+      // A page for a person goes to their address alone, through the channel's relay.
+      to: message.recipient?.kind === 'email' ? [message.recipient.target] : settings.to,
       ...content,
       date: context.now,
       headers: {

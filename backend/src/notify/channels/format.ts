@@ -16,6 +16,7 @@ export const EVENT_LABELS: Record<NotificationEvent, string> = {
   top_finding: 'New top finding',
   update_posted: 'Update posted',
   test: 'Test message',
+  paged: 'Page',
 };
 
 const CAPITALISED = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);

@@ -42,6 +42,9 @@ const PRIORITIES: Record<NotificationMessage['incident']['severity'], 2 | 3 | 4 
   low: 2,
 };
 
+/** A page's urgency: high rings through Do Not Disturb (5, urgent), low is a quiet notification (2). */
+const URGENCY_PRIORITIES = { high: 5, low: 2 } as const;
+
 /** Tags that ntfy shows as emoji before the title. */
 const SEVERITY_EMOJI: Record<NotificationMessage['incident']['severity'], string> = {
   critical: 'rotating_light',
@@ -100,7 +103,7 @@ export function buildNtfyPublish(message: NotificationMessage, topic: string): N
     topic,
     title: truncate(message.headline, TITLE_CHARS),
     message: truncateBytes(plainLines(message, { withLinks: false }).join('\n'), MESSAGE_BYTES),
-    priority: isResolved ? 2 : PRIORITIES[incident.severity],
+    priority: isResolved ? 2 : message.urgency ? URGENCY_PRIORITIES[message.urgency] : PRIORITIES[incident.severity],
     // Tags are joined with commas on ntfy's side, so none may hold one.
     tags: [isResolved ? 'white_check_mark' : SEVERITY_EMOJI[incident.severity], incident.reference, message.event].map(
       (tag) => truncate(tag.replace(/,/g, ' '), 64)
@@ -123,6 +126,11 @@ export const ntfySender: ChannelSender<NtfySettings, NtfySecrets> = {
     );
     const where = topicOf(settings.url);
     if (!where) throw new DeliveryError('The ntfy channel is misconfigured: settings.url', 'permanent');
+    // A page for a person goes to their own topic on the channel's server.
+    const personal = message.recipient?.kind === 'ntfy' ? message.recipient.target : null;
+    if (personal !== null && !TOPIC.test(personal)) {
+      throw new DeliveryError(`The contact method's ntfy topic is not a topic name: ${personal}`, 'permanent');
+    }
     await postMessage(
       'The ntfy server',
       {
@@ -131,7 +139,7 @@ export const ntfySender: ChannelSender<NtfySettings, NtfySecrets> = {
           'content-type': 'application/json',
           ...(secrets.token ? { authorization: `Bearer ${secrets.token}` } : {}),
         },
-        body: JSON.stringify(buildNtfyPublish(message, where.topic)),
+        body: JSON.stringify(buildNtfyPublish(message, personal ?? where.topic)),
       },
       context.signal
     );

@@ -63,8 +63,19 @@ function mrkdwn(text: string, max: number): string {
   return truncate(escaped, max).replace(/&[a-z]{0,3}…$/, '…');
 }
 
+/**
+ * A page's mention, left unescaped so it notifies: Slack's `<@U123>` (a member id) or Mattermost's and
+ * Rocket.Chat's `@login`. Anything else is shown as text, so a contact method cannot smuggle in `<!channel>`.
+ */
+export function mentionOf(message: NotificationMessage): string | null {
+  const recipient = message.recipient;
+  if (recipient?.kind !== 'slack') return null;
+  return /^(<@[A-Z0-9]{2,32}>|@[A-Za-z0-9._-]{1,64})$/.test(recipient.target) ? recipient.target : escapeMrkdwn(recipient.target);
+}
+
 export function buildSlackMessage(message: NotificationMessage): SlackMessage {
   const { incident, links } = message;
+  const mention = mentionOf(message);
   const header: HeaderBlock = {
     type: 'header',
     text: { type: 'plain_text', text: truncate(message.headline, SLACK_LIMITS.headerText) },
@@ -83,6 +94,7 @@ export function buildSlackMessage(message: NotificationMessage): SlackMessage {
     ],
   };
   const blocks: KnownBlock[] = [header, facts];
+  if (mention) blocks.splice(1, 0, { type: 'section', text: { type: 'mrkdwn', text: `${mention}: this page is for you` } });
   if (message.detail) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: mrkdwn(message.detail, SLACK_LIMITS.sectionText) } });
   }
@@ -105,7 +117,8 @@ export function buildSlackMessage(message: NotificationMessage): SlackMessage {
     elements: [{ type: 'mrkdwn', text: contextLine(message) }],
   };
   blocks.push(context);
-  return { text: fallbackText(message), blocks };
+  const text = fallbackText(message);
+  return { text: mention ? truncate(`${mention} ${text}`, SLACK_LIMITS.fallbackText + 100) : text, blocks };
 }
 
 /**

@@ -55,10 +55,11 @@ export const WebhookSecretsSchema = z.strictObject({
 });
 export type WebhookSecrets = z.infer<typeof WebhookSecretsSchema>;
 
-/** The JSON body a webhook receiver gets: the message, field for field. */
+/** The JSON body a webhook receiver gets: the message, field for field (a page's recipient and urgency too). */
 export function webhookBody(message: NotificationMessage): string {
-  const { event, idempotencyKey, occurredAt, incident, headline, detail, findings, links } = message;
-  return JSON.stringify({ event, idempotencyKey, occurredAt, incident, headline, detail, findings, links });
+  const { event, idempotencyKey, occurredAt, incident, headline, detail, findings, recipient, urgency, links } = message;
+  const page = event === 'paged' ? { recipient: recipient ?? null, urgency: urgency ?? null } : {};
+  return JSON.stringify({ event, idempotencyKey, occurredAt, incident, headline, detail, findings, ...page, links });
 }
 
 /** The `X-Studio-Signature` value for a body sent at `now`. */
