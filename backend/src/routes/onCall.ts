@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { gaps, nextHandOff, timeline, type Schedule, type Segment } from '../domain/rotations.js';
+import { gaps, layerCoverage, nextHandOff, timeline, type Schedule, type Segment } from '../domain/rotations.js';
 import { createRouter } from '../http/context.js';
 import { errorResponses, IdParamsSchema, jsonContent } from '../http/openapi.js';
 import type { Database, Sql } from '../store/db.js';
@@ -22,6 +22,20 @@ const GapWarningSchema = z
     end: z.iso.datetime(),
   })
   .openapi('OnCallGapWarning');
+
+const ShiftSchema = z
+  .object({ personId: z.uuid(), personName: z.string().nullable(), start: z.iso.datetime(), end: z.iso.datetime() })
+  .openapi('OnCallShift');
+
+const LayerCoverageSchema = z
+  .object({
+    layerId: z.uuid(),
+    name: z.string(),
+    shifts: z
+      .array(ShiftSchema)
+      .openapi({ description: "The layer's own shifts in the range, cut to its restrictions" }),
+  })
+  .openapi('OnCallLayerCoverage');
 
 const tags = ['On call'];
 
@@ -47,8 +61,17 @@ const routes = {
     },
     responses: {
       200: jsonContent(
-        z.object({ from: z.iso.datetime(), to: z.iso.datetime(), segments: z.array(SegmentSchema), gaps: z.array(SegmentSchema) }),
-        'Segments cover the range exactly; gaps are the ones with nobody'
+        z.object({
+          from: z.iso.datetime(),
+          to: z.iso.datetime(),
+          segments: z.array(SegmentSchema),
+          gaps: z.array(SegmentSchema),
+          layers: z.array(LayerCoverageSchema).openapi({ description: 'Each layer on its own, bottom first' }),
+          overrides: z
+            .array(ShiftSchema.extend({ overrideId: z.uuid() }))
+            .openapi({ description: 'Overrides touching the range, later created last' }),
+        }),
+        'Segments cover the range exactly (who is on call, layers and overrides combined); gaps are the ones with nobody'
       ),
       ...errorResponses(400, 401, 404, 503),
     },
@@ -59,7 +82,16 @@ const routes = {
     operationId: 'listOnCall',
     tags,
     summary: 'Every schedule now and next, and gaps starting within ?withinHours (default 24) as warnings',
-    request: { query: z.strictObject({ withinHours: z.coerce.number().int().min(1).max(24 * 31).default(24) }) },
+    request: {
+      query: z.strictObject({
+        withinHours: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 31)
+          .default(24),
+      }),
+    },
     responses: {
       200: jsonContent(
         z.object({ at: z.iso.datetime(), items: z.array(OnCallSchema), warnings: z.array(GapWarningSchema) }),
@@ -70,8 +102,8 @@ const routes = {
   }),
 };
 
-/** Person id → name for the people in these segments. */
-async function namesOf(sql: Sql, segments: Segment[]): Promise<Map<string, string>> {
+/** Person id → name for the people in these segments and shifts. */
+async function namesOf(sql: Sql, segments: Array<Pick<Segment, 'personId'>>): Promise<Map<string, string>> {
   const ids = [...new Set(segments.flatMap((s) => (s.personId ? [s.personId] : [])))];
   const found = await peopleByIds(sql, ids);
   return new Map([...found].map(([id, p]) => [id, p.name]));
@@ -90,7 +122,9 @@ export function onCallRoutes(db: Database) {
       const { at: atText } = c.req.valid('query');
       const at = atText ? Date.parse(atText) : Date.now();
       const answer = await db.read(async (sql) => {
-        const [loaded] = await loadSchedules(sql, new Date(at - HAND_OFF_REACH_MS), new Date(at + HAND_OFF_REACH_MS), [id]);
+        const [loaded] = await loadSchedules(sql, new Date(at - HAND_OFF_REACH_MS), new Date(at + HAND_OFF_REACH_MS), [
+          id,
+        ]);
         if (!loaded) throw scheduleNotFound(id);
         const { record, current, next } = onCallOf(loaded.record, loaded.schedule, at);
         const names = await namesOf(sql, next ? [current, next] : [current]);
@@ -114,14 +148,29 @@ export function onCallRoutes(db: Database) {
       const answer = await db.read(async (sql) => {
         const [loaded] = await loadSchedules(sql, new Date(from), new Date(to), [id]);
         if (!loaded) throw scheduleNotFound(id);
-        const segments = timeline(loaded.schedule, from, to);
-        const names = await namesOf(sql, segments);
+        const { schedule } = loaded;
+        const segments = timeline(schedule, from, to);
+        const layers = schedule.layers.map((layer) => ({ layer, shifts: layerCoverage(layer, from, to) }));
+        const overrides = schedule.overrides.filter((o) => o.end > from && o.start < to);
+        const names = await namesOf(sql, [...segments, ...layers.flatMap((l) => l.shifts), ...overrides]);
         const wired = segments.map((s) => wireSegment(s, names));
+        const shift = (s: { personId: string; start: number; end: number }) => ({
+          personId: s.personId,
+          personName: names.get(s.personId) ?? null,
+          start: new Date(Math.max(s.start, from)).toISOString(),
+          end: new Date(Math.min(s.end, to)).toISOString(),
+        });
         return {
           from: new Date(from).toISOString(),
           to: new Date(to).toISOString(),
           segments: wired,
           gaps: wired.filter((s) => s.personId === null),
+          layers: layers.map(({ layer, shifts }) => ({
+            layerId: layer.id,
+            name: layer.name,
+            shifts: shifts.map(shift),
+          })),
+          overrides: overrides.map((o) => ({ overrideId: o.id, ...shift(o) })),
         };
       });
       return c.json(answer, 200);
@@ -140,7 +189,10 @@ export function onCallRoutes(db: Database) {
             end: new Date(g.end).toISOString(),
           }))
         );
-        const names = await namesOf(sql, found.flatMap((f) => (f.next ? [f.current, f.next] : [f.current])));
+        const names = await namesOf(
+          sql,
+          found.flatMap((f) => (f.next ? [f.current, f.next] : [f.current]))
+        );
         return {
           at: new Date(at).toISOString(),
           items: found.map(({ record, current, next }) => ({

@@ -2895,6 +2895,22 @@ export interface components {
             /** Format: uuid */
             overrideId?: string;
         };
+        OnCallLayerCoverage: {
+            /** Format: uuid */
+            layerId: string;
+            name: string;
+            /** @description The layer's own shifts in the range, cut to its restrictions */
+            shifts: components["schemas"]["OnCallShift"][];
+        };
+        OnCallShift: {
+            /** Format: uuid */
+            personId: string;
+            personName: string | null;
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+        };
         OnCallGapWarning: {
             /** Format: uuid */
             scheduleId: string;
@@ -7552,7 +7568,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Segments cover the range exactly; gaps are the ones with nobody */
+            /** @description Segments cover the range exactly (who is on call, layers and overrides combined); gaps are the ones with nobody */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7570,6 +7586,13 @@ export interface operations {
                         to: string;
                         segments: components["schemas"]["OnCallSegment"][];
                         gaps: components["schemas"]["OnCallSegment"][];
+                        /** @description Each layer on its own, bottom first */
+                        layers: components["schemas"]["OnCallLayerCoverage"][];
+                        /** @description Overrides touching the range, later created last */
+                        overrides: (components["schemas"]["OnCallShift"] & {
+                            /** Format: uuid */
+                            overrideId: string;
+                        })[];
                     };
                 };
             };
