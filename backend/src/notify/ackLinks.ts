@@ -8,7 +8,7 @@ import { deriveKey } from './secretBox.js';
 
 export interface AckClaims {
   incidentId: string;
-  /** Who the link was sent to: a channel's name now, a person once on-call schedules exist. */
+  /** Who the link was sent to: a channel's name, or a paged person's login. */
   recipient: string;
   expiresAt: Date;
 }

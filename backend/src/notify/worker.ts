@@ -350,7 +350,10 @@ export class DeliveryWorker {
       incident,
       findings,
       warRoomUrl: notifier.warRoomUrl(incident.id),
-      acknowledgeUrl: isOpenForAck ? notifier.ackLinks.url(incident.id, channel.name) : null,
+      // A page's link acknowledges as the person paged; anything else as the channel it went to.
+      acknowledgeUrl: isOpenForAck ? notifier.ackLinks.url(incident.id, delivery.recipient?.login ?? channel.name) : null,
+      recipient: delivery.recipient,
+      urgency: delivery.urgency,
     });
     const secrets = channel.secrets ? notifier.secretBox.open(channel.id, channel.secrets) : {};
     const target = { id: channel.id, kind: channel.kind, name: channel.name, settings: channel.settings, secrets };
