@@ -69,7 +69,7 @@ describe('pages', () => {
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
     const port = (smtp.server.address() as { port: number }).port;
     try {
-      const settings = { host: '127.0.0.1', port, security: 'none', from: 'studio@example.com', to: ['team@example.com'] };
+      const settings = { host: '127.0.0.1', port, security: 'none' as const, from: 'studio@example.com', to: ['team@example.com'] };
       const target = { id: 'c2', kind: 'email' as const, name: 'relay', settings, secrets: {} };
       await emailSender.send(target, page(person('email', 'ana@example.com')), context());
       await emailSender.send(target, sampleMessage(), context());
