@@ -165,6 +165,7 @@ async function main(): Promise<void> {
         notifier,
         config: config.notify,
         logger,
+        registry: metrics.registry,
       })
     : undefined;
   // Escalation timers fire wherever notifications are sent.

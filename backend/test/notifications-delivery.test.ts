@@ -61,13 +61,20 @@ async function setUp(url: string, events = ['declared']) {
   );
   const declare = async (title = 'Checkout down') =>
     expectStatus(
-      await sidecar.call('/api/incidents', { method: 'POST', json: { title, severity: 'critical', labels: { case: label } } }),
+      await sidecar.call('/api/incidents', {
+        method: 'POST',
+        json: { title, severity: 'critical', labels: { case: label } },
+      }),
       201
     );
   return { channel, declare };
 }
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -78,15 +85,28 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T 
 }
 
 const deliveryOf = async (incidentId: string) =>
-  (await sidecar.sql<
-    { id: string; state: string; attempts: number; idempotencyKey: string; lastError: string | null; lastStatus: number | null }[]
-  >`select id, state, attempts, idempotency_key, last_error, last_status from deliveries where incident_id = ${incidentId}`)[0];
+  (
+    await sidecar.sql<
+      {
+        id: string;
+        state: string;
+        attempts: number;
+        idempotencyKey: string;
+        lastError: string | null;
+        lastStatus: number | null;
+      }[]
+    >`select id, state, attempts, idempotency_key, last_error, last_status from deliveries where incident_id = ${incidentId}`
+  )[0];
 
 const settled = (incidentId: string, state: 'delivered' | 'dead', timeoutMs?: number) =>
-  waitFor(`a ${state} delivery`, async () => {
-    const d = await deliveryOf(incidentId);
-    return d?.state === state ? d : undefined;
-  }, timeoutMs);
+  waitFor(
+    `a ${state} delivery`,
+    async () => {
+      const d = await deliveryOf(incidentId);
+      return d?.state === state ? d : undefined;
+    },
+    timeoutMs
+  );
 
 const notificationEntries = async (incidentId: string) =>
   (await expectStatus(await sidecar.call(`/api/incidents/${incidentId}/timeline`), 200)).items.filter(
@@ -105,21 +125,45 @@ describe('delivery', () => {
     const request = r.requests[0]!;
     expect(request.path).toBe('/hooks/secret-path-token');
     expect(request.headers['idempotency-key']).toBe(delivery.idempotencyKey);
-    expect(verifyWebhookSignature(request.body, request.headers['x-studio-signature'] as string, SIGNING_SECRET, 300, new Date())).toMatchObject({ valid: true });
+    expect(
+      verifyWebhookSignature(
+        request.body,
+        request.headers['x-studio-signature'] as string,
+        SIGNING_SECRET,
+        300,
+        new Date()
+      )
+    ).toMatchObject({ valid: true });
     const body = JSON.parse(request.body);
     expect(body).toMatchObject({
       event: 'declared',
       idempotencyKey: delivery.idempotencyKey,
-      incident: { id: incident.id, reference: incident.reference, severity: 'critical', status: 'open', acknowledgedAt: null },
+      incident: {
+        id: incident.id,
+        reference: incident.reference,
+        severity: 'critical',
+        status: 'open',
+        acknowledgedAt: null,
+      },
       headline: `${incident.reference} declared (critical): Checkout down`,
       links: { warRoom: `https://grafana.example.com/a/reliability-studio-app/incidents/${incident.id}` },
     });
     expect(body.links.acknowledge).toMatch(/^https:\/\/studio\.example\.com\/ack\/[\w-]+\.[\w-]+$/);
-    expect(sidecar.notifier.ackLinks.verify(body.links.acknowledge.split('/ack/')[1])).toMatchObject({ incidentId: incident.id, recipient: channel.name });
+    expect(sidecar.notifier.ackLinks.verify(body.links.acknowledge.split('/ack/')[1])).toMatchObject({
+      incidentId: incident.id,
+      recipient: channel.name,
+    });
     const [entry] = await notificationEntries(incident.id);
     expect(entry).toMatchObject({
       author: 'reliability-studio',
-      data: { channel: channel.name, kind: 'webhook', event: 'declared', outcome: 'delivered', attempt: 1, error: null },
+      data: {
+        channel: channel.name,
+        kind: 'webhook',
+        event: 'declared',
+        outcome: 'delivered',
+        attempt: 1,
+        error: null,
+      },
     });
     expect(entry.message).toContain(channel.name);
     console.log(`notify: declared → delivered in ${latencyMs} ms (poll ${ENV.NOTIFY_POLL_MS} ms)`);
@@ -140,7 +184,10 @@ describe('delivery', () => {
     const incident = await declare();
     const delivery = await settled(incident.id, 'delivered');
     expect(delivery.attempts).toBe(2);
-    expect(r.requests.map((q) => q.headers['idempotency-key'])).toEqual([delivery.idempotencyKey, delivery.idempotencyKey]);
+    expect(r.requests.map((q) => q.headers['idempotency-key'])).toEqual([
+      delivery.idempotencyKey,
+      delivery.idempotencyKey,
+    ]);
     const entries = await notificationEntries(incident.id);
     expect(entries.map((e: { data: { outcome: string } }) => e.data.outcome)).toEqual(['retrying', 'delivered']);
     expect(entries[0].data).toMatchObject({ status: 500, attempt: 1 });
@@ -169,7 +216,10 @@ describe('delivery', () => {
     const delivery = await settled(incident.id, 'delivered');
     expect(delivery.attempts).toBe(2);
     const [first] = await notificationEntries(incident.id);
-    expect(first.data).toMatchObject({ outcome: 'retrying', error: expect.stringContaining('no answer within 1000 ms') });
+    expect(first.data).toMatchObject({
+      outcome: 'retrying',
+      error: expect.stringContaining('no answer within 1000 ms'),
+    });
   });
 
   it('marks a delivery dead after the retry budget when the receiver refuses connections; an admin redelivers it', async () => {
@@ -186,13 +236,22 @@ describe('delivery', () => {
 
     // The receiver comes back at a new address: fix the channel, redeliver with the same key.
     const r = await receiver();
-    await expectStatus(await sidecar.call(`/api/channels/${channel.id}`, { method: 'PATCH', json: { secrets: { url: r.origin } } }), 200);
-    const again = await expectStatus(await sidecar.call(`/api/deliveries/${dead.id}/redeliver`, { method: 'POST' }), 200);
+    await expectStatus(
+      await sidecar.call(`/api/channels/${channel.id}`, { method: 'PATCH', json: { secrets: { url: r.origin } } }),
+      200
+    );
+    const again = await expectStatus(
+      await sidecar.call(`/api/deliveries/${dead.id}/redeliver`, { method: 'POST' }),
+      200
+    );
     expect(again).toMatchObject({ state: 'pending', attempts: 0, idempotencyKey: dead.idempotencyKey });
     const delivered = await settled(incident.id, 'delivered');
     expect(r.requests.map((q) => q.headers['idempotency-key'])).toEqual([dead.idempotencyKey]);
     expect(delivered.idempotencyKey).toBe(dead.idempotencyKey);
-    expect((await expectStatus(await sidecar.call(`/api/deliveries/${dead.id}/redeliver`, { method: 'POST' }), 409)).error.code).toBe('DELIVERY_NOT_REDELIVERABLE');
+    expect(
+      (await expectStatus(await sidecar.call(`/api/deliveries/${dead.id}/redeliver`, { method: 'POST' }), 409)).error
+        .code
+    ).toBe('DELIVERY_NOT_REDELIVERABLE');
   });
 
   it('marks a delivery dead at once on a 410, without retrying, and shows the error on the channel', async () => {
@@ -230,6 +289,27 @@ describe('delivery', () => {
   });
 });
 
+describe('a delivery whose queue job was lost', () => {
+  it('is found by the sweep, queued again and sent with its key; /metrics counts it', async () => {
+    const r = await receiver();
+    const { declare } = await setUp(r.origin);
+    const incident = await declare();
+    const first = await settled(incident.id, 'delivered');
+    // As pg-boss leaves it when a job's retries ran out: the row still owed, no open job for it.
+    await sidecar.sql`
+      update deliveries set state = 'pending', attempts = 0, delivered_at = null, next_attempt_at = now() - interval '10 minutes'
+      where id = ${first.id}`;
+    const again = await settled(incident.id, 'delivered', 15_000);
+    expect(again.attempts).toBe(1);
+    expect(r.requests.map((q) => q.headers['idempotency-key'])).toEqual([first.idempotencyKey, first.idempotencyKey]);
+    const metrics = await (await sidecar.call('/metrics', { token: null })).text();
+    expect(metrics).toMatch(/^notification_deliveries_requeued_total [1-9]/m);
+    expect(metrics).toMatch(/^notification_attempts_total\{kind="webhook",outcome="delivered"\} [1-9]/m);
+    expect(metrics).toMatch(/^notification_send_seconds_count\{kind="webhook"\} [1-9]/m);
+    expect(metrics).toMatch(/^notification_jobs_waiting \d+/m);
+  });
+});
+
 describe('secrets stay out of the logs', () => {
   it('logs no channel secret through create, test, delivery and refusal', { timeout: 30_000 }, async () => {
     const { createLogger } = await import('../src/observability/logger.js');
@@ -237,24 +317,42 @@ describe('secrets stay out of the logs', () => {
     const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void (lines += line) } });
     const logged = await startSidecar({ worker: true, env: ENV, logger });
     try {
-      const r = await receiver((n) => (n === 1 ? { status: 500, body: 'try again' } : { status: 404, body: 'no such hook' }));
+      const r = await receiver((n) =>
+        n === 1 ? { status: 500, body: 'try again' } : { status: 404, body: 'no such hook' }
+      );
       const url = `${r.origin}/hooks/T0KEN-in-the-path-77f1`;
       const secret = 'signing-secret-in-the-logs-never';
       const channel = await expectStatus(
-        await logged.call('/api/channels', { method: 'POST', json: { kind: 'webhook', name: 'logged', secrets: { url, signingSecret: secret } } }),
+        await logged.call('/api/channels', {
+          method: 'POST',
+          json: { kind: 'webhook', name: 'logged', secrets: { url, signingSecret: secret } },
+        }),
         201
       );
-      await expectStatus(await logged.call('/api/notification-rules', { method: 'POST', json: { name: 'logged', events: ['declared'], channelIds: [channel.id] } }), 201);
-      const incident = await expectStatus(await logged.call('/api/incidents', { method: 'POST', json: { title: 'Logged', severity: 'low' } }), 201);
+      await expectStatus(
+        await logged.call('/api/notification-rules', {
+          method: 'POST',
+          json: { name: 'logged', events: ['declared'], channelIds: [channel.id] },
+        }),
+        201
+      );
+      const incident = await expectStatus(
+        await logged.call('/api/incidents', { method: 'POST', json: { title: 'Logged', severity: 'low' } }),
+        201
+      );
       await waitFor('a dead delivery', async () => {
-        const [row] = await logged.sql<{ state: string }[]>`select state from deliveries where incident_id = ${incident.id}`;
+        const [row] = await logged.sql<
+          { state: string }[]
+        >`select state from deliveries where incident_id = ${incident.id}`;
         return row?.state === 'dead' ? row : undefined;
       });
       await expectStatus(await logged.call(`/api/channels/${channel.id}/test`, { method: 'POST' }), 200);
       expect(lines).toContain('notification not delivered');
       expect(lines).not.toContain('T0KEN-in-the-path-77f1');
       expect(lines).not.toContain(secret);
-      const timeline = JSON.stringify(await expectStatus(await logged.call(`/api/incidents/${incident.id}/timeline`), 200));
+      const timeline = JSON.stringify(
+        await expectStatus(await logged.call(`/api/incidents/${incident.id}/timeline`), 200)
+      );
       expect(timeline).not.toContain('T0KEN-in-the-path-77f1');
     } finally {
       await logged.close();
@@ -263,35 +361,63 @@ describe('secrets stay out of the logs', () => {
 });
 
 describe("a channel's circuit breaker", () => {
-  it('stops sending to a failing receiver while open, probes after the half-open delay, and delivers once it recovers', { timeout: 40_000 }, async () => {
-    const breaking = await startSidecar({
-      worker: true,
-      env: { ...ENV, NOTIFY_BREAKER_FAILURES: '2', NOTIFY_BREAKER_HALF_OPEN_MS: '1500', NOTIFY_MAX_ATTEMPTS: '10', NOTIFY_RETRY_BASE_MS: '100' },
-    });
-    try {
-      const times: number[] = [];
-      const r = await receiver((n) => {
-        times.push(Date.now());
-        return n <= 3 ? { status: 503 } : { status: 200 };
+  it(
+    'stops sending to a failing receiver while open, probes after the half-open delay, and delivers once it recovers',
+    { timeout: 40_000 },
+    async () => {
+      const breaking = await startSidecar({
+        worker: true,
+        env: {
+          ...ENV,
+          NOTIFY_BREAKER_FAILURES: '2',
+          NOTIFY_BREAKER_HALF_OPEN_MS: '1500',
+          NOTIFY_MAX_ATTEMPTS: '10',
+          NOTIFY_RETRY_BASE_MS: '100',
+        },
       });
-      const channel = await expectStatus(
-        await breaking.call('/api/channels', { method: 'POST', json: { kind: 'webhook', name: 'flaky', secrets: { url: r.origin, signingSecret: SIGNING_SECRET } } }),
-        201
-      );
-      await expectStatus(await breaking.call('/api/notification-rules', { method: 'POST', json: { name: 'flaky', events: ['declared'], channelIds: [channel.id] } }), 201);
-      const incident = await expectStatus(await breaking.call('/api/incidents', { method: 'POST', json: { title: 'Flaky', severity: 'low' } }), 201);
-      const delivered = await waitFor('the delivery', async () => {
-        const [row] = await breaking.sql<{ state: string; attempts: number }[]>`select state, attempts from deliveries where incident_id = ${incident.id}`;
-        return row?.state === 'delivered' ? row : undefined;
-      }, 20_000);
-      expect(times).toHaveLength(4);
-      // Opened after the second failure: the third send (the probe) waited for the half-open delay, and the
-      // fourth for the next one after the probe failed; attempts the open breaker postponed were given back.
-      expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(1400);
-      expect(times[3]! - times[2]!).toBeGreaterThanOrEqual(1400);
-      expect(delivered.attempts).toBe(4);
-    } finally {
-      await breaking.close();
+      try {
+        const times: number[] = [];
+        const r = await receiver((n) => {
+          times.push(Date.now());
+          return n <= 3 ? { status: 503 } : { status: 200 };
+        });
+        const channel = await expectStatus(
+          await breaking.call('/api/channels', {
+            method: 'POST',
+            json: { kind: 'webhook', name: 'flaky', secrets: { url: r.origin, signingSecret: SIGNING_SECRET } },
+          }),
+          201
+        );
+        await expectStatus(
+          await breaking.call('/api/notification-rules', {
+            method: 'POST',
+            json: { name: 'flaky', events: ['declared'], channelIds: [channel.id] },
+          }),
+          201
+        );
+        const incident = await expectStatus(
+          await breaking.call('/api/incidents', { method: 'POST', json: { title: 'Flaky', severity: 'low' } }),
+          201
+        );
+        const delivered = await waitFor(
+          'the delivery',
+          async () => {
+            const [row] = await breaking.sql<
+              { state: string; attempts: number }[]
+            >`select state, attempts from deliveries where incident_id = ${incident.id}`;
+            return row?.state === 'delivered' ? row : undefined;
+          },
+          20_000
+        );
+        expect(times).toHaveLength(4);
+        // Opened after the second failure: the third send (the probe) waited for the half-open delay, and the
+        // fourth for the next one after the probe failed; attempts the open breaker postponed were given back.
+        expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(1400);
+        expect(times[3]! - times[2]!).toBeGreaterThanOrEqual(1400);
+        expect(delivered.attempts).toBe(4);
+      } finally {
+        await breaking.close();
+      }
     }
-  });
+  );
 });

@@ -26,12 +26,14 @@ import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { JitteredBackoff } from '../resilience/backoff.js';
 import DataLoader from 'dataloader';
+import { Registry } from 'prom-client';
 import { channelNotFound, getSealedChannels, type SealedChannel } from '../store/channels.js';
 import { latestFindings, type Finding } from '../store/correlations.js';
 import type { Database } from '../store/db.js';
 import {
   claimDeliveries,
   deferDelivery,
+  requeueStranded,
   finishJob,
   getDeliveries,
   recordAttempts,
@@ -45,6 +47,7 @@ import { ListenLink } from '../live/listen.js';
 import { DeliveryError } from './channels/channel.js';
 import { ChannelGate } from './channelGate.js';
 import { buildMessage } from './message.js';
+import { createNotifyMetrics, type NotifyMetrics } from './metrics.js';
 import { describeError, sendBounded, type Notifier } from './notifier.js';
 import type { Delivery } from '../store/channels.js';
 
@@ -57,6 +60,8 @@ export interface WorkerDeps {
   notifier: Notifier;
   config: NotifyConfig;
   logger: Logger;
+  /** The app's Prometheus registry, for the worker's series (notify/metrics.ts); a private one when omitted. */
+  registry?: Registry;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -81,6 +86,8 @@ export class DeliveryWorker {
   private readonly breakers = new Map<string, { policy: CircuitBreakerPolicy; openedAt: number }>();
   private readonly gate: ChannelGate;
   private readonly batches: ReturnType<typeof batchesOf>;
+  private readonly metrics: NotifyMetrics;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private readonly stopSends = new AbortController();
   private wake = new AbortController();
   /** Cuts the current idle wait short; replaced for every wait. */
@@ -102,6 +109,9 @@ export class DeliveryWorker {
       maxWaitMs: MAX_SLOT_WAIT_MS,
     });
     this.batches = batchesOf(deps);
+    this.metrics = createNotifyMetrics(deps.registry ?? new Registry(), () =>
+      this.boss ? this.boss.getQueueSize(DELIVERY_QUEUE) : Promise.reject(new Error('not started'))
+    );
   }
 
   async start(): Promise<void> {
@@ -140,6 +150,8 @@ export class DeliveryWorker {
     });
     this.listen.start();
     this.loop = this.run();
+    this.sweepTimer = setInterval(() => void this.sweep(), config.maintenanceSeconds * 1000);
+    this.sweepTimer.unref();
     logger.info(
       { maxConcurrent: config.maxConcurrent, channelConcurrency: config.channelConcurrency },
       'delivery worker started'
@@ -151,6 +163,7 @@ export class DeliveryWorker {
     if (!this.boss) return;
     this.isStopping = true;
     clearTimeout(this.dueTimer);
+    clearInterval(this.sweepTimer);
     this.wake.abort();
     this.nap.abort();
     await this.loop;
@@ -161,6 +174,23 @@ export class DeliveryWorker {
     clearTimeout(timer);
     await this.boss.stop({ graceful: false, close: true, wait: true }).catch(() => undefined);
     this.boss = undefined;
+  }
+
+  /**
+   * Queues again the deliveries left without a job (requeueStranded): overdue by more than a lease, so a job in
+   * flight is never mistaken for a lost one.
+   */
+  private async sweep(): Promise<void> {
+    const { db, config, logger } = this.deps;
+    try {
+      const count = await db.write((sql) => requeueStranded(sql, config.leaseSeconds));
+      if (count === 0) return;
+      this.metrics.requeued.inc(count);
+      logger.warn({ count }, 'queued again deliveries that had lost their job');
+      this.nudge();
+    } catch (err) {
+      logger.warn({ err }, 'could not sweep for deliveries without a job (trying again at the next interval)');
+    }
   }
 
   /** Fetch now: a job due now was committed somewhere. */
@@ -309,6 +339,7 @@ export class DeliveryWorker {
       maxAttempts: this.deps.config.maxAttempts,
       outcome,
     });
+    this.metrics.attempts.inc({ kind: channel.kind, outcome: outcome.kind });
     if (isOwn && outcome.kind === 'retrying') this.wakeAt(outcome.nextAttemptAt);
     if (isOwn && outcome.kind === 'postponed') this.wakeAt(outcome.at);
     const log = {
@@ -351,7 +382,9 @@ export class DeliveryWorker {
       findings,
       warRoomUrl: notifier.warRoomUrl(incident.id),
       // A page's link acknowledges as the person paged; anything else as the channel it went to.
-      acknowledgeUrl: isOpenForAck ? notifier.ackLinks.url(incident.id, delivery.recipient?.login ?? channel.name) : null,
+      acknowledgeUrl: isOpenForAck
+        ? notifier.ackLinks.url(incident.id, delivery.recipient?.login ?? channel.name)
+        : null,
       recipient: delivery.recipient,
       urgency: delivery.urgency,
     });
@@ -360,9 +393,16 @@ export class DeliveryWorker {
     // A wait past a quarter of the lease would risk another worker taking the delivery over meanwhile.
     const release = await this.gate.acquire(channel.id, Math.min((config.leaseSeconds * 1000) / 4, 5000));
     if (!release) return { kind: 'postponed', at: new Date(Date.now() + this.gate.deferMs(channel.id)) };
+    const endTimer = this.metrics.sendDuration.startTimer({ kind: channel.kind });
     try {
       await breaker.execute(() =>
-        sendBounded(notifier.senders[channel.kind], target, message, config.sendTimeoutMs, this.stopSends.signal)
+        sendBounded(
+          notifier.senders[channel.kind],
+          target,
+          message,
+          config.sendTimeoutMs,
+          this.stopSends.signal
+        ).finally(endTimer)
       );
       return { kind: 'delivered' };
     } catch (err) {

@@ -10,7 +10,7 @@ import { AppError } from '../domain/errors.js';
 import type { Severity } from '../domain/incidents.js';
 import { matchesFilter, type NotificationEvent, type NotificationFilter } from '../domain/notifications.js';
 import { DELIVERY_COLUMNS, type Delivery } from './channels.js';
-import { completeJob, enqueueDelivery } from './jobQueue.js';
+import { completeJob, DELIVERY_QUEUE, enqueueDelivery, JOB_SCHEMA } from './jobQueue.js';
 import { insertTimelineEvent } from './timeline.js';
 
 type Db = Sql | TransactionSql;
@@ -124,6 +124,31 @@ export async function deferDelivery(
     }
     await enqueueDelivery(tx, id, at);
     await completeJob(tx, jobId);
+  });
+}
+
+// One replica sweeps at a time (a transaction-scoped advisory lock; the key is arbitrary, unique in the studio).
+const SWEEP_LOCK = 7_240_019;
+
+/**
+ * Gives a new job to each delivery overdue by more than `overdueSeconds` that has no open job: pg-boss gave up on
+ * its job (its retries ran out while the database was away longer than they last) or lost it. Without this, such a
+ * notification would never be sent. Returns how many; a few hundred per call, the next call takes the rest.
+ */
+export async function requeueStranded(sql: Sql, overdueSeconds: number): Promise<number> {
+  return sql.begin(async (tx) => {
+    const [lock] = await tx<{ isOurs: boolean }[]>`select pg_try_advisory_xact_lock(${SWEEP_LOCK}) as is_ours`;
+    if (!lock!.isOurs) return 0;
+    const stranded = await tx<{ id: string }[]>`
+      select d.id from deliveries d
+      where ((d.state in ('pending', 'failed') and d.next_attempt_at < now() - ${overdueSeconds} * interval '1 second')
+          or (d.state = 'sending' and d.lease_until < now() - ${overdueSeconds} * interval '1 second'))
+        and not exists (
+          select 1 from ${tx(JOB_SCHEMA)}.job j
+          where j.name = ${DELIVERY_QUEUE} and j.data->>'deliveryId' = d.id::text and j.state < 'completed')
+      limit 500`;
+    for (const { id } of stranded) await enqueueDelivery(tx, id);
+    return stranded.length;
   });
 }
 

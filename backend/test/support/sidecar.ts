@@ -103,9 +103,9 @@ export async function startSidecar(
   const db = new Database(sql, config.database, resilience);
   const lifecycle = new Lifecycle();
   lifecycle.markServing();
-  // The live feed registers its series in the app's registry, as in main.ts.
+  // The live feed and the delivery worker register their series in the app's registry, as in main.ts.
   const notifier = createNotifier(config, options.senders);
-  const liveMetrics = options.live ? createMetrics({ resilience, dbPoolMax: 5, version: 'test' }) : undefined;
+  const metrics = options.live || options.worker ? createMetrics({ resilience, dbPoolMax: 5, version: 'test' }) : undefined;
   const app = createApp({
     correlation: options.correlation?.({ db, resilience }),
     db,
@@ -121,7 +121,7 @@ export async function startSidecar(
     tracing: options.tracing,
     slowRequestMs: config.observability.slowRequestMs,
     metricsToken: config.observability.metricsToken,
-    metrics: liveMetrics,
+    metrics,
     liveTicketTtlMs: config.live.ticketTtlMs,
     notifier,
   });
@@ -139,7 +139,7 @@ export async function startSidecar(
         adminToken: ADMIN_TOKEN,
         lifecycle,
         logger: options.logger ?? createLogger({ level: 'silent' }),
-        registry: liveMetrics!.registry,
+        registry: metrics!.registry,
         config: config.live,
       })
     : undefined;
@@ -150,6 +150,7 @@ export async function startSidecar(
         notifier,
         config: config.notify,
         logger: options.logger ?? createLogger({ level: 'silent' }),
+        registry: metrics!.registry,
       })
     : undefined;
   await worker?.start();
