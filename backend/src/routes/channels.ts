@@ -88,7 +88,8 @@ export const DeliverySchema = z
     lastStatus: z.number().int().nullable(),
     deliveredAt: z.iso.datetime().nullable(),
     createdAt: z.iso.datetime(),
-    recipient: RecipientSchema.nullable().openapi({ description: "A page's person; null for everything else" }),
+    // A page's person; null for everything else. A union, not .nullable(): that would make PageRecipient nullable.
+    recipient: z.union([RecipientSchema, z.null()]),
     urgency: z.enum(URGENCIES).nullable().openapi({ description: "A page's urgency (the channel's priority)" }),
     escalationStepId: z.uuid().nullable().openapi({ description: 'The escalation step that paged' }),
   })

@@ -16,7 +16,8 @@ const PageSchema = z
     channelId: z.uuid(),
     channelName: z.string(),
     channelKind: z.string(),
-    recipient: RecipientSchema.nullable().openapi({ description: 'The person paged and how; null for a channel step' }),
+    // The person paged and how; null for a channel step (a union: .nullable() would make PageRecipient nullable).
+    recipient: z.union([RecipientSchema, z.null()]),
     state: z.enum(DELIVERY_STATES),
     attempts: z.number().int(),
     lastError: z.string().nullable(),

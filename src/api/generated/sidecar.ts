@@ -3043,7 +3043,7 @@ export interface components {
             channelId: string;
             channelName: string;
             channelKind: string;
-            recipient: components["schemas"]["PageRecipient"];
+            recipient: components["schemas"]["PageRecipient"] | null;
             /** @enum {string} */
             state: "pending" | "sending" | "delivered" | "failed" | "dead";
             attempts: number;
@@ -3051,7 +3051,6 @@ export interface components {
             /** Format: date-time */
             deliveredAt: string | null;
         };
-        /** @description The person paged and how; null for a channel step */
         PageRecipient: {
             /** Format: uuid */
             personId: string;
@@ -3061,7 +3060,7 @@ export interface components {
             kind: "email" | "ntfy" | "slack" | "webhook";
             /** @description The address, ntfy topic, mention or webhook label used */
             target: string;
-        } | null;
+        };
         UnmappedEvent: {
             uid: string;
             summary: string;
@@ -3169,7 +3168,7 @@ export interface components {
             deliveredAt: string | null;
             /** Format: date-time */
             createdAt: string;
-            recipient: components["schemas"]["PageRecipient"] & unknown;
+            recipient: components["schemas"]["PageRecipient"] | null;
             /**
              * @description A page's urgency (the channel's priority)
              * @enum {string|null}
