@@ -177,12 +177,22 @@ export async function stopEscalation(
   });
 }
 
+/**
+ * Locks the incident, then its escalation, the order acknowledging and resolving take them in (they lock the
+ * incident to change it, then stop the escalation): the other order deadlocks with them. NO KEY UPDATE, so the
+ * foreign-key checks of the step's own inserts (timeline, deliveries) and of alert intake are not held up.
+ */
+async function lockEscalation(tx: TransactionSql, incidentId: string): Promise<{ hasIncident: boolean; row: Escalation | undefined }> {
+  const [incident] = await tx`select 1 from incidents where id = ${incidentId} for no key update`;
+  if (!incident) return { hasIncident: false, row: undefined };
+  return { hasIncident: true, row: await findEscalation(tx, incidentId, true) };
+}
+
 /** "Escalate now": fires the next step at once, in one transaction; the step's timer becomes stale. */
 export async function escalateNow(sql: Sql, incidentId: string, actor: Actor): Promise<Escalation> {
   return sql.begin(async (tx) => {
-    const [incident] = await tx`select 1 from incidents where id = ${incidentId}`;
-    if (!incident) throw new AppError({ code: 'INCIDENT_NOT_FOUND', message: `No incident with id ${incidentId}`, details: { id: incidentId } });
-    const row = await findEscalation(tx, incidentId, true);
+    const { hasIncident, row } = await lockEscalation(tx, incidentId);
+    if (!hasIncident) throw new AppError({ code: 'INCIDENT_NOT_FOUND', message: `No incident with id ${incidentId}`, details: { id: incidentId } });
     if (!row) throw escalationNotFound(incidentId);
     if (row.state !== 'active') {
       throw new AppError({
@@ -202,7 +212,7 @@ export async function escalateNow(sql: Sql, incidentId: string, actor: Actor): P
  */
 export async function fireDueStep(sql: Sql, job: EscalationJob, jobId: string): Promise<'fired' | 'stale'> {
   return sql.begin(async (tx) => {
-    const row = await findEscalation(tx, job.incidentId, true);
+    const { row } = await lockEscalation(tx, job.incidentId);
     const isDue = row !== undefined && row.version === job.version && row.state === 'active';
     if (isDue) await fireSteps(tx, row, 'timer', SYSTEM_ACTOR);
     await completeEscalationJob(tx, jobId);
