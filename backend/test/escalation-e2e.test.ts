@@ -1,10 +1,11 @@
+import PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../src/notify/channels/webhook.js';
 import { Escalator } from '../src/notify/escalator.js';
 import { createLogger } from '../src/observability/logger.js';
 import { loadConfig } from '../src/config.js';
 import { fireDueStep } from '../src/store/escalations.js';
-import { enqueueEscalationStep } from '../src/store/jobQueue.js';
+import { enqueueEscalationStep, ESCALATION_QUEUE, JOB_SCHEMA, type EscalationJob } from '../src/store/jobQueue.js';
 import { createApiToken } from '../src/store/tokens.js';
 import { alertmanagerPayload } from './support/alerting.js';
 import { startReceiver, type Receiver } from './support/notifyReceiver.js';
@@ -13,7 +14,8 @@ import { expectStatus, startSidecar, type TestSidecar } from './support/sidecar.
 /**
  * Escalation in real time: alerts open an incident whose service's policy pages the on-call person's webhook;
  * acknowledging through the link in that page stops the next step. And the fence: copies of one due step's timer
- * fired by racing escalators page once. Steps wait seconds here (waitMinutes takes fractions).
+ * fired by racing escalators page once, and a step claimed by a replica that died is fired once by another after
+ * the lease. Steps wait seconds here (waitMinutes takes fractions).
  */
 const SIGNING_SECRET = 'signing-secret-0123456789';
 const STEP_WAIT_MINUTES = 0.05; // 3 s
@@ -183,6 +185,44 @@ describe('the fence', () => {
     const pages = await quiet.sql`select 1 from deliveries where incident_id = ${due.incidentId}`;
     expect(pages).toHaveLength(2); // the start's page and the one timer step's
   });
+
+  it('hands a step claimed by a replica that died to another one after the lease, which fires it once', async () => {
+    const config = loadConfig({ ESCALATION_POLL_MS: '100', ESCALATION_LEASE_SECONDS: '1', NOTIFY_MAINTENANCE_SECONDS: '1' }).escalation;
+    const escalator = () => new Escalator({ db: quiet.db, databaseUrl: quiet.databaseUrl, config, logger: createLogger({ level: 'silent' }) });
+    // An escalator's start gives the queue its lease; then the doomed replica claims the due step and dies
+    // (its pg-boss stops without completing the job, as a SIGKILL mid-step leaves it).
+    const first = escalator();
+    await first.start();
+    await first.stop();
+    const due = await dueEscalation('fence-lease');
+    const doomed = new PgBoss({ connectionString: quiet.databaseUrl, schema: JOB_SCHEMA, supervise: false, schedule: false, migrate: false });
+    await doomed.start();
+    let claimed: PgBoss.Job<EscalationJob> | undefined;
+    while (!claimed) {
+      [claimed] = await doomed.fetch<EscalationJob>(ESCALATION_QUEUE);
+      if (!claimed) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const claimedAt = Date.now();
+    expect(claimed.data.incidentId).toBe(due.incidentId);
+    await doomed.stop({ graceful: false, close: true, wait: true });
+
+    const survivor = escalator();
+    await survivor.start();
+    try {
+      const deadline = Date.now() + 15_000;
+      let steps: Array<{ id: string }> = [];
+      while (steps.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        steps = await timerSteps(due.incidentId);
+      }
+      expect(steps).toHaveLength(1);
+      // Within the lease and a maintenance round or two (and the retry's 1 s delay) of the claim.
+      expect(Date.now() - claimedAt).toBeLessThan(8_000);
+    } finally {
+      await survivor.stop();
+    }
+    expect(await timerSteps(due.incidentId)).toHaveLength(1);
+  }, 30_000);
 
   it('fires once when two transactions race for the same due step', async () => {
     const due = await dueEscalation('fence-race');
