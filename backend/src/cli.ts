@@ -1,27 +1,35 @@
 /**
- * API token administration from a shell, for the first token and for when the API is out of reach:
+ * Studio administration from a shell: API tokens (for the first token and for when the API is out of reach) and
+ * the move off Grafana OnCall:
  *
- *   npm run tokens -w backend -- create <name> <viewer|editor|admin>
- *   npm run tokens -w backend -- list
- *   npm run tokens -w backend -- revoke <name|id>
+ *   npm run cli -- create <name> <viewer|editor|admin>
+ *   npm run cli -- list
+ *   npm run cli -- revoke <name|id>
+ *   npm run cli -- import oncall --url <OnCall API URL> --token <OnCall API token>
  *
- * It opens the database the way the sidecar does (DATABASE_URL, or the embedded PostgreSQL in STUDIO_DATA_DIR),
- * so run it with the sidecar's environment. `create` prints only the token on stdout, so scripts can capture
- * it; everything else goes to stderr. Exit codes: 0 done, 1 refused or failed, 2 usage.
+ * (`npm run tokens -w backend -- …` runs the same.) It opens the database the way the sidecar does (DATABASE_URL,
+ * or the embedded PostgreSQL in STUDIO_DATA_DIR), so run it with the sidecar's environment. `create` prints only the
+ * token on stdout, so scripts can capture it, and `import` its report; everything else goes to stderr. Exit codes:
+ * 0 done, 1 refused or failed, 2 usage.
  */
 import { userInfo } from 'node:os';
 import type { Actor } from './domain/actor.js';
 import { AppError } from './domain/errors.js';
 import { isRole, ROLES, tokenNameProblem } from './domain/tokens.js';
 import { ConfigError, loadConfig } from './config.js';
+import { formatReport, importOnCall } from './import/oncall.js';
+import { OnCallError, readOnCall } from './import/oncallApi.js';
 import { openDatabase } from './store/open.js';
 import { createApiToken, listApiTokens, revokeApiToken, type ApiTokenRecord } from './store/tokens.js';
 import type { Sql } from './store/db.js';
 
-const USAGE = `usage: npm run tokens -w backend -- <command>
+const USAGE = `usage: npm run cli -- <command>
   create <name> <${ROLES.join('|')}>   create a token; prints it once
   list                              every token, revoked ones included
-  revoke <name|id>                  refuse the token from now on`;
+  revoke <name|id>                  refuse the token from now on
+  import oncall --url <url> --token <token>
+                                    create Grafana OnCall's users, schedules, escalation chains and
+                                    integrations here; prints what it did and what it could not map`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -39,7 +47,14 @@ function table(rows: ApiTokenRecord[]): string {
     ...rows.map((t) => [t.id, t.name, t.role, date(t.createdAt), date(t.lastUsedAt), date(t.revokedAt)]),
   ];
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()
+    )
+    .join('\n');
 }
 
 async function run(sql: Sql, [command, ...args]: string[]): Promise<void> {
@@ -59,9 +74,32 @@ async function run(sql: Sql, [command, ...args]: string[]): Promise<void> {
     const which = UUID.test(args[0]!) ? { id: args[0]! } : { name: args[0]! };
     const revoked = await revokeApiToken(sql, which, CLI_ACTOR);
     say(`revoked "${revoked.name}" (${revoked.id}) at ${date(revoked.revokedAt)}`);
+  } else if (command === 'import' && args[0] === 'oncall') {
+    const { url, token } = importOptions(args.slice(1));
+    const source = await readOnCall({ url, token });
+    process.stdout.write(formatReport(await importOnCall(sql, source, CLI_ACTOR)));
   } else {
     throw new UsageError(command ? `cannot run: ${[command, ...args].join(' ')}` : 'no command');
   }
+}
+
+/** `--url <url> --token <token>`, either also as `--name=value`. */
+function importOptions(args: string[]): { url: string; token: string } {
+  const options = new Map<string, string>();
+  for (let i = 0; i < args.length; i += 1) {
+    const [flag, inline] = args[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
+    if (flag !== '--url' && flag !== '--token') throw new UsageError(`import oncall does not take ${flag}`);
+    const value = inline ?? args[++i];
+    if (!value) throw new UsageError(`${flag} needs a value`);
+    options.set(flag, value);
+  }
+  const url = options.get('--url');
+  const token = options.get('--token');
+  if (!url || !/^https?:$/.test(URL.parse(url)?.protocol ?? '')) {
+    throw new UsageError("--url must be the http(s) URL of OnCall's API");
+  }
+  if (!token) throw new UsageError('--token is required (an OnCall API token)');
+  return { url, token };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -88,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
       say(`${err.message}\n${USAGE}`);
       return 2;
     }
-    if (err instanceof AppError) {
+    if (err instanceof AppError || err instanceof OnCallError) {
       say(err.message);
       return 1;
     }
@@ -102,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    say(`tokens: ${err instanceof Error ? err.message : String(err)}`);
+    say(`cli: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
 );

@@ -1,0 +1,377 @@
+/**
+ * Grafana OnCall's shapes as the studio's: a rotation as a layer, a web override as an override, an escalation
+ * chain as a policy's steps, an integration's name as a service name. Pure; whatever has no studio equivalent comes
+ * back as a note saying why, for the import's report.
+ *
+ * OnCall's times are naive local times (`yyyy-MM-ddTHH:mm:ss`) in the shift's zone; without one a web schedule's
+ * shifts are UTC and a calendar schedule's are in the schedule's zone (OnCallSchedule._generate_ical_file_from_shifts).
+ * Its recurrences step on that wall clock, as the studio's layers do, so times are compared as wall-clock
+ * milliseconds (the local date and time read as if UTC) and placed in the zone only at the end.
+ */
+import { DateTime } from 'luxon';
+import type { EscalationStep } from '../domain/escalation.js';
+import { isValidTimeZone, type Layer, type Restriction } from '../domain/rotations.js';
+import { SERVICE_NAME_PATTERN } from '../domain/services.js';
+import type { OnCallPolicyStep, OnCallSchedule, OnCallShift } from './oncallApi.js';
+
+/** Something left out of the import, and why. */
+export interface Note {
+  subject: string;
+  reason: string;
+}
+
+/** A studio person as the mapping refers to one. */
+export interface MappedPerson {
+  id: string;
+  login: string;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+const WEEK_MS = 7 * DAY_MS;
+/** The studio refuses longer overrides (routes/schedules.ts). */
+const MAX_OVERRIDE_MS = 366 * DAY_MS;
+/** OnCall's "Repeat escalation from the beginning (5 times max)". */
+const ONCALL_REPEATS = 5;
+const MAX_WAIT_MINUTES = 24 * 60;
+
+const ICAL_WEEKDAYS: Record<string, number> = { MO: 1, TU: 2, WE: 3, TH: 4, FR: 5, SA: 6, SU: 7 };
+const UNIT: Record<string, { unit: Layer['shiftLength']['unit']; ms: number }> = {
+  hourly: { unit: 'hours', ms: HOUR_MS },
+  daily: { unit: 'days', ms: DAY_MS },
+  weekly: { unit: 'weeks', ms: WEEK_MS },
+};
+
+const wallOf = (naive: string) => DateTime.fromISO(naive, { zone: 'UTC' }).toMillis();
+const utc = (wall: number) => DateTime.fromMillis(wall, { zone: 'UTC' });
+const dateOf = (wall: number) => utc(wall).toFormat('yyyy-MM-dd');
+const timeOf = (wall: number) => utc(wall).toFormat('HH:mm');
+const weekdayOf = (wall: number) => utc(wall).weekday;
+
+/** The instant a wall-clock time names in `zone`. */
+export function placeWall(wall: number, zone: string): number {
+  const w = utc(wall);
+  const { year, month, day, hour, minute, second } = w;
+  return DateTime.fromObject({ year, month, day, hour, minute, second }, { zone }).toMillis();
+}
+
+/** The zone OnCall reads a shift's times in. */
+export function zoneOf(shift: OnCallShift, schedule: OnCallSchedule): string {
+  return shift.time_zone ?? (schedule.type === 'calendar' ? schedule.time_zone : null) ?? 'UTC';
+}
+
+const shiftSubject = (shift: OnCallShift, schedule: OnCallSchedule) =>
+  `shift "${shift.name}" of schedule "${schedule.name}"`;
+
+/**
+ * The people of each slot, in rotation order: one studio person per slot (the first of the slot's users who was
+ * imported), the rest noted, since the studio has one person on call per layer at a time.
+ */
+function participantsOf(
+  slots: string[][],
+  personOf: (oncallUserId: string) => MappedPerson | undefined,
+  subject: string,
+  notes: Note[]
+): string[] | string {
+  const participants: string[] = [];
+  for (const [i, slot] of slots.entries()) {
+    const people = slot.map(personOf);
+    const kept = people.find((p) => p !== undefined);
+    if (!kept) return slot.length ? `nobody in its slot ${i + 1} was imported` : `its slot ${i + 1} has nobody`;
+    participants.push(kept.id);
+    const left = slot.filter((_, j) => people[j] !== kept).map((u) => personOf(u)?.login ?? u);
+    if (left.length) {
+      const reason = `slot ${i + 1} has several people at once; the studio has one per shift: kept ${kept.login}, not ${left.join(', ')}`;
+      notes.push({ subject, reason });
+    }
+  }
+  return participants;
+}
+
+/** Day windows covering [start, start + duration) on the layer's clock, from ISO weekday `day` (durations under a week). */
+function windowsFrom(day: number, startWall: number, durationMs: number): Restriction[] {
+  const windows: Restriction[] = [];
+  let from = startWall - Math.floor(startWall / DAY_MS) * DAY_MS;
+  for (let left = durationMs; left > 0; day = (day % 7) + 1) {
+    const piece = Math.min(left, DAY_MS - from);
+    windows.push({ days: [day], start: timeOf(from), end: timeOf((from + piece) % DAY_MS) });
+    left -= piece;
+    from = 0;
+  }
+  return windows;
+}
+
+/**
+ * The first occurrence that gets the rotation's first slot. OnCall starts a rotation at `rotation_start`: with its
+ * API's shifts the first occurrence at or after it, with the web UI's the one in progress then
+ * (CustomOnCallShift.convert_to_ical).
+ */
+function firstOccurrence(
+  occurrenceAt: (k: number) => number,
+  durationMs: number,
+  rotationStart: number,
+  isWeb: boolean,
+  isOccurrence: (at: number) => boolean = () => true
+): number {
+  for (let k = 0; ; k += 1) {
+    const at = occurrenceAt(k);
+    if (isOccurrence(at) && (isWeb ? at + durationMs > rotationStart : at >= rotationStart)) return at;
+  }
+}
+
+/**
+ * A rotation (rolling_users, or recurrent_event: the same users every time) as a layer, or why it cannot be one.
+ * Kept exactly: continuous rotations (each shift as long as the rotation step) of hours, days or weeks; daily and
+ * weekly ones with shorter shifts, as restrictions; daily ones on some weekdays when their order comes out the same.
+ */
+export function layerFromShift(
+  shift: OnCallShift,
+  schedule: OnCallSchedule,
+  personOf: (oncallUserId: string) => MappedPerson | undefined,
+  now: number
+): { layer?: Omit<Layer, 'id'>; notes: Note[] } {
+  const subject = shiftSubject(shift, schedule);
+  const notes: Note[] = [];
+  const skip = (reason: string) => ({ notes: [...notes, { subject, reason }] });
+  const zone = zoneOf(shift, schedule);
+  if (!isValidTimeZone(zone)) return skip(`its time zone ${zone} is not an IANA zone`);
+  if (shift.type === 'single_event') return skip('a one-off shift (single_event): add it as an override');
+  if (shift.type !== 'rolling_users' && shift.type !== 'recurrent_event')
+    return skip(`a ${shift.type} shift is not a rotation`);
+  const step = UNIT[shift.frequency ?? ''];
+  if (!step)
+    return skip(`a ${shift.frequency ?? 'non-recurring'} rotation: the studio's shifts are hours, days or weeks`);
+  if (shift.by_month?.length || shift.by_monthday?.length)
+    return skip('it is limited to some months or days of the month');
+  if (shift.until) {
+    const until = placeWall(wallOf(shift.until), zone);
+    if (until <= now) return skip(`it ended at ${new Date(until).toISOString()}`);
+    notes.push({
+      subject,
+      reason: `it ends at ${new Date(until).toISOString()} in OnCall; the studio's layer does not end: remove it then`,
+    });
+  }
+
+  const index = shift.start_rotation_from_user_index ?? 0;
+  const rolling = shift.rolling_users ?? [];
+  const slots =
+    shift.type === 'rolling_users' ? [...rolling.slice(index), ...rolling.slice(0, index)] : [shift.users ?? []];
+  if (!slots.length) return skip('it has nobody on it');
+  const participants = participantsOf(slots, personOf, subject, notes);
+  if (typeof participants === 'string') return skip(participants);
+
+  const interval = shift.interval ?? 1;
+  const periodMs = step.ms * interval;
+  const durationMs = Math.floor(shift.duration / 60) * MINUTE_MS;
+  const start = wallOf(shift.start);
+  const rotationStart = wallOf(shift.rotation_start ?? shift.start);
+  const isWeb = schedule.type === 'web';
+  let days = shift.by_day?.length
+    ? [...new Set(shift.by_day.map((d) => ICAL_WEEKDAYS[d] ?? 0))].sort((a, b) => a - b)
+    : null;
+  if (days?.includes(0)) return skip(`its by_day ${shift.by_day!.join(',')} is not a list of MO…SU`);
+  // Every day of the week, or a weekly rotation's own weekday alone, is the same as no by_day.
+  if (
+    days &&
+    (days.length === 7 || (shift.frequency === 'weekly' && days.length === 1 && days[0] === weekdayOf(start)))
+  )
+    days = null;
+
+  const base = { name: shift.name.trim().slice(0, 100) || 'rotation', participants, timeZone: zone };
+  const onGrid = (k: number) => start + k * periodMs;
+  const daily = (restrictions?: Restriction[]) => {
+    // Whole steps of the grid are skipped at once: a rotation may have started years before rotation_start.
+    const skippedSteps = Math.max(0, Math.floor((rotationStart - start) / periodMs) - 1);
+    const first = firstOccurrence((k) => onGrid(skippedSteps + k), durationMs, rotationStart, isWeb);
+    const layer = {
+      ...base,
+      shiftLength: { unit: step.unit, count: interval },
+      handOffTime: timeOf(first),
+      startDate: dateOf(first),
+    };
+    return {
+      layer: {
+        ...layer,
+        ...(step.unit === 'weeks' ? { handOffDay: weekdayOf(first) } : {}),
+        ...(restrictions ? { restrictions } : {}),
+      },
+      notes,
+    };
+  };
+
+  if (!days && durationMs === periodMs) return daily();
+  if (!days && interval === 1 && shift.frequency === 'daily' && durationMs < DAY_MS) {
+    return daily([{ days: [1, 2, 3, 4, 5, 6, 7], start: timeOf(start), end: timeOf(start + durationMs) }]);
+  }
+  if (!days && interval === 1 && shift.frequency === 'weekly' && durationMs < WEEK_MS) {
+    return daily(windowsFrom(weekdayOf(start), start, durationMs));
+  }
+  if (days && interval === 1 && durationMs <= DAY_MS && shift.frequency !== 'hourly') {
+    const selected = days;
+    const window = { days: selected, start: timeOf(start), end: timeOf(start + durationMs) };
+    // Occurrences are the selected weekdays at the start's time, from the start's day on.
+    const daysBefore = Math.max(0, Math.floor((rotationStart - start) / DAY_MS) - 1);
+    const first = firstOccurrence(
+      (k) => start + (daysBefore + k) * DAY_MS,
+      durationMs,
+      rotationStart,
+      isWeb,
+      (at) => selected.includes(weekdayOf(at))
+    );
+    if (shift.frequency === 'daily') {
+      // OnCall counts only the selected days; the studio counts every day. They agree when every run of skipped
+      // days is a whole number of turns round the slots.
+      const skipped = selected.map((d, i) => ((selected[(i + 1) % selected.length]! - d + 7) % 7 || 7) - 1);
+      if (skipped.some((n) => n % participants.length !== 0)) {
+        return skip(
+          "a daily rotation over some weekdays counts only those days, and with this many slots its order differs from the studio's (which counts every day): make it a weekly layer with restrictions"
+        );
+      }
+      const layer = {
+        ...base,
+        shiftLength: { unit: 'days' as const, count: 1 },
+        handOffTime: timeOf(first),
+        startDate: dateOf(first),
+      };
+      return { layer: { ...layer, restrictions: [window] }, notes };
+    }
+    // Weekly over some weekdays: one slot a week, the week beginning on OnCall's week_start.
+    const weekStart = ICAL_WEEKDAYS[shift.week_start ?? 'SU'] ?? 7;
+    const weekBegins = first - ((weekdayOf(first) - weekStart + 7) % 7) * DAY_MS;
+    const layer = {
+      ...base,
+      shiftLength: { unit: 'weeks' as const, count: 1 },
+      handOffTime: timeOf(first),
+      handOffDay: weekStart,
+    };
+    return { layer: { ...layer, startDate: dateOf(weekBegins), restrictions: [window] }, notes };
+  }
+  const every = `${interval} ${step.unit}`;
+  return skip(
+    `a rotation every ${every} with ${shift.duration / 3600} h shifts${days ? ` on ${shift.by_day!.join(',')}` : ''} has no studio equivalent`
+  );
+}
+
+/** A web override as a studio override; `past` when it is already over (not worth importing). */
+export function overrideFromShift(
+  shift: OnCallShift,
+  schedule: OnCallSchedule,
+  personOf: (oncallUserId: string) => MappedPerson | undefined,
+  now: number
+): { override?: { personId: string; startsAt: Date; endsAt: Date; note: string }; past?: boolean; notes: Note[] } {
+  const subject = `override "${shift.name}" of schedule "${schedule.name}"`;
+  const zone = zoneOf(shift, schedule);
+  if (!isValidTimeZone(zone)) return { notes: [{ subject, reason: `its time zone ${zone} is not an IANA zone` }] };
+  const start = wallOf(shift.start);
+  const startsAt = placeWall(start, zone);
+  const endsAt = placeWall(start + shift.duration * 1000, zone);
+  if (endsAt <= now) return { past: true, notes: [] };
+  if (endsAt - startsAt > MAX_OVERRIDE_MS)
+    return { notes: [{ subject, reason: 'it is longer than the 366 days a studio override may last' }] };
+  const users = shift.users?.length ? shift.users : (shift.rolling_users ?? []).flat();
+  const people = users.map(personOf);
+  const kept = people.find((p) => p !== undefined);
+  if (!kept)
+    return { notes: [{ subject, reason: users.length ? 'nobody on it was imported' : 'it has nobody on it' }] };
+  const notes: Note[] = [];
+  const others = users.filter((_, i) => people[i] !== kept).map((u) => personOf(u)?.login ?? u);
+  if (others.length)
+    notes.push({
+      subject,
+      reason: `it has several people; a studio override has one: kept ${kept.login}, not ${others.join(', ')}`,
+    });
+  const note = `OnCall override ${shift.name}`.slice(0, 500);
+  return { override: { personId: kept.id, startsAt: new Date(startsAt), endsAt: new Date(endsAt), note }, notes };
+}
+
+const UNMAPPED_STEPS: Record<string, string> = {
+  notify_person_next_each_time:
+    'round robin (the next person each time) has no studio equivalent: a step pages a schedule, a person or a channel',
+  notify_team_members: 'the studio has no teams: page a schedule or each person',
+  notify_user_group: 'a Slack user group is not a studio target: page a schedule or a channel',
+  notify_whole_channel: "OnCall's Slack channel is not a studio channel: add a channel step",
+  trigger_webhook: 'outgoing webhooks are channels in the studio: add a channel step',
+  resolve: 'a studio policy does not resolve incidents',
+  notify_if_time_from_to: 'steps that continue only at some times of day are not supported',
+  notify_if_num_alerts_in_window: 'steps that continue only past an alert count are not supported',
+  declare_incident: 'every incident opened from alerts starts its policy already',
+};
+
+/**
+ * A chain's steps (in `position` order) as a policy's: each page a step (several people: one step each, paged
+ * together), a wait the time until the next page, "repeat escalation" the policy's repeat. OnCall's `important`
+ * flag picks which of a person's notification rules run; every OnCall page rings, so every step is `high`.
+ */
+export function policyFromChain(
+  chainName: string,
+  chainSteps: OnCallPolicyStep[],
+  personOf: (oncallUserId: string) => MappedPerson | undefined,
+  scheduleOf: (oncallScheduleId: string) => string | undefined
+): { steps: EscalationStep[]; repeat: number; notes: Note[] } {
+  const steps: EscalationStep[] = [];
+  const notes: Note[] = [];
+  let repeat = 0;
+  let leadingWait = 0;
+  const ordered = [...chainSteps].sort((a, b) => a.position - b.position);
+  for (const [i, s] of ordered.entries()) {
+    const subject = `step ${i + 1} (${s.type}) of chain "${chainName}"`;
+    const page = (target: EscalationStep['target']) => steps.push({ target, waitMinutes: 0, urgency: 'high' });
+    if (repeat) {
+      notes.push({ subject, reason: 'it comes after "repeat escalation", and the studio repeats the whole policy' });
+    } else if (s.type === 'wait') {
+      const minutes = (s.duration ?? 0) / 60;
+      if (steps.length) steps.at(-1)!.waitMinutes += minutes;
+      else leadingWait += minutes;
+    } else if (s.type === 'notify_persons') {
+      for (const id of s.persons_to_notify ?? []) {
+        const person = personOf(id);
+        if (person) page({ kind: 'person', personId: person.id });
+        else notes.push({ subject, reason: `OnCall user ${id} was not imported` });
+      }
+    } else if (s.type === 'notify_on_call_from_schedule') {
+      const scheduleId = s.notify_on_call_from_schedule ? scheduleOf(s.notify_on_call_from_schedule) : undefined;
+      if (scheduleId) page({ kind: 'schedule', scheduleId });
+      else
+        notes.push({ subject, reason: `its schedule ${s.notify_on_call_from_schedule ?? '(none)'} was not imported` });
+    } else if (s.type === 'repeat_escalation') {
+      repeat = ONCALL_REPEATS;
+    } else {
+      notes.push({ subject, reason: UNMAPPED_STEPS[s.type] ?? 'an unknown step type' });
+    }
+  }
+  if (leadingWait)
+    notes.push({
+      subject: `chain "${chainName}"`,
+      reason: `it waits ${leadingWait} min before its first page; the studio pages at once`,
+    });
+  for (const s of steps) {
+    if (s.waitMinutes > MAX_WAIT_MINUTES) {
+      notes.push({
+        subject: `chain "${chainName}"`,
+        reason: `a wait of ${s.waitMinutes} min is longer than the studio's 24 h: shortened to 24 h`,
+      });
+      s.waitMinutes = MAX_WAIT_MINUTES;
+    }
+  }
+  if (repeat && !steps.some((s) => s.waitMinutes > 0)) {
+    notes.push({
+      subject: `chain "${chainName}"`,
+      reason: 'it repeats without waiting, which would page everyone at once: imported without the repeat',
+    });
+    repeat = 0;
+  }
+  return { steps, repeat, notes };
+}
+
+/** An integration's name as a catalog service name (lowercase letters, digits, dot, dash, underscore). */
+export function serviceNameOf(integrationName: string): string | undefined {
+  const name = integrationName
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[-._]+$/g, '')
+    .slice(0, 63)
+    .replace(/[-._]+$/, '');
+  return SERVICE_NAME_PATTERN.test(name) ? name : undefined;
+}
