@@ -129,7 +129,13 @@ function place(wall: number, zone: string): number {
   if (known !== undefined) return known;
   const w = new Date(wall);
   const instant = DateTime.fromObject(
-    { year: w.getUTCFullYear(), month: w.getUTCMonth() + 1, day: w.getUTCDate(), hour: w.getUTCHours(), minute: w.getUTCMinutes() },
+    {
+      year: w.getUTCFullYear(),
+      month: w.getUTCMonth() + 1,
+      day: w.getUTCDate(),
+      hour: w.getUTCHours(),
+      minute: w.getUTCMinutes(),
+    },
     { zone }
   ).toMillis();
   if (PLACED.size >= PLACED_MAX) PLACED.clear();
@@ -137,9 +143,32 @@ function place(wall: number, zone: string): number {
   return instant;
 }
 
+// Reading an instant's wall time asks Intl for the zone's offset too (luxon's partsOffset was two thirds of the
+// cost of "who is on call" across 500 schedules). An offset changes only at a zone's transitions, which today fall
+// on quarter hours of UTC, so luxon is asked once per zone and quarter hour; a quarter hour whose two ends differ
+// (a transition inside it, as in some zones' history) is never remembered and always asked.
+const QUARTER_HOUR_MS = 15 * 60_000;
+const OFFSETS = new Map<string, number>();
+const OFFSETS_MAX = 100_000;
+
+function offsetMinutes(instant: number, zone: string): number {
+  const quarter = Math.floor(instant / QUARTER_HOUR_MS);
+  const key = `${zone} ${quarter}`;
+  const known = OFFSETS.get(key);
+  if (known !== undefined) return known;
+  const rules = IANAZone.create(zone);
+  const offset = rules.offset(instant);
+  const first = rules.offset(quarter * QUARTER_HOUR_MS);
+  const last = rules.offset((quarter + 1) * QUARTER_HOUR_MS - 1);
+  if (first === last) {
+    if (OFFSETS.size >= OFFSETS_MAX) OFFSETS.clear();
+    OFFSETS.set(key, first);
+  }
+  return offset;
+}
+
 function wallOf(instant: number, zone: string): number {
-  const l = DateTime.fromMillis(instant, { zone });
-  return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second, l.millisecond);
+  return instant + offsetMinutes(instant, zone) * 60_000;
 }
 
 /** ISO weekday (1 Monday … 7 Sunday) of a wall time. */
@@ -230,7 +259,11 @@ export function restrictionWindows(layer: Layer, from: number, to: number): Arra
 
 /** Who the layer has on call over [from, to): its shifts cut to the range and to its restrictions. */
 export function layerCoverage(layer: Layer, from: number, to: number): Shift[] {
-  const shifts = shiftsOf(layer, from, to).map((s) => ({ ...s, start: Math.max(s.start, from), end: Math.min(s.end, to) }));
+  const shifts = shiftsOf(layer, from, to).map((s) => ({
+    ...s,
+    start: Math.max(s.start, from),
+    end: Math.min(s.end, to),
+  }));
   if (!layer.restrictions?.length) return shifts;
   const windows = restrictionWindows(layer, from, to);
   const covered: Shift[] = [];
@@ -254,7 +287,8 @@ export function mergeSegments(segments: Segment[]): Segment[] {
   const merged: Segment[] = [];
   for (const s of segments) {
     const prev = merged.at(-1);
-    if (prev && prev.end === s.start && prev.personId === s.personId && sameReason(prev.reason, s.reason)) prev.end = s.end;
+    if (prev && prev.end === s.start && prev.personId === s.personId && sameReason(prev.reason, s.reason))
+      prev.end = s.end;
     else merged.push({ ...s, reason: { ...s.reason } });
   }
   return merged;
@@ -278,14 +312,26 @@ export function timeline(schedule: Schedule, from: number, to: number): Segment[
   const claims: Claim[] = [];
   schedule.layers.forEach((layer, i) => {
     for (const s of layerCoverage(layer, from, to)) {
-      claims.push({ personId: s.personId, start: s.start, end: s.end, reason: { kind: 'layer', layerId: layer.id }, rank: i });
+      claims.push({
+        personId: s.personId,
+        start: s.start,
+        end: s.end,
+        reason: { kind: 'layer', layerId: layer.id },
+        rank: i,
+      });
     }
   });
   schedule.overrides.forEach((o, i) => {
     const start = Math.max(o.start, from);
     const end = Math.min(o.end, to);
     if (end > start) {
-      claims.push({ personId: o.personId, start, end, reason: { kind: 'override', overrideId: o.id }, rank: schedule.layers.length + i });
+      claims.push({
+        personId: o.personId,
+        start,
+        end,
+        reason: { kind: 'override', overrideId: o.id },
+        rank: schedule.layers.length + i,
+      });
     }
   });
   // Between two neighbouring boundaries nothing starts or ends, so one claim holds the whole piece.
@@ -314,7 +360,8 @@ export function gaps(schedule: Schedule, from: number, to: number): Segment[] {
 export function onCallAt(schedule: Schedule, instant: number): { personId: string | null; reason: Reason } {
   for (let i = schedule.overrides.length - 1; i >= 0; i -= 1) {
     const o = schedule.overrides[i]!;
-    if (o.start <= instant && instant < o.end) return { personId: o.personId, reason: { kind: 'override', overrideId: o.id } };
+    if (o.start <= instant && instant < o.end)
+      return { personId: o.personId, reason: { kind: 'override', overrideId: o.id } };
   }
   for (let i = schedule.layers.length - 1; i >= 0; i -= 1) {
     const layer = schedule.layers[i]!;
