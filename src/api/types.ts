@@ -90,10 +90,10 @@ export type Service = Schemas['Service'];
 export type ServiceQueries = Schemas['ServiceQueries'];
 /**
  * POST /api/services; PATCH /api/services/:name takes the same fields, all optional (name included: a rename), and
- * null clears team or runbookUrl.
+ * null clears team, runbookUrl or escalationPolicyId (its incidents then page nobody).
  */
-export type ServiceInput = Omit<Schemas['CreateService'], 'team' | 'runbookUrl'> &
-  Pick<Schemas['UpdateService'], 'team' | 'runbookUrl'>;
+export type ServiceInput = Omit<Schemas['CreateService'], 'team' | 'runbookUrl' | 'escalationPolicyId'> &
+  Pick<Schemas['UpdateService'], 'team' | 'runbookUrl' | 'escalationPolicyId'>;
 
 // ---- Evidence: correlation (GET /api/incidents/:id/correlations, POST /api/incidents/:id/correlate) ----
 
@@ -197,6 +197,50 @@ export const RULE_EVENTS = allOf<RuleEvent>()([
   'top_finding',
   'update_posted',
 ]);
+
+// ---- On call: /api/people, /api/schedules, /api/on-call ----
+
+export type Person = Schemas['Person'];
+export type Schedule = Schemas['Schedule'];
+export type Layer = Schemas['Layer'];
+export type Override = Schemas['Override'];
+/** POST /api/schedules/:id/overrides: without `start` the person takes the pager from now until `end`. */
+export type CreateOverrideInput = Schemas['CreateOverride'];
+/** Who is on call from `start` to `end`; `personId` null is a gap. */
+export type OnCallSegment = Schemas['OnCallSegment'];
+/**
+ * One schedule now and next. `next` is null when nothing changes within 120 days (the generator renders that nullable
+ * reference as an odd intersection, hence the Omit).
+ */
+export type OnCall = Omit<Schemas['OnCall'], 'next'> & { next: OnCallSegment | null };
+/** GET /api/on-call: every schedule now and next, and gaps starting soon as warnings. */
+export type OnCallOverview = Omit<Answer<'listOnCall'>, 'items'> & { items: OnCall[] };
+export type GapWarning = Schemas['OnCallGapWarning'];
+export type OnCallShift = Schemas['OnCallShift'];
+export type LayerCoverage = Schemas['OnCallLayerCoverage'];
+/** GET /api/schedules/:id/timeline: combined segments and gaps, each layer's own shifts, and the overrides. */
+export type ScheduleTimeline = Answer<'getScheduleTimeline'>;
+export type TimelineOverride = ScheduleTimeline['overrides'][number];
+
+// ---- Escalation: /api/escalation-policies, /api/incidents/:id/escalation ----
+
+export type EscalationPolicy = Schemas['EscalationPolicy'];
+export type EscalationStep = Schemas['EscalationStep'];
+export type EscalationStepTarget = Schemas['EscalationStepTarget'];
+export type EscalationTargetKind = EscalationStepTarget['kind'];
+export const ESCALATION_TARGET_KINDS = allOf<EscalationTargetKind>()(['schedule', 'person', 'channel']);
+export type Urgency = EscalationStep['urgency'];
+export const URGENCIES = allOf<Urgency>()(['high', 'low']);
+export type CreateEscalationPolicyInput = Schemas['CreateEscalationPolicy'];
+/** PATCH /api/escalation-policies/:id; a stale `version` gets 409 VERSION_CONFLICT. */
+export type UpdateEscalationPolicyInput = Schemas['UpdateEscalationPolicy'];
+
+/** An incident's escalation: its state, the steps fired and who was paged through what. */
+export type Escalation = Schemas['Escalation'];
+export type EscalationState = Escalation['state'];
+export type FiredEscalationStep = Schemas['FiredEscalationStep'];
+/** One page of a fired step: a delivery to a person's contact method, or to a channel (recipient null). */
+export type EscalationPage = Schemas['Page'];
 
 // ---- Health and errors ----
 

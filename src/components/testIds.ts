@@ -31,8 +31,13 @@ export const testIds = {
     container: 'data-testid incidents container',
     /** The table of incidents (absent while loading, on error and when empty). */
     list: 'data-testid incidents list',
-    /** One per incident; carries `data-incident-id`, `data-incident-reference` and `data-incident-status`. */
+    /**
+     * One per incident; carries `data-incident-id`, `data-incident-reference`, `data-incident-status` and
+     * `data-acknowledged` (true, false).
+     */
     row: 'data-testid incidents row',
+    /** Inside a row: the "Not acknowledged" badge of an active incident nobody has acknowledged. */
+    unacknowledged: 'data-testid incidents unacknowledged',
     /** Inside a row: the button that opens the menu of valid next statuses (menu items have role "menuitem"). */
     rowStatusSelect: 'data-testid incidents row-status',
     /** Status filter (radio buttons: Active, All, Open, Investigating, Identified, Monitoring, Resolved). */
@@ -161,6 +166,98 @@ export const testIds = {
     deleteRule: 'data-testid notifications delete-rule',
     rulesEmpty: 'data-testid notifications rules-empty',
   },
+  onCall: {
+    container: 'data-testid oncall container',
+    /** Page-level error: who is on call could not be loaded. */
+    pageError: 'data-testid oncall page-error',
+    /** Shown instead of the take/cover controls for Viewers and after a refused (403) override. */
+    readOnly: 'data-testid oncall read-only',
+    /** A take-the-pager or cover that failed. */
+    actionError: 'data-testid oncall action-error',
+    /** Confirmation of a taken pager or a cover, naming who and until when. */
+    actionDone: 'data-testid oncall action-done',
+    /** The list of gaps starting soon; absent when there are none. */
+    gapWarnings: 'data-testid oncall gap-warnings',
+    /** One per gap; carries `data-schedule-id`. */
+    gapWarning: 'data-testid oncall gap-warning',
+    /** No schedules yet. */
+    empty: 'data-testid oncall empty',
+    /** One card per schedule; carries `data-schedule-id` and `data-schedule-name`. */
+    schedule: 'data-testid oncall schedule',
+    /** Inside a card: who is on call now; carries `data-person-id` (empty for a gap). */
+    now: 'data-testid oncall now',
+    /** Inside a card: who takes over next and when; carries `data-person-id`. */
+    next: 'data-testid oncall next',
+    /** Inside a card: the two-week timeline. */
+    timeline: 'data-testid oncall timeline',
+    timelineError: 'data-testid oncall timeline-error',
+    /** One per timeline row; carries `data-row` (layer, overrides, combined) and `data-row-name`. */
+    timelineRow: 'data-testid oncall timeline-row',
+    /** One per bar in a row; carries `data-person-id`, `data-start`, `data-end` and `data-gap` (true, false). */
+    bar: 'data-testid oncall bar',
+    /** "Take the pager": opens a menu of how long (menu items have role "menuitem"). */
+    takePager: 'data-testid oncall take-pager',
+    /** "Cover for…": opens the cover form. */
+    coverFor: 'data-testid oncall cover-for',
+    /** Why the take-the-pager button is off: the signed-in Grafana login is not among the people. */
+    notAPerson: 'data-testid oncall not-a-person',
+  },
+  coverForm: {
+    form: 'data-testid cover-form form',
+    /** Who covers (a person picker). */
+    person: 'data-testid cover-form person',
+    /** Wrappers of the two date-time pickers (their input is Grafana's own test id inside). */
+    start: 'data-testid cover-form start',
+    end: 'data-testid cover-form end',
+    submit: 'data-testid cover-form submit',
+    cancel: 'data-testid cover-form cancel',
+    error: 'data-testid cover-form error',
+  },
+  escalationPolicies: {
+    container: 'data-testid escalation-policies container',
+    pageError: 'data-testid escalation-policies page-error',
+    readOnly: 'data-testid escalation-policies read-only',
+    /** A change from the tables that failed: delete, attach to a service. */
+    actionError: 'data-testid escalation-policies action-error',
+    add: 'data-testid escalation-policies add',
+    empty: 'data-testid escalation-policies empty',
+    list: 'data-testid escalation-policies list',
+    /** One per policy; carries `data-policy-id` and `data-policy-name`. */
+    row: 'data-testid escalation-policies row',
+    /** Inside a row: "if <service> paged now: …". */
+    preview: 'data-testid escalation-policies preview',
+    edit: 'data-testid escalation-policies edit',
+    delete: 'data-testid escalation-policies delete',
+    /** The services table (which policy each one's incidents start). */
+    services: 'data-testid escalation-policies services',
+    /** One per service; carries `data-service-name` and `data-policy-id` (empty: none). */
+    serviceRow: 'data-testid escalation-policies service-row',
+    /** Inside a service row: the policy picker. */
+    servicePolicy: 'data-testid escalation-policies service-policy',
+    servicesEmpty: 'data-testid escalation-policies services-empty',
+  },
+  policyForm: {
+    form: 'data-testid policy-form form',
+    name: 'data-testid policy-form name',
+    description: 'data-testid policy-form description',
+    /** One per step; carries `data-step-index`. The fields inside use the ids below. */
+    step: 'data-testid policy-form step',
+    /** Radio buttons: On-call of a schedule, Person, Channel. */
+    stepKind: 'data-testid policy-form step-kind',
+    /** Picker of the schedule, person or channel. */
+    stepTarget: 'data-testid policy-form step-target',
+    stepWait: 'data-testid policy-form step-wait',
+    /** Radio buttons High, Low. */
+    stepUrgency: 'data-testid policy-form step-urgency',
+    removeStep: 'data-testid policy-form remove-step',
+    addStep: 'data-testid policy-form add-step',
+    repeat: 'data-testid policy-form repeat',
+    /** The preview sentence as the form stands. */
+    preview: 'data-testid policy-form preview',
+    submit: 'data-testid policy-form submit',
+    cancel: 'data-testid policy-form cancel',
+    error: 'data-testid policy-form error',
+  },
   channelForm: {
     form: 'data-testid channel-form form',
     name: 'data-testid channel-form name',
@@ -260,6 +357,21 @@ export const testIds = {
     /** "Acknowledged by X at T" once someone has (here, by API, or by an acknowledge link). */
     acknowledged: 'data-testid warroom acknowledged',
     acknowledgeError: 'data-testid warroom acknowledge-error',
+  },
+  paging: {
+    /** The war room's paging panel; carries `data-state` (active, acknowledged, resolved, exhausted, none). */
+    panel: 'data-testid paging panel',
+    /** No escalation: the incident's services name no policy and nobody asked to page. */
+    empty: 'data-testid paging empty',
+    error: 'data-testid paging error',
+    /** One per step fired; carries `data-step`, `data-pass` and `data-trigger`. */
+    step: 'data-testid paging step',
+    /** One per page of a step; carries `data-state` (pending, sending, delivered, failed, dead). */
+    page: 'data-testid paging page',
+    /** When the next step fires, while the escalation is active. */
+    nextStep: 'data-testid paging next-step',
+    escalateNow: 'data-testid paging escalate-now',
+    escalateError: 'data-testid paging escalate-error',
   },
   timeline: {
     list: 'data-testid timeline list',

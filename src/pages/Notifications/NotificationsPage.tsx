@@ -14,7 +14,7 @@ import { RuleForm } from './RuleForm';
 import { RulesTable } from './RulesTable';
 import { useNotificationActions } from './useNotificationActions';
 import { useNotifications } from './useNotifications';
-import { useWriteAccess } from './useWriteAccess';
+import { useWriteAccess } from '../../components/useWriteAccess';
 
 const ids = testIds.notifications;
 

@@ -11,7 +11,7 @@ import type { Channel, NotificationRule } from '../../api/types';
 import type { TestState } from './ChannelsTable';
 import { conflictCurrent } from './formErrors';
 import type { NotificationsState } from './useNotifications';
-import type { WriteAccess } from './useWriteAccess';
+import type { WriteAccess } from '../../components/useWriteAccess';
 
 /** A mute or unmute that met a newer version: what they have now, and the user's change to apply again. */
 export interface MuteConflict {

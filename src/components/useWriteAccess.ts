@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
-import type { ApiError } from '../../api/errors';
-import { canEdit } from '../../components/permissions';
+import type { ApiError } from '../api/errors';
+import { canEdit } from './permissions';
 
 export interface WriteAccess {
   isReadOnly: boolean;
@@ -11,9 +11,9 @@ export interface WriteAccess {
 }
 
 /**
- * Whether this user may change notifications. Grafana Viewers see the page read-only from the start; anyone else
- * finds out from the first 403 (the sidecar wants an admin token for channels and rules), after which the page
- * stops offering controls that would only fail again.
+ * Whether this user may change what a page shows. Grafana Viewers see the page read-only from the start; anyone else
+ * finds out from the first 403 (e.g. the sidecar wants an admin token for channels, rules and escalation policies),
+ * after which the page stops offering controls that would only fail again.
  */
 export function useWriteAccess(): WriteAccess {
   const [refusal, setRefusal] = useState<ApiError | null>(null);
