@@ -21,6 +21,10 @@ export enum ROUTES {
   Alerts = 'alerts',
   /** Where notifications go (channels) and which incident events go there (rules). */
   Notifications = 'notifications',
+  /** Who is on call now and next per schedule, two weeks of shifts, taking the pager and covering. */
+  OnCall = 'on-call',
+  /** Who gets paged, in which order and after how long, and which services use which policy. */
+  EscalationPolicies = 'escalation-policies',
   /** One incident's war room; `?wallboard=1` shows it full screen for a war-room display. */
   WarRoom = 'incidents/:id',
   /** One incident's review (postmortem draft). */

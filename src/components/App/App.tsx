@@ -10,6 +10,8 @@ const ServicesPage = lazy(() => import('../../pages/Services/ServicesPage'));
 const SlosPage = lazy(() => import('../../pages/Slos/SlosPage'));
 const AlertsPage = lazy(() => import('../../pages/Alerts/AlertsPage'));
 const NotificationsPage = lazy(() => import('../../pages/Notifications/NotificationsPage'));
+const OnCallPage = lazy(() => import('../../pages/OnCall/OnCallPage'));
+const EscalationPoliciesPage = lazy(() => import('../../pages/EscalationPolicies/EscalationPoliciesPage'));
 const WarRoomPage = lazy(() => import('../../pages/WarRoom/WarRoomPage'));
 const ReviewPage = lazy(() => import('../../pages/Review/ReviewPage'));
 
@@ -25,6 +27,8 @@ function App(_props: AppRootProps) {
           <Route path={ROUTES.Slos} element={<SlosPage />} />
           <Route path={ROUTES.Alerts} element={<AlertsPage />} />
           <Route path={ROUTES.Notifications} element={<NotificationsPage />} />
+          <Route path={ROUTES.OnCall} element={<OnCallPage />} />
+          <Route path={ROUTES.EscalationPolicies} element={<EscalationPoliciesPage />} />
           <Route path={ROUTES.WarRoom} element={<WarRoomPage />} />
           <Route path={ROUTES.Review} element={<ReviewPage />} />
           {/* Anything else (the app's root included) lands on the incidents list. Absolute, so it does not depend
