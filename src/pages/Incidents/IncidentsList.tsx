@@ -1,10 +1,11 @@
-import React, { useCallback } from 'react';
+import React, { useCallback, useMemo } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { Button, EmptyState, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 import type { Incident, IncidentStatus } from '../../api/types';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { testIds } from '../../components/testIds';
+import { unacknowledgedFirst } from './acknowledgement';
 import { statusLabel } from './format';
 import { IncidentsTable } from './IncidentsTable';
 import type { IncidentView } from './filters';
@@ -31,6 +32,10 @@ export function IncidentsList({ list, view, onClearFilters, pendingId, onChangeS
   // Scrolling near the end fetches the next page; after a failure only Retry does (no request loop).
   const onEndReached = useCallback(() => canLoadMore && loadMore(), [canLoadMore, loadMore]);
   const filter = view.status;
+  const items = useMemo(
+    () => (state.phase === 'ready' ? unacknowledgedFirst(state.items, filter) : []),
+    [state, filter]
+  );
   const hasOtherFilters =
     view.severity.length > 0 || view.service !== '' || view.q.trim() !== '' || view.range.kind !== 'any';
 
@@ -89,7 +94,7 @@ export function IncidentsList({ list, view, onClearFilters, pendingId, onChangeS
   return (
     <>
       <IncidentsTable
-        incidents={state.items}
+        incidents={items}
         now={now}
         pendingId={pendingId}
         onChangeStatus={onChangeStatus}

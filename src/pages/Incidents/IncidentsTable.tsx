@@ -7,6 +7,7 @@ import { Badge, useStyles2, useTheme2 } from '@grafana/ui';
 import type { Incident, IncidentStatus } from '../../api/types';
 import { testIds } from '../../components/testIds';
 import { warRoomUrl } from '../../constants';
+import { needsAcknowledgement } from './acknowledgement';
 import { formatAge, SEVERITY_COLORS, severityLabel } from './format';
 import { StatusMenu } from './StatusMenu';
 import { listTableStyles } from '../../components/listTable';
@@ -93,6 +94,7 @@ export function IncidentsTable({ incidents, now, pendingId, onChangeStatus, onEn
                 data-incident-id={incident.id}
                 data-incident-reference={incident.reference}
                 data-incident-status={incident.status}
+                data-acknowledged={String(incident.acknowledgedAt !== null)}
               >
                 <td className={styles.reference}>{incident.reference}</td>
                 <td className={styles.title}>
@@ -105,7 +107,14 @@ export function IncidentsTable({ incidents, now, pendingId, onChangeStatus, onEn
                   <Badge color={SEVERITY_COLORS[incident.severity]} text={severityLabel(incident.severity)} />
                 </td>
                 <td>
-                  <StatusMenu incident={incident} isPending={pendingId === incident.id} onChange={onChangeStatus} />
+                  <div className={styles.status}>
+                    <StatusMenu incident={incident} isPending={pendingId === incident.id} onChange={onChangeStatus} />
+                    {needsAcknowledgement(incident) && (
+                      <span data-testid={testIds.incidents.unacknowledged}>
+                        <Badge color="orange" icon="bell" text="Not acked" tooltip="Nobody has acknowledged it yet" />
+                      </span>
+                    )}
+                  </div>
                 </td>
                 <td className={styles.services}>
                   {incident.services.length > 0 ? (
@@ -161,9 +170,10 @@ const getStyles = (theme: GrafanaTheme2) => ({
     textOverflow: 'ellipsis',
     whiteSpace: 'nowrap',
   }),
+  status: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1) }),
   colReference: css({ width: theme.spacing(13) }),
   colSeverity: css({ width: theme.spacing(12) }),
-  colStatus: css({ width: theme.spacing(20) }),
+  colStatus: css({ width: theme.spacing(32) }),
   colServices: css({ width: '20%' }),
   colAge: css({ width: theme.spacing(9) }),
   reference: css({

@@ -24,6 +24,8 @@ interface Props {
   edit: IncidentEditState;
   /** Viewers see the values without the controls. */
   canEdit: boolean;
+  /** False while the paging panel offers Acknowledge (one button for it on the page). */
+  canAcknowledge: boolean;
   liveStatus: LiveStatus;
   /** Switches to the full-screen wallboard. */
   onWallboard: () => void;
@@ -36,7 +38,7 @@ const REASONS = { declared: 'declared', alerts: 'named by alerts', correlation: 
 
 /** The incident at a glance, with the controls to change what the incident commander owns. */
 export function IncidentHeader(props: Props) {
-  const { incident, services, events, edit, canEdit, liveStatus, onWallboard, onAcknowledged } = props;
+  const { incident, services, events, edit, canEdit, canAcknowledge, liveStatus, onWallboard, onAcknowledged } = props;
   const styles = useStyles2(getStyles);
   const now = useNow(1000);
   const ended = incident.status === 'resolved';
@@ -100,7 +102,12 @@ export function IncidentHeader(props: Props) {
         <div>
           <dt>Acknowledged</dt>
           <dd>
-            <Acknowledgement incident={incident} events={events} canEdit={canEdit} onAcknowledged={onAcknowledged} />
+            <Acknowledgement
+              incident={incident}
+              events={events}
+              canEdit={canEdit && canAcknowledge}
+              onAcknowledged={onAcknowledged}
+            />
           </dd>
         </div>
         <div>

@@ -12,9 +12,11 @@ import { LiveNotices } from '../Incidents/LiveStatus';
 import { EvidencePanel } from './EvidencePanel';
 import { HypothesesBoard } from './HypothesesBoard';
 import { IncidentHeader } from './IncidentHeader';
+import { PagingPanel } from './PagingPanel';
 import { canEdit as userCanEdit } from '../../components/permissions';
 import { Timeline } from './Timeline';
 import { useCorrelations } from './useCorrelations';
+import { useEscalation } from './useEscalation';
 import { useHypotheses } from './useHypotheses';
 import { useIncident } from './useIncident';
 import { useIncidentEdit } from './useIncidentEdit';
@@ -51,7 +53,8 @@ function WarRoom({ id }: { id: string }) {
   const timeline = useTimeline(id);
   const correlations = useCorrelations(id);
   const hypotheses = useHypotheses(id);
-  const { status: liveStatus, refresh } = useWarRoomLive(id, { incident, timeline, correlations, hypotheses });
+  const paging = useEscalation(id);
+  const { status: liveStatus, refresh } = useWarRoomLive(id, { incident, timeline, correlations, hypotheses, paging });
   const edit = useIncidentEdit(incident.incident, incident.apply);
   const canEdit = userCanEdit();
   const pinnedIds = useMemo(() => pinnedFindingIds(timeline.events), [timeline.events]);
@@ -107,11 +110,22 @@ function WarRoom({ id }: { id: string }) {
               events={timeline.events}
               edit={edit}
               canEdit={canEdit}
+              canAcknowledge={!paging.escalation}
               liveStatus={liveStatus}
               onWallboard={() => setWallboard(true)}
               onAcknowledged={incident.apply}
             />
             <LiveNotices status={liveStatus} />
+            {/* Hidden while loading, so incidents that page nobody do not flash a loading panel. */}
+            {(paging.escalation || paging.error || paging.hasNone) && (
+              <PagingPanel
+                paging={paging}
+                incident={current}
+                events={timeline.events}
+                canEdit={canEdit}
+                onAcknowledged={incident.apply}
+              />
+            )}
             {isPolling && (
               <Alert
                 severity="info"

@@ -4,6 +4,7 @@ import { useLiveClient, useLiveStatus, useLiveTopic } from '../../api/liveHooks'
 import type { Incident } from '../../api/types';
 import { incidentOf } from '../Incidents/useLiveIncidents';
 import type { CorrelationsState } from './useCorrelations';
+import type { EscalationState } from './useEscalation';
 import { isHypothesis, type HypothesesState } from './useHypotheses';
 import type { IncidentState } from './useIncident';
 import { isTimelineEvent, type TimelineState } from './useTimeline';
@@ -16,7 +17,11 @@ export interface WarRoomParts {
   timeline: TimelineState;
   correlations: CorrelationsState;
   hypotheses: HypothesesState;
+  paging: EscalationState;
 }
+
+/** Entries that mean the paging changed: a step fired, a page was delivered or failed, someone acknowledged. */
+const PAGING_ENTRIES = new Set(['escalation', 'notification', 'acknowledged']);
 
 /**
  * Keeps every part of the war room current: `incident:<id>` carries the timeline (and correlation runs), the
@@ -25,13 +30,14 @@ export interface WarRoomParts {
 export function useWarRoomLive(id: string, parts: WarRoomParts): { status: LiveStatus; refresh: () => void } {
   const client = useLiveClient();
   const status = useLiveStatus(client);
-  const { incident, timeline, correlations, hypotheses } = parts;
+  const { incident, timeline, correlations, hypotheses, paging } = parts;
 
   const reloadAll = () => {
     incident.reload();
     timeline.reload();
     correlations.reload();
     hypotheses.reload();
+    paging.reload();
   };
 
   const addEntry = (entry: unknown) => {
@@ -49,6 +55,10 @@ export function useWarRoomLive(id: string, parts: WarRoomParts): { status: LiveS
     }
     if (entry.type === 'correlation_found') {
       correlations.reload();
+    }
+    // The entry says what happened; the escalation has the whole picture (pages, delivery states, next step).
+    if (PAGING_ENTRIES.has(entry.type)) {
+      paging.reload();
     }
   };
 
