@@ -124,6 +124,9 @@ describe('escalation end to end', () => {
     const timeline = await expectStatus(await sidecar.call(`/api/incidents/${acked}/timeline`), 200);
     const kinds = timeline.items.map((e: { type: string; data: { action?: string } }) => (e.type === 'escalation' ? `escalation:${e.data.action}` : e.type));
     expect(kinds).toEqual(expect.arrayContaining(['escalation:started', 'escalation:step', 'acknowledged', 'escalation:stopped']));
+    const outcome = timeline.items.find((e: { type: string }) => e.type === 'notification');
+    expect(outcome).toMatchObject({ data: { event: 'paged', outcome: 'delivered', recipient: { login: 'ana' } } });
+    expect(outcome.message).toBe('Sent the page to Ana (webhook ana-phone) via ana-phone (webhook)');
     const events = await sidecar.sql<{ count: number }[]>`
       select count(*)::int as count from events where topic = ${`incident:${acked}`} and type = 'timeline.added'
         and payload->>'type' = 'escalation'`;

@@ -11,6 +11,7 @@ import { CHANNEL_KINDS, NOTIFICATION_EVENTS } from '../domain/notifications.js';
 import { CONTACT_KINDS } from '../store/people.js';
 import { iso } from '../http/openapi.js';
 import type { TimelineEvent, TimelineEventType } from '../store/timeline.js';
+import { RecipientSchema } from './channels.js';
 import { FindingSchema, SourceRunSchema } from './correlations.js';
 import { HypothesisSchema } from './hypotheses.js';
 
@@ -136,6 +137,8 @@ const ENTRIES = {
       error: z.string().nullable().openapi({ description: "Why it failed, as the receiver said (never the channel's secrets)" }),
       status: z.number().int().nullable().openapi({ description: "The receiver's HTTP status, when it answered" }),
       nextAttemptAt: z.iso.datetime().nullable(),
+      // A page's person (null otherwise; absent in entries written before pages existed).
+      recipient: z.union([RecipientSchema, z.null()]).optional(),
     }),
     'NotificationOutcomeEvent'
   ),

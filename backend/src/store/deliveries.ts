@@ -237,6 +237,7 @@ async function recordIn(tx: TransactionSql, record: AttemptRecord): Promise<bool
         error,
         status,
         nextAttemptAt: outcome.kind === 'retrying' ? outcome.nextAttemptAt.toISOString() : null,
+        recipient: delivery.recipient,
       },
     });
   }
@@ -249,7 +250,10 @@ function describeOutcome({
   channel,
   maxAttempts,
 }: AttemptRecord & { outcome: Exclude<Outcome, { kind: 'postponed' }> }): string {
-  const what = `${delivery.event.replace('_', ' ')} notification to ${channel.name} (${channel.kind})`;
+  // A page names whom it was for: "page to Ana (email ana@example.com) via relay (email)".
+  const what = delivery.recipient
+    ? `page to ${delivery.recipient.name} (${delivery.recipient.kind} ${delivery.recipient.target}) via ${channel.name} (${channel.kind})`
+    : `${delivery.event.replace('_', ' ')} notification to ${channel.name} (${channel.kind})`;
   switch (outcome.kind) {
     case 'delivered':
       return `Sent the ${what}`;
