@@ -1865,7 +1865,18 @@ export interface components {
                 status: number | null;
                 /** Format: date-time */
                 nextAttemptAt: string | null;
+                recipient?: components["schemas"]["PageRecipient"] | null;
             };
+        };
+        PageRecipient: {
+            /** Format: uuid */
+            personId: string;
+            login: string;
+            name: string;
+            /** @enum {string} */
+            kind: "email" | "ntfy" | "slack" | "webhook";
+            /** @description The address, ntfy topic, mention or webhook label used */
+            target: string;
         };
         EscalationEvent: {
             /** Format: uuid */
@@ -3050,16 +3061,6 @@ export interface components {
             lastError: string | null;
             /** Format: date-time */
             deliveredAt: string | null;
-        };
-        PageRecipient: {
-            /** Format: uuid */
-            personId: string;
-            login: string;
-            name: string;
-            /** @enum {string} */
-            kind: "email" | "ntfy" | "slack" | "webhook";
-            /** @description The address, ntfy topic, mention or webhook label used */
-            target: string;
         };
         UnmappedEvent: {
             uid: string;
