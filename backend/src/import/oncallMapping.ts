@@ -368,6 +368,7 @@ export function policyFromChain(
 export function serviceNameOf(integrationName: string): string | undefined {
   const name = integrationName
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '') // accents, split off by NFKD
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
     .replace(/^[^a-z0-9]+|[-._]+$/g, '')
