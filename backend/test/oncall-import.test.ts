@@ -86,7 +86,7 @@ describe('npm run cli -- import oncall', () => {
       const first = await cli('import', 'oncall', '--url', oncall.url, '--token', TOKEN);
       expect(first.code, first.stderr).toBe(0);
       const report = first.stdout;
-      expect(report).toMatch(/^Grafana OnCall import: 7 created, 0 updated, 0 already there, \d+ not mapped$/m);
+      expect(report).toMatch(/^Grafana OnCall import: 8 created, 0 updated, 0 already there, \d+ not mapped$/m);
       // Every list was read to its end, pages included, with the token as the reference sends it.
       expect(
         oncall.requests.map((r) => `${r.path}${r.query.get('page') ? `?page=${r.query.get('page')}` : ''}`)
@@ -166,6 +166,9 @@ describe('npm run cli -- import oncall', () => {
       });
       const service = await expectStatus(await sidecar.call('/api/services/grafana-blush'), 200);
       expect(service.escalationPolicyId).toBe(policies[0].id);
+      // An integration whose default route names no chain: a service that names no policy.
+      const alertmanager = await expectStatus(await sidecar.call('/api/services/alertmanager'), 200);
+      expect(alertmanager.escalationPolicyId).toBeNull();
 
       // What has no studio equivalent is named with why, never dropped.
       for (const line of [
@@ -181,6 +184,7 @@ describe('npm run cli -- import oncall', () => {
         /step 2 \(notify_person_next_each_time\) of chain "example-chain": round robin/,
         /escalation policy "example-chain": none of its steps has a studio equivalent: not created/,
         /route "us-\(east\|west\)" of integration "Grafana :blush:": routes by alert content to chain "example-chain"/,
+        /service grafana-blush \(integration "Grafana: blush"\): another OnCall item of this kind has the same name here/,
       ]) {
         expect(report).toMatch(new RegExp(`^  ${line.source}`, 'm'));
       }
@@ -190,14 +194,14 @@ describe('npm run cli -- import oncall', () => {
       // A second run finds everything by login or name and creates nothing.
       const again = await cli('import', 'oncall', '--url', oncall.url, '--token', TOKEN);
       expect(again.code, again.stderr).toBe(0);
-      expect(again.stdout).toMatch(/^Grafana OnCall import: 0 created, 0 updated, 7 already there, /m);
+      expect(again.stdout).toMatch(/^Grafana OnCall import: 0 created, 0 updated, 8 already there, /m);
       expect(again.stdout).toMatch(/^ {2}person alex$/m);
       expect(again.stdout).toMatch(/^ {2}schedule "Primary"$/m);
       const counts = await sidecar.sql`
       select (select count(*)::int from people) as people, (select count(*)::int from schedules) as schedules,
              (select count(*)::int from schedule_overrides) as overrides,
              (select count(*)::int from escalation_policies) as policies, (select count(*)::int from services) as services`;
-      expect(counts[0]).toEqual({ people: 3, schedules: 2, overrides: 1, policies: 1, services: 1 });
+      expect(counts[0]).toEqual({ people: 3, schedules: 2, overrides: 1, policies: 1, services: 2 });
     }
   );
 

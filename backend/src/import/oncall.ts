@@ -43,6 +43,22 @@ const FAR_FUTURE = new Date('9999-01-01T00:00:00Z');
 const DESCRIPTION = 'Imported from Grafana OnCall';
 
 const isEmail = (text: string) => z.email().safeParse(text).success;
+
+/**
+ * True the first time a studio name comes up in this run. Two OnCall items can share one (chains of different
+ * teams, integrations whose names make the same service name): the second is reported, not merged into the first.
+ */
+function isFirstWithName(taken: Set<string>, name: string, subject: string, report: ImportReport): boolean {
+  if (!taken.has(name)) {
+    taken.add(name);
+    return true;
+  }
+  report.notMapped.push({
+    subject,
+    reason: 'another OnCall item of this kind has the same name here: rename one and run again',
+  });
+  return false;
+}
 const studioName = (name: string) => name.trim().slice(0, 100);
 
 /** Writes what `source` describes into the studio; `now` decides which overrides and rotations are over. */
@@ -69,17 +85,26 @@ async function importPeople(
 ): Promise<Map<string, MappedPerson>> {
   const byLogin = new Map((await listPeople(sql)).map((p) => [p.login, p]));
   const mapped = new Map<string, MappedPerson>();
+  const taken = new Set<string>();
   for (const user of users) {
     const login = user.username.trim().slice(0, 100);
     const subject = `person ${login || user.id}`;
+    if (!login) {
+      report.notMapped.push({ subject, reason: 'a studio person needs a login, and its username is empty' });
+      continue;
+    }
+    if (!isFirstWithName(taken, login, subject, report)) continue;
     const existing = byLogin.get(login);
     if (existing) {
       mapped.set(user.id, existing);
       report.unchanged.push({ subject });
       continue;
     }
-    if (!login || !isEmail(user.email)) {
-      report.notMapped.push({ subject, reason: 'a studio person needs a login and an email address' });
+    if (!isEmail(user.email)) {
+      report.notMapped.push({
+        subject,
+        reason: `a studio person needs an email address, and ${JSON.stringify(user.email)} is not one`,
+      });
       continue;
     }
     const timeZone = user.timezone && isValidTimeZone(user.timezone) ? user.timezone : 'UTC';
@@ -113,9 +138,11 @@ async function importSchedules(
 ): Promise<Map<string, string>> {
   const byName = new Map((await listSchedules(sql)).map((s) => [s.name, s]));
   const mapped = new Map<string, string>();
+  const taken = new Set<string>();
   for (const schedule of source.schedules) {
     const name = studioName(schedule.name);
     const subject = `schedule "${name}"`;
+    if (!isFirstWithName(taken, name, subject, report)) continue;
     const existing = byName.get(name);
     if (!existing && schedule.type === 'ical') {
       report.notMapped.push({
@@ -206,9 +233,11 @@ async function importPolicies(
 ): Promise<Map<string, string>> {
   const byName = new Map((await listPolicies(sql)).map((p) => [p.name, p]));
   const mapped = new Map<string, string>();
+  const taken = new Set<string>();
   for (const chain of source.chains) {
     const name = studioName(chain.name);
     const subject = `escalation policy "${name}"`;
+    if (!isFirstWithName(taken, name, subject, report)) continue;
     const existing = byName.get(name);
     if (existing) {
       mapped.set(chain.id, existing.id);
@@ -249,6 +278,7 @@ async function importServices(
   report: ImportReport
 ): Promise<void> {
   const byName = new Map((await listServices(sql)).map((s) => [s.name, s]));
+  const taken = new Set<string>();
   const chainName = (id: string | null | undefined) => source.chains.find((c) => c.id === id)?.name ?? id ?? '(none)';
   for (const integration of source.integrations) {
     const name = serviceNameOf(integration.name);
@@ -260,6 +290,7 @@ async function importServices(
       continue;
     }
     const subject = `service ${name}`;
+    if (!isFirstWithName(taken, name, `${subject} (integration "${integration.name}")`, report)) continue;
     for (const route of source.routes) {
       if (
         route.integration_id !== integration.id ||
