@@ -145,18 +145,18 @@ async function readList<T extends z.ZodType>(
     seen.add(next.href);
     const body = await getJson(next, options);
     const page = Page.safeParse(body);
-    if (!page.success)
+    if (!page.success) {
       throw new OnCallError(`OnCall answered /${path} without a page of results: is ${base.href} OnCall's API URL?`);
-    page.data.results.forEach((item, i) => {
+    }
+    for (const item of page.data.results) {
       const parsed = schema.safeParse(item);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
-        throw new OnCallError(
-          `OnCall's /${path} item ${items.length + i} is not as documented: ${issue.path.join('.')} ${issue.message}`
-        );
+        const where = `item ${items.length} (${issue.path.join('.') || 'itself'})`;
+        throw new OnCallError(`OnCall's /${path} ${where} is not as its API reference documents: ${issue.message}`);
       }
       items.push(parsed.data);
-    });
+    }
     next = page.data.next ? sameOrigin(new URL(page.data.next, next), base) : null;
   }
   return items;

@@ -180,7 +180,7 @@ export function layerFromShift(
 
   const base = { name: shift.name.trim().slice(0, 100) || 'rotation', participants, timeZone: zone };
   const onGrid = (k: number) => start + k * periodMs;
-  const daily = (restrictions?: Restriction[]) => {
+  const onGridLayer = (restrictions?: Restriction[]) => {
     // Whole steps of the grid are skipped at once: a rotation may have started years before rotation_start.
     const skippedSteps = Math.max(0, Math.floor((rotationStart - start) / periodMs) - 1);
     const first = firstOccurrence((k) => onGrid(skippedSteps + k), durationMs, rotationStart, isWeb);
@@ -200,12 +200,12 @@ export function layerFromShift(
     };
   };
 
-  if (!days && durationMs === periodMs) return daily();
+  if (!days && durationMs === periodMs) return onGridLayer();
   if (!days && interval === 1 && shift.frequency === 'daily' && durationMs < DAY_MS) {
-    return daily([{ days: [1, 2, 3, 4, 5, 6, 7], start: timeOf(start), end: timeOf(start + durationMs) }]);
+    return onGridLayer([{ days: [1, 2, 3, 4, 5, 6, 7], start: timeOf(start), end: timeOf(start + durationMs) }]);
   }
   if (!days && interval === 1 && shift.frequency === 'weekly' && durationMs < WEEK_MS) {
-    return daily(windowsFrom(weekdayOf(start), start, durationMs));
+    return onGridLayer(windowsFrom(weekdayOf(start), start, durationMs));
   }
   if (days && interval === 1 && durationMs <= DAY_MS && shift.frequency !== 'hourly') {
     const selected = days;
