@@ -18,6 +18,7 @@ import {
 } from '../store/alertPolicies.js';
 import type { Database } from '../store/db.js';
 import { InstantSchema } from './sharedSchemas.js';
+import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 
 const LabelNameSchema = z.string().min(1).max(256);
 
@@ -126,13 +127,18 @@ const routes = {
     path: '/alert-rules',
     operationId: 'listAlertRules',
     tags: ruleTags,
-    summary: 'Rules in the order intake tries them, and the default applied when none matches',
+    summary: 'Rules in the order intake tries them, a page at a time, and the default applied when none matches',
+    request: { query: z.strictObject(pageQuerySchema(200, 500)) },
     responses: {
       200: jsonContent(
-        z.object({ items: z.array(AlertRuleSchema), default: z.record(z.string(), z.unknown()) }),
+        z.object({
+          items: z.array(AlertRuleSchema),
+          nextCursor: NextCursorSchema,
+          default: z.record(z.string(), z.unknown()),
+        }),
         'The rules'
       ),
-      ...errorResponses(401, 503),
+      ...errorResponses(400, 401, 503),
     },
   }),
   createRule: createRoute({
@@ -183,9 +189,9 @@ const routes = {
     operationId: 'listSilences',
     summary: 'Silences and maintenance windows, newest first (?active=true: only those in force)',
     tags: ['Silences'],
-    request: { query: z.strictObject({ active: z.enum(['true', 'false']).optional() }) },
+    request: { query: z.strictObject({ active: z.enum(['true', 'false']).optional(), ...pageQuerySchema(200, 500) }) },
     responses: {
-      200: jsonContent(z.object({ items: z.array(SilenceSchema) }), 'Newest first'),
+      200: jsonContent(z.object({ items: z.array(SilenceSchema), nextCursor: NextCursorSchema }), 'Newest first'),
       ...errorResponses(400, 401, 503),
     },
   }),
@@ -215,8 +221,13 @@ const routes = {
 export function alertRuleRoutes(db: Database) {
   return createRouter()
     .openapi(routes.listRules, async (c) => {
-      const items = await db.read(listAlertRules);
-      return c.json({ items: items.map(wireRule), default: { ...DEFAULT_RULE } }, 200);
+      const query = c.req.valid('query');
+      const rows = await db.read((sql) => listAlertRules(sql, pageRequest(query, 'alert-rules')));
+      const { items, nextCursor } = pageOf(rows, query, 'alert-rules', (r) => ({
+        keys: [String(r.position), r.createdAt.toISOString()],
+        id: r.id,
+      }));
+      return c.json({ items: items.map(wireRule), nextCursor, default: { ...DEFAULT_RULE } }, 200);
     })
     .openapi(routes.createRule, async (c) => {
       const rule = await db.write((sql) => createAlertRule(sql, c.req.valid('json'), c.get('principal').actor));
@@ -238,9 +249,10 @@ export function alertRuleRoutes(db: Database) {
       return c.body(null, 204);
     })
     .openapi(routes.listSilences, async (c) => {
-      const { active } = c.req.valid('query');
-      const items = await db.read((sql) => listSilences(sql, { active: active === 'true' }));
-      return c.json({ items: items.map(wireSilence) }, 200);
+      const { active, ...query } = c.req.valid('query');
+      const rows = await db.read((sql) => listSilences(sql, { active: active === 'true' }, pageRequest(query, 'silences')));
+      const { items, nextCursor } = pageOf(rows, query, 'silences', (s) => ({ keys: [s.createdAt.toISOString()], id: s.id }));
+      return c.json({ items: items.map(wireSilence), nextCursor }, 200);
     })
     .openapi(routes.createSilence, async (c) => {
       const body = c.req.valid('json');

@@ -6,6 +6,7 @@ import { errorResponses, iso, jsonContent } from '../http/openapi.js';
 import { CHANGE_KINDS, createChange, listChanges, type Change } from '../store/changes.js';
 import type { Database } from '../store/db.js';
 import { InstantSchema, ServiceNameSchema } from './sharedSchemas.js';
+import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 
 const tags = ['Changes'];
 
@@ -42,7 +43,7 @@ const ListQuerySchema = z.strictObject({
   service: ServiceNameSchema.optional(),
   from: InstantSchema.optional(),
   to: InstantSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  ...pageQuerySchema(100, 500),
 });
 
 export const wireChange = (change: Change) => ({ ...change, at: iso(change.at), createdAt: iso(change.createdAt) });
@@ -56,7 +57,7 @@ const routes = {
     summary: 'Deploys and config changes, newest first',
     request: { query: ListQuerySchema },
     responses: {
-      200: jsonContent(z.object({ items: z.array(ChangeSchema) }), 'Changes'),
+      200: jsonContent(z.object({ items: z.array(ChangeSchema), nextCursor: NextCursorSchema }), 'Changes'),
       ...errorResponses(400, 401, 503),
     },
   }),
@@ -89,10 +90,11 @@ export function changeRoutes(db: Database) {
           details: { issues: [{ path: 'from', message: 'after to' }] },
         });
       }
-      const items = await db.read((sql) =>
-        listChanges(sql, { services: query.service ? [query.service] : undefined, from, to, limit: query.limit })
+      const rows = await db.read((sql) =>
+        listChanges(sql, { services: query.service ? [query.service] : undefined, from, to, ...pageRequest(query, 'changes') })
       );
-      return c.json({ items: items.map(wireChange) }, 200);
+      const { items, nextCursor } = pageOf(rows, query, 'changes', (ch) => ({ keys: [ch.at.toISOString()], id: ch.id }));
+      return c.json({ items: items.map(wireChange), nextCursor }, 200);
     })
     .openapi(routes.create, async (c) => {
       const input = c.req.valid('json');

@@ -13,6 +13,7 @@ import * as channels from '../store/channels.js';
 import type { Database } from '../store/db.js';
 import { redeliver } from '../store/deliveries.js';
 import { CONTACT_KINDS } from '../store/people.js';
+import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 
 const NameSchema = z.string().trim().min(1).max(100);
 const SettingsSchema = z
@@ -130,8 +131,12 @@ const routes = {
     path: '/channels',
     operationId: 'listChannels',
     tags,
-    summary: 'Notification channels, by name',
-    responses: { 200: jsonContent(z.object({ items: z.array(ChannelSchema) }), 'The channels'), ...errorResponses(401, 503) },
+    summary: 'Notification channels, by name, a page at a time',
+    request: { query: z.strictObject(pageQuerySchema(200, 500)) },
+    responses: {
+      200: jsonContent(z.object({ items: z.array(ChannelSchema), nextCursor: NextCursorSchema }), 'The channels'),
+      ...errorResponses(400, 401, 503),
+    },
   }),
   create: createRoute({
     method: 'post',
@@ -192,11 +197,11 @@ const routes = {
       params: IdParamsSchema,
       query: z.strictObject({
         state: z.enum(channels.DELIVERY_STATES).optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
+        ...pageQuerySchema(50, 200),
       }),
     },
     responses: {
-      200: jsonContent(z.object({ items: z.array(DeliverySchema) }), 'Newest first'),
+      200: jsonContent(z.object({ items: z.array(DeliverySchema), nextCursor: NextCursorSchema }), 'Newest first'),
       ...errorResponses(400, 401, 404, 503),
     },
   }),
@@ -233,8 +238,10 @@ const sealedOf = (notifier: Notifier, id: string, secrets: Record<string, string
 export function channelRoutes(db: Database, notifier: Notifier) {
   return createRouter()
     .openapi(routes.list, async (c) => {
-      const items = await db.read((sql) => channels.listChannels(sql));
-      return c.json({ items: items.map(wireChannel) }, 200);
+      const query = c.req.valid('query');
+      const rows = await db.read((sql) => channels.listChannels(sql, pageRequest(query, 'channels')));
+      const { items, nextCursor } = pageOf(rows, query, 'channels', (ch) => ({ keys: [ch.name], id: ch.id }));
+      return c.json({ items: items.map(wireChannel), nextCursor }, 200);
     })
     .openapi(routes.create, async (c) => {
       const body = c.req.valid('json');
@@ -309,9 +316,10 @@ export function channelRoutes(db: Database, notifier: Notifier) {
     })
     .openapi(routes.deliveries, async (c) => {
       const { id } = c.req.valid('param');
-      const query = c.req.valid('query');
-      const items = await db.read((sql) => channels.listChannelDeliveries(sql, id, query));
-      return c.json({ items: items.map(wireDelivery) }, 200);
+      const { state, ...query } = c.req.valid('query');
+      const rows = await db.read((sql) => channels.listChannelDeliveries(sql, id, { state }, pageRequest(query, 'deliveries')));
+      const { items, nextCursor } = pageOf(rows, query, 'deliveries', (d) => ({ keys: [d.createdAt.toISOString()], id: d.id }));
+      return c.json({ items: items.map(wireDelivery), nextCursor }, 200);
     })
     .openapi(routes.redeliver, async (c) => {
       const { id } = c.req.valid('param');

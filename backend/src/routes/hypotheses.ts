@@ -5,6 +5,7 @@ import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openap
 import type { Database } from '../store/db.js';
 import * as hypotheses from '../store/hypotheses.js';
 import { assertIncidentExists } from '../store/incidents.js';
+import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 
 const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 const tags = ['Investigation'];
@@ -77,10 +78,10 @@ const routes = {
     path: '/{id}/hypotheses',
     operationId: 'listHypotheses',
     tags,
-    summary: "The incident's investigation board, oldest first",
-    request: { params: IdParamsSchema },
+    summary: "The incident's investigation board, oldest first, a page at a time",
+    request: { params: IdParamsSchema, query: z.strictObject(pageQuerySchema(200, 500)) },
     responses: {
-      200: jsonContent(z.object({ items: z.array(HypothesisSchema) }), 'Hypotheses'),
+      200: jsonContent(z.object({ items: z.array(HypothesisSchema), nextCursor: NextCursorSchema }), 'Hypotheses'),
       ...errorResponses(400, 401, 404, 503),
     },
   }),
@@ -117,11 +118,13 @@ export function hypothesisRoutes(db: Database) {
   return createRouter()
     .openapi(routes.list, async (c) => {
       const { id } = c.req.valid('param');
-      const items = await db.read(async (sql) => {
+      const query = c.req.valid('query');
+      const rows = await db.read(async (sql) => {
         await assertIncidentExists(sql, id);
-        return hypotheses.listHypotheses(sql, id);
+        return hypotheses.listHypotheses(sql, id, pageRequest(query, 'hypotheses'));
       });
-      return c.json({ items: items.map(wireHypothesis) }, 200);
+      const { items, nextCursor } = pageOf(rows, query, 'hypotheses', (h) => ({ keys: [h.createdAt.toISOString()], id: h.id }));
+      return c.json({ items: items.map(wireHypothesis), nextCursor }, 200);
     })
     .openapi(routes.create, async (c) => {
       const { id } = c.req.valid('param');

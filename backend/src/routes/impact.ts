@@ -3,6 +3,7 @@ import { createRouter } from '../http/context.js';
 import { errorResponses, IdParamsSchema, jsonContent } from '../http/openapi.js';
 import type { Database } from '../store/db.js';
 import { serviceImpact } from '../store/impact.js';
+import { NextCursorSchema, pageQuerySchema, rankedOffset, rankedPageOf } from './pagination.js';
 
 const ServiceImpactSchema = z
   .object({
@@ -22,9 +23,12 @@ const impactRoute = createRoute({
   operationId: 'listServiceImpact',
   tags: ['Investigation'],
   summary: 'Services the incident touches: declared, named by its alerts, or pointed at by correlation',
-  request: { params: IdParamsSchema },
+  request: { params: IdParamsSchema, query: z.strictObject(pageQuerySchema(100, 500)) },
   responses: {
-    200: jsonContent(z.object({ items: z.array(ServiceImpactSchema) }), 'Declared services first, then by score'),
+    200: jsonContent(
+      z.object({ items: z.array(ServiceImpactSchema), nextCursor: NextCursorSchema }),
+      'Declared services first, then by score'
+    ),
     ...errorResponses(400, 401, 404, 503),
   },
 });
@@ -32,7 +36,10 @@ const impactRoute = createRoute({
 /** Service impact: GET /api/incidents/{id}/impact. */
 export function impactRoutes(db: Database) {
   return createRouter().openapi(impactRoute, async (c) => {
-    const items = await db.read((sql) => serviceImpact(sql, c.req.valid('param').id));
-    return c.json({ items }, 200);
+    const { id } = c.req.valid('param');
+    const query = c.req.valid('query');
+    const offset = rankedOffset(query, 'impact', id);
+    const rows = await db.read((sql) => serviceImpact(sql, id, { limit: query.limit + 1, offset }));
+    return c.json(rankedPageOf(rows, query, 'impact', id, offset), 200);
   });
 }

@@ -7,6 +7,7 @@ import type { Database } from '../store/db.js';
 import * as incidents from '../store/incidents.js';
 import { addNote, listTimeline } from '../store/timeline.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 import { InstantSchema, ServiceNameSchema } from './sharedSchemas.js';
 import { TimelineEventSchema, wireTimelineEvent } from './timelineSchemas.js';
 
@@ -122,15 +123,33 @@ const listRoute = createRoute({
   },
 });
 
+// Counting stops here: "1,000+" tells a person as much as the exact figure, and stays cheap at any size.
+const ACTIVE_COUNT_CAP = 1000;
+
+const ActiveQuerySchema = z.strictObject({
+  severity: ListQuerySchema.shape.severity,
+  service: ListQuerySchema.shape.service,
+  ...pageQuerySchema(100, 200),
+});
+
 const activeRoute = createRoute({
   method: 'get',
   path: '/active',
   operationId: 'listActiveIncidents',
   tags,
-  summary: 'Every unresolved incident, most severe first',
+  summary: 'Unresolved incidents, most severe then oldest first, a page at a time, with how many there are',
+  request: { query: ActiveQuerySchema },
   responses: {
-    200: jsonContent(z.object({ items: z.array(IncidentSchema) }), 'Active incidents'),
-    ...errorResponses(401, 503),
+    200: jsonContent(
+      z.object({
+        items: z.array(IncidentSchema),
+        nextCursor: NextCursorSchema,
+        total: z.number().int().openapi({ description: `How many match, counted up to ${ACTIVE_COUNT_CAP}` }),
+        isTotalExact: z.boolean().openapi({ description: `False when more than ${ACTIVE_COUNT_CAP} match` }),
+      }),
+      'A page of active incidents'
+    ),
+    ...errorResponses(400, 401, 503),
   },
 });
 
@@ -179,11 +198,14 @@ const timelineRoute = createRoute({
   method: 'get',
   path: '/{id}/timeline',
   operationId: 'listTimeline',
-  summary: "The incident's timeline, oldest first",
+  summary: "The incident's timeline, oldest first, a page at a time",
   tags,
-  request: { params: IdParamsSchema },
+  request: { params: IdParamsSchema, query: z.strictObject(pageQuerySchema(500, 1000)) },
   responses: {
-    200: jsonContent(z.object({ items: z.array(TimelineEventSchema) }), 'The timeline, oldest first'),
+    200: jsonContent(
+      z.object({ items: z.array(TimelineEventSchema), nextCursor: NextCursorSchema }),
+      'The timeline, oldest first'
+    ),
     ...errorResponses(400, 401, 404, 503),
   },
 });
@@ -257,8 +279,22 @@ export function incidentRoutes(db: Database) {
       return c.json({ items: page.map((row) => wireIncident(row.incident)), nextCursor }, 200);
     })
     .openapi(activeRoute, async (c) => {
-      const rows = await db.read((sql) => incidents.listActiveIncidents(sql));
-      return c.json({ items: rows.map(wireIncident) }, 200);
+      const q = c.req.valid('query');
+      const after = q.cursor ? decodeCursor(q.cursor, 'triage') : undefined;
+      const filters = { isActive: true, severities: q.severity, service: q.service };
+      const [rows, total] = await db.read((sql) =>
+        Promise.all([
+          incidents.listIncidents(sql, { ...filters, sort: 'triage', after, limit: q.limit + 1 }),
+          incidents.countIncidents(sql, filters, ACTIVE_COUNT_CAP),
+        ])
+      );
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      const nextCursor = rows.length > q.limit && last ? encodeCursor('triage', last.position) : null;
+      return c.json(
+        { items: page.map((row) => wireIncident(row.incident)), nextCursor, total: total.count, isTotalExact: total.isExact },
+        200
+      );
     })
     .openapi(getRoute, async (c) => {
       const { id } = c.req.valid('param');
@@ -284,11 +320,13 @@ export function incidentRoutes(db: Database) {
     })
     .openapi(timelineRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const items = await db.read(async (sql) => {
+      const query = c.req.valid('query');
+      const rows = await db.read(async (sql) => {
         await incidents.assertIncidentExists(sql, id);
-        return listTimeline(sql, id);
+        return listTimeline(sql, id, pageRequest(query, 'timeline'));
       });
-      return c.json({ items: items.map((e) => wireTimelineEvent(e)) }, 200);
+      const { items, nextCursor } = pageOf(rows, query, 'timeline', (e) => ({ keys: [e.occurredAt.toISOString()], id: e.id }));
+      return c.json({ items: items.map((e) => wireTimelineEvent(e)), nextCursor }, 200);
     })
     .openapi(addNoteRoute, async (c) => {
       const { id } = c.req.valid('param');

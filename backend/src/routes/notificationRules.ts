@@ -7,6 +7,7 @@ import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openap
 import type { Database } from '../store/db.js';
 import * as rules from '../store/notificationRules.js';
 import { ServiceNameSchema } from './sharedSchemas.js';
+import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 
 // `test` is sent from a channel's page and `paged` by escalations: no rule asks for either.
 const RuleEventSchema = z.enum(NOTIFICATION_EVENTS.filter((e) => e !== 'test' && e !== 'paged') as [string, ...string[]]);
@@ -76,8 +77,12 @@ const routes = {
     path: '/',
     operationId: 'listNotificationRules',
     tags,
-    summary: 'Which incident events go to which channels',
-    responses: { 200: jsonContent(z.object({ items: z.array(RuleSchema) }), 'The rules, by name'), ...errorResponses(401, 503) },
+    summary: 'Which incident events go to which channels, by name, a page at a time',
+    request: { query: z.strictObject(pageQuerySchema(200, 500)) },
+    responses: {
+      200: jsonContent(z.object({ items: z.array(RuleSchema), nextCursor: NextCursorSchema }), 'The rules, by name'),
+      ...errorResponses(400, 401, 503),
+    },
   }),
   create: createRoute({
     method: 'post',
@@ -124,8 +129,10 @@ const routes = {
 export function notificationRuleRoutes(db: Database) {
   return createRouter()
     .openapi(routes.list, async (c) => {
-      const items = await db.read((sql) => rules.listRules(sql));
-      return c.json({ items: items.map(wireRule) }, 200);
+      const query = c.req.valid('query');
+      const rows = await db.read((sql) => rules.listRules(sql, pageRequest(query, 'notification-rules')));
+      const { items, nextCursor } = pageOf(rows, query, 'notification-rules', (r) => ({ keys: [r.name], id: r.id }));
+      return c.json({ items: items.map(wireRule), nextCursor }, 200);
     })
     .openapi(routes.create, async (c) => {
       const body = c.req.valid('json') as rules.RuleInput;

@@ -4,8 +4,9 @@ import { createRouter } from '../http/context.js';
 import { errorResponses, IdParamsSchema, jsonContent } from '../http/openapi.js';
 import type { Database, Sql } from '../store/db.js';
 import { peopleByIds } from '../store/people.js';
-import { loadSchedules, scheduleNotFound, type ScheduleRecord } from '../store/schedules.js';
+import { listSchedules, loadSchedules, scheduleNotFound, type ScheduleRecord } from '../store/schedules.js';
 import { InstantSchema, OnCallSchema, SegmentSchema, wireSegment } from './onCallSchemas.js';
+import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 import { invalid } from './schedules.js';
 
 const HOUR_MS = 3_600_000;
@@ -81,7 +82,7 @@ const routes = {
     path: '/on-call',
     operationId: 'listOnCall',
     tags,
-    summary: 'Every schedule now and next, and gaps starting within ?withinHours (default 24) as warnings',
+    summary: 'Each schedule now and next, and gaps starting within ?withinHours (default 24) as warnings, a page of schedules at a time',
     request: {
       query: z.strictObject({
         withinHours: z.coerce
@@ -90,12 +91,18 @@ const routes = {
           .min(1)
           .max(24 * 31)
           .default(24),
+        ...pageQuerySchema(100, 500),
       }),
     },
     responses: {
       200: jsonContent(
-        z.object({ at: z.iso.datetime(), items: z.array(OnCallSchema), warnings: z.array(GapWarningSchema) }),
-        'By schedule name'
+        z.object({
+          at: z.iso.datetime(),
+          items: z.array(OnCallSchema),
+          warnings: z.array(GapWarningSchema).openapi({ description: "Gaps of this page's schedules" }),
+          nextCursor: NextCursorSchema,
+        }),
+        'By schedule name, a page of schedules at a time'
       ),
       ...errorResponses(400, 401, 503),
     },
@@ -176,10 +183,19 @@ export function onCallRoutes(db: Database) {
       return c.json(answer, 200);
     })
     .openapi(routes.all, async (c) => {
-      const { withinHours } = c.req.valid('query');
+      const { withinHours, ...query } = c.req.valid('query');
       const at = Date.now();
       const answer = await db.read(async (sql) => {
-        const loaded = await loadSchedules(sql, new Date(at - HAND_OFF_REACH_MS), new Date(at + HAND_OFF_REACH_MS));
+        const { items: records, nextCursor } = pageOf(
+          await listSchedules(sql, pageRequest(query, 'on-call')),
+          query,
+          'on-call',
+          (s) => ({ keys: [s.name], id: s.id })
+        );
+        const ids = records.map((r) => r.id);
+        const loaded = ids.length
+          ? await loadSchedules(sql, new Date(at - HAND_OFF_REACH_MS), new Date(at + HAND_OFF_REACH_MS), ids)
+          : [];
         const found = loaded.map(({ record, schedule }) => onCallOf(record, schedule, at));
         const warnings = loaded.flatMap(({ record, schedule }) =>
           gaps(schedule, at, at + withinHours * HOUR_MS).map((g) => ({
@@ -203,6 +219,7 @@ export function onCallRoutes(db: Database) {
             next: next ? wireSegment(next, names) : null,
           })),
           warnings,
+          nextCursor,
         };
       });
       return c.json(answer, 200);

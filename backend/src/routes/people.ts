@@ -5,6 +5,7 @@ import { errorResponses, IdParamsSchema, jsonContent } from '../http/openapi.js'
 import type { Database } from '../store/db.js';
 import * as people from '../store/people.js';
 import { calendarFeed, CalendarFeedSchema, ContactMethodSchema, PersonSchema, TimeZoneSchema, wirePerson } from './onCallSchemas.js';
+import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 
 const PersonFields = {
   login: z.string().trim().min(1).max(100).openapi({ description: 'The Grafana login (unique)' }),
@@ -38,8 +39,12 @@ const routes = {
     path: '/people',
     operationId: 'listPeople',
     tags,
-    summary: 'People who can be on call, by login',
-    responses: { 200: jsonContent(z.object({ items: z.array(PersonSchema) }), 'The people'), ...errorResponses(401, 503) },
+    summary: 'People who can be on call, by login, a page at a time',
+    request: { query: z.strictObject(pageQuerySchema(200, 500)) },
+    responses: {
+      200: jsonContent(z.object({ items: z.array(PersonSchema), nextCursor: NextCursorSchema }), 'The people'),
+      ...errorResponses(400, 401, 503),
+    },
   }),
   create: createRoute({
     method: 'post',
@@ -99,8 +104,10 @@ const routes = {
 export function peopleRoutes(db: Database, publicUrl: string) {
   return createRouter()
     .openapi(routes.list, async (c) => {
-      const items = await db.read((sql) => people.listPeople(sql));
-      return c.json({ items: items.map(wirePerson) }, 200);
+      const query = c.req.valid('query');
+      const rows = await db.read((sql) => people.listPeople(sql, pageRequest(query, 'people')));
+      const { items, nextCursor } = pageOf(rows, query, 'people', (p) => ({ keys: [p.login], id: p.id }));
+      return c.json({ items: items.map(wirePerson), nextCursor }, 200);
     })
     .openapi(routes.create, async (c) => {
       const body = c.req.valid('json');

@@ -18,6 +18,7 @@ import {
   wireOverride,
   wireSchedule,
 } from './onCallSchemas.js';
+import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 
 const DAY_MS = 86_400_000;
 /** Overrides are for days and weeks of cover, not a second rota. */
@@ -73,6 +74,7 @@ const OverrideParamsSchema = IdParamsSchema.extend({
 const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 const tags = ['On call'];
 const itemsOf = <T extends z.ZodType>(schema: T) => z.object({ items: z.array(schema) });
+const pageOfSchema = <T extends z.ZodType>(schema: T) => z.object({ items: z.array(schema), nextCursor: NextCursorSchema });
 
 const routes = {
   list: createRoute({
@@ -80,8 +82,9 @@ const routes = {
     path: '/schedules',
     operationId: 'listSchedules',
     tags,
-    summary: 'Schedules, by name',
-    responses: { 200: jsonContent(itemsOf(ScheduleSchema), 'The schedules'), ...errorResponses(401, 503) },
+    summary: 'Schedules, by name, a page at a time',
+    request: { query: z.strictObject(pageQuerySchema(200, 500)) },
+    responses: { 200: jsonContent(pageOfSchema(ScheduleSchema), 'The schedules'), ...errorResponses(400, 401, 503) },
   }),
   create: createRoute({
     method: 'post',
@@ -143,9 +146,9 @@ const routes = {
     summary: 'Overrides not yet over (or touching ?from–?to), oldest created first',
     request: {
       params: IdParamsSchema,
-      query: z.strictObject({ from: InstantSchema.optional(), to: InstantSchema.optional() }),
+      query: z.strictObject({ from: InstantSchema.optional(), to: InstantSchema.optional(), ...pageQuerySchema(200, 500) }),
     },
-    responses: { 200: jsonContent(itemsOf(OverrideSchema), 'Later ones win where they overlap'), ...errorResponses(400, 401, 404, 503) },
+    responses: { 200: jsonContent(pageOfSchema(OverrideSchema), 'Later ones win where they overlap'), ...errorResponses(400, 401, 404, 503) },
   }),
   createOverride: createRoute({
     method: 'post',
@@ -195,8 +198,10 @@ export function invalid(path: string, message: string): AppError {
 export function scheduleRoutes(db: Database, publicUrl: string) {
   return createRouter()
     .openapi(routes.list, async (c) => {
-      const items = await db.read((sql) => schedules.listSchedules(sql));
-      return c.json({ items: items.map(wireSchedule) }, 200);
+      const query = c.req.valid('query');
+      const rows = await db.read((sql) => schedules.listSchedules(sql, pageRequest(query, 'schedules')));
+      const { items, nextCursor } = pageOf(rows, query, 'schedules', (s) => ({ keys: [s.name], id: s.id }));
+      return c.json({ items: items.map(wireSchedule), nextCursor }, 200);
     })
     .openapi(routes.create, async (c) => {
       const body = c.req.valid('json');
@@ -235,11 +240,12 @@ export function scheduleRoutes(db: Database, publicUrl: string) {
       const from = query.from ? new Date(query.from) : new Date();
       const to = query.to ? new Date(query.to) : new Date('9999-12-31T00:00:00Z');
       if (to <= from) throw invalid('query.to', 'must be after from');
-      const items = await db.read(async (sql) => {
+      const rows = await db.read(async (sql) => {
         await schedules.getSchedule(sql, id);
-        return schedules.listOverrides(sql, id, from, to);
+        return schedules.listOverrides(sql, id, from, to, pageRequest(query, 'overrides'));
       });
-      return c.json({ items: items.map(wireOverride) }, 200);
+      const { items, nextCursor } = pageOf(rows, query, 'overrides', (o) => ({ keys: [o.createdAt.toISOString()], id: o.id }));
+      return c.json({ items: items.map(wireOverride), nextCursor }, 200);
     })
     .openapi(routes.createOverride, async (c) => {
       const { id } = c.req.valid('param');

@@ -7,6 +7,7 @@ import { errorResponses, jsonContent } from '../http/openapi.js';
 import { ServiceNameSchema } from './sharedSchemas.js';
 import type { Database } from '../store/db.js';
 import { createService, getServiceByName, listServices, updateService } from '../store/services.js';
+import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 
 const QueryTemplateSchema = z.string().trim().min(1).max(4000);
 const QueriesShape = Object.fromEntries(QUERY_KEYS.map((k) => [k, QueryTemplateSchema.optional()])) as Record<
@@ -91,10 +92,11 @@ const listRoute = createRoute({
   path: '/',
   operationId: 'listServices',
   tags,
-  summary: 'The service catalog',
+  summary: 'The service catalog, by name, a page at a time',
+  request: { query: z.strictObject(pageQuerySchema(200, 500)) },
   responses: {
-    200: jsonContent(z.object({ items: z.array(ServiceSchema) }), 'Every service, by name'),
-    ...errorResponses(401, 503),
+    200: jsonContent(z.object({ items: z.array(ServiceSchema), nextCursor: NextCursorSchema }), 'A page of services, by name'),
+    ...errorResponses(400, 401, 503),
   },
 });
 
@@ -149,7 +151,11 @@ export function serviceRoutes(db: Database, defaultQueries: QueryOverrides = {})
     effectiveQueries: effectiveQueries(service, defaultQueries),
   });
   return createRouter()
-    .openapi(listRoute, async (c) => c.json({ items: await db.read(listServices) }, 200))
+    .openapi(listRoute, async (c) => {
+      const query = c.req.valid('query');
+      const rows = await db.read((sql) => listServices(sql, pageRequest(query, 'services')));
+      return c.json(pageOf(rows, query, 'services', (s) => ({ keys: [s.name], id: s.id })), 200);
+    })
     .openapi(createServiceRoute, async (c) => {
       const input = c.req.valid('json');
       return c.json(await db.write((sql) => createService(sql, input)), 201);

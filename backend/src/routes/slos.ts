@@ -20,6 +20,7 @@ import {
 import { PrometheusError, type PrometheusClient } from '../telemetry/prometheus.js';
 import { incidentCost, sloStatus } from '../telemetry/sloStatus.js';
 import { InstantSchema } from './sharedSchemas.js';
+import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 
 const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 const tags = ['SLOs'];
@@ -37,10 +38,13 @@ const routes = {
     method: 'get',
     path: '/slos',
     operationId: 'listSlos',
-    summary: 'SLOs, optionally of one service',
+    summary: 'SLOs by service and name, optionally of one service, a page at a time',
     tags,
-    request: { query: z.strictObject({ service: z.string().max(63).optional() }) },
-    responses: { 200: jsonContent(z.object({ items: z.array(SloSchema) }), 'SLOs'), ...errorResponses(400, 401, 503) },
+    request: { query: z.strictObject({ service: z.string().max(63).optional(), ...pageQuerySchema(200, 500) }) },
+    responses: {
+      200: jsonContent(z.object({ items: z.array(SloSchema), nextCursor: NextCursorSchema }), 'SLOs'),
+      ...errorResponses(400, 401, 503),
+    },
   }),
   create: createRoute({
     method: 'post',
@@ -114,11 +118,11 @@ const routes = {
     operationId: 'listIncidentSloCosts',
     tags: ['Incidents', ...tags],
     summary: 'The error budget this incident burned, for each SLO of the services it impacts',
-    request: { params: IdParamsSchema, query: z.strictObject({ at: AtSchema }) },
+    request: { params: IdParamsSchema, query: z.strictObject({ at: AtSchema, ...pageQuerySchema(50, 100) }) },
     responses: {
       200: jsonContent(
-        z.object({ items: z.array(z.object({ slo: SloSchema, cost: CostSchema })) }),
-        'One entry per SLO'
+        z.object({ items: z.array(z.object({ slo: SloSchema, cost: CostSchema })), nextCursor: NextCursorSchema }),
+        'One entry per SLO, by service and name'
       ),
       ...errorResponses(400, 401, 404, 422, 503),
     },
@@ -149,9 +153,12 @@ export function sloRoutes(db: Database, prometheus?: PrometheusClient) {
     });
   };
   return createRouter()
-    .openapi(routes.list, async (c) =>
-      c.json({ items: (await db.read((sql) => listSlos(sql, c.req.valid('query')))).map(wireSlo) }, 200)
-    )
+    .openapi(routes.list, async (c) => {
+      const { service, ...query } = c.req.valid('query');
+      const rows = await db.read((sql) => listSlos(sql, { service }, pageRequest(query, 'slos')));
+      const { items, nextCursor } = pageOf(rows, query, 'slos', (s) => ({ keys: [s.service, s.name], id: s.id }));
+      return c.json({ items: items.map(wireSlo), nextCursor }, 200);
+    })
     .openapi(routes.create, async (c) => {
       const slo = await db.write((sql) => createSlo(sql, c.req.valid('json'), c.get('principal').actor));
       c.header('Location', `/api/slos/${slo.id}`);
@@ -202,10 +209,12 @@ export function sloRoutes(db: Database, prometheus?: PrometheusClient) {
     })
     .openapi(routes.incidentCost, async (c) => {
       const { id } = c.req.valid('param');
-      const [incident, slos] = await db.read(
-        async (sql) => [await getIncident(sql, id), await slosOfIncident(sql, id)] as const
+      const { at: atParam, ...query } = c.req.valid('query');
+      const [incident, rows] = await db.read(
+        async (sql) => [await getIncident(sql, id), await slosOfIncident(sql, id, pageRequest(query, 'incident-slos'))] as const
       );
-      const at = evaluationTime(c.req.valid('query').at);
+      const { items: slos, nextCursor } = pageOf(rows, query, 'incident-slos', (s) => ({ keys: [s.service, s.name], id: s.id }));
+      const at = evaluationTime(atParam);
       const { reference, title, startedAt, resolvedAt } = incident;
       const window = { id, reference, title, startedAt, resolvedAt };
       const items = await Promise.all(
@@ -216,6 +225,6 @@ export function sloRoutes(db: Database, prometheus?: PrometheusClient) {
           return { slo: wireSlo(slo), cost: wireCost(cost) };
         })
       );
-      return c.json({ items }, 200);
+      return c.json({ items, nextCursor }, 200);
     });
 }

@@ -5,6 +5,7 @@ import { createRouter } from '../http/context.js';
 import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openapi.js';
 import type { Database } from '../store/db.js';
 import { createApiToken, listApiTokens, revokeApiToken, type ApiTokenRecord } from '../store/tokens.js';
+import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 
 const ApiTokenSchema = z
   .object({
@@ -61,11 +62,12 @@ const listTokensRoute = createRoute({
   path: '/',
   operationId: 'listApiTokens',
   tags,
-  summary: 'Every API token, revoked ones included, without secrets',
+  summary: 'API tokens, revoked ones included, without secrets, oldest first, a page at a time',
   middleware: [requireRole('admin')] as const,
+  request: { query: z.strictObject(pageQuerySchema(200, 500)) },
   responses: {
-    200: jsonContent(z.object({ items: z.array(ApiTokenSchema) }), 'The tokens, oldest first'),
-    ...errorResponses(401, 403, 503),
+    200: jsonContent(z.object({ items: z.array(ApiTokenSchema), nextCursor: NextCursorSchema }), 'The tokens, oldest first'),
+    ...errorResponses(400, 401, 403, 503),
   },
 });
 
@@ -95,8 +97,10 @@ export function tokenRoutes(db: Database) {
       return c.json({ ...wireToken(created), token: created.token }, 201);
     })
     .openapi(listTokensRoute, async (c) => {
-      const items = await db.read(listApiTokens);
-      return c.json({ items: items.map(wireToken) }, 200);
+      const query = c.req.valid('query');
+      const rows = await db.read((sql) => listApiTokens(sql, pageRequest(query, 'tokens')));
+      const { items, nextCursor } = pageOf(rows, query, 'tokens', (t) => ({ keys: [t.createdAt.toISOString()], id: t.id }));
+      return c.json({ items: items.map(wireToken), nextCursor }, 200);
     })
     .openapi(revokeTokenRoute, async (c) => {
       const { id } = c.req.valid('param');

@@ -4,6 +4,7 @@ import type { AlertRule, AutoResolve, Matcher, Silence } from '../domain/alertRu
 import { AppError } from '../domain/errors.js';
 import type { Severity } from '../domain/incidents.js';
 import { appendEvent } from './events.js';
+import { afterPosition, pageLimit, type Page } from './page.js';
 
 type Db = Sql | TransactionSql;
 
@@ -64,8 +65,11 @@ function nameTaken(err: unknown, name: string): never {
 }
 
 /** Every rule, in the order intake tries them. */
-export async function listAlertRules(sql: Db): Promise<StoredAlertRule[]> {
-  return sql<StoredAlertRule[]>`select ${sql.unsafe(RULE_COLUMNS)} from alert_rules order by position, created_at, id`;
+export async function listAlertRules(sql: Db, page?: Page): Promise<StoredAlertRule[]> {
+  return sql<StoredAlertRule[]>`
+    select ${sql.unsafe(RULE_COLUMNS)} from alert_rules
+    where ${afterPosition(sql, page, [['position', 'int'], ['created_at', 'timestamptz']], 'id')}
+    order by position, created_at, id ${pageLimit(sql, page)}`;
 }
 
 export async function getAlertRule(sql: Db, id: string): Promise<StoredAlertRule> {
@@ -135,11 +139,12 @@ export async function deleteAlertRule(sql: Sql, id: string, actor: Actor): Promi
 }
 
 /** Silences and maintenance windows, newest first; `active` keeps those in force now or later. */
-export async function listSilences(sql: Db, options: { active?: boolean } = {}): Promise<StoredSilence[]> {
+export async function listSilences(sql: Db, options: { active?: boolean } = {}, page?: Page): Promise<StoredSilence[]> {
   return sql<StoredSilence[]>`
     select ${sql.unsafe(SILENCE_COLUMNS)} from silences
-    ${options.active ? sql`where ends_at is null or ends_at > now()` : sql``}
-    order by created_at desc, id desc`;
+    where ${options.active ? sql`(ends_at is null or ends_at > now())` : sql`true`}
+      and ${afterPosition(sql, page, [['created_at', 'timestamptz']], 'id', 'desc')}
+    order by created_at desc, id desc ${pageLimit(sql, page)}`;
 }
 
 export async function createSilence(sql: Sql, input: SilenceInput, actor: Actor): Promise<StoredSilence> {

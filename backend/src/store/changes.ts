@@ -1,5 +1,6 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { AppError } from '../domain/errors.js';
+import { afterPosition, type Position } from './page.js';
 
 export const CHANGE_KINDS = ['deploy', 'config', 'feature_flag', 'infrastructure', 'other'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
@@ -35,6 +36,8 @@ export interface ChangeQuery {
   from?: Date;
   to?: Date;
   limit: number;
+  /** Keyset position: changes strictly after this one, newest first. */
+  after?: Position;
 }
 
 type Db = Sql | TransactionSql;
@@ -83,6 +86,7 @@ export async function listChanges(sql: Db, query: ChangeQuery): Promise<Change[]
       ${query.from ? sql`and c.at >= ${query.from}` : sql``}
       ${query.to ? sql`and c.at <= ${query.to}` : sql``}
       ${serviceFilter}
+      and ${afterPosition(sql, query, [['c.at', 'timestamptz']], 'c.id', 'desc')}
     order by c.at desc, c.id desc
     limit ${query.limit}`;
 }

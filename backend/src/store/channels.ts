@@ -7,6 +7,7 @@ import type { Actor } from '../domain/actor.js';
 import { AppError } from '../domain/errors.js';
 import type { Urgency } from '../domain/escalation.js';
 import type { ChannelKind, NotificationEvent, Recipient } from '../domain/notifications.js';
+import { afterPosition, pageLimit, type Page } from './page.js';
 
 type Db = Sql | TransactionSql;
 
@@ -91,8 +92,10 @@ function nameTaken(err: unknown, name: string | undefined): never {
   throw err;
 }
 
-export async function listChannels(sql: Db): Promise<Channel[]> {
-  return sql<Channel[]>`select ${sql.unsafe(COLUMNS)} from channels order by name`;
+export async function listChannels(sql: Db, page?: Page): Promise<Channel[]> {
+  return sql<Channel[]>`
+    select ${sql.unsafe(COLUMNS)} from channels where ${afterPosition(sql, page, [['name', 'text']], 'id')}
+    order by name, id ${pageLimit(sql, page)}`;
 }
 
 export async function getChannel(sql: Db, id: string): Promise<Channel> {
@@ -173,16 +176,17 @@ export async function deleteChannel(sql: Sql, id: string): Promise<void> {
   });
 }
 
-/** The channel's deliveries, newest first, optionally in one state. */
+/** The channel's deliveries, newest first, optionally in one state; a page of them. */
 export async function listChannelDeliveries(
   sql: Db,
   channelId: string,
-  options: { state?: DeliveryState; limit: number }
+  options: { state?: DeliveryState },
+  page: Page
 ): Promise<Delivery[]> {
   await getChannel(sql, channelId);
   return sql<Delivery[]>`
     select ${sql.unsafe(DELIVERY_COLUMNS)} from deliveries
     where channel_id = ${channelId} ${options.state ? sql`and state = ${options.state}` : sql``}
-    order by created_at desc, id
-    limit ${options.limit}`;
+      and ${afterPosition(sql, page, [['created_at', 'timestamptz']], 'id', 'desc')}
+    order by created_at desc, id desc ${pageLimit(sql, page)}`;
 }

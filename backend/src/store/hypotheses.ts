@@ -4,6 +4,7 @@ import { SYSTEM_ACTOR } from '../domain/actor.js';
 import { AppError } from '../domain/errors.js';
 import { assertIncidentExists } from './incidents.js';
 import { insertTimelineEvent } from './timeline.js';
+import { afterPosition, pageLimit, type Page } from './page.js';
 
 export const HYPOTHESIS_STATUSES = ['open', 'confirmed', 'refuted'] as const;
 export type HypothesisStatus = (typeof HYPOTHESIS_STATUSES)[number];
@@ -89,9 +90,11 @@ export async function insertSuggestedHypotheses(
 }
 
 /** The incident's board, oldest first. */
-export async function listHypotheses(sql: Db, incidentId: string): Promise<Hypothesis[]> {
+export async function listHypotheses(sql: Db, incidentId: string, page?: Page): Promise<Hypothesis[]> {
   return sql<Hypothesis[]>`
-    select ${sql.unsafe(COLUMNS)} from hypotheses where incident_id = ${incidentId} order by created_at, id`;
+    select ${sql.unsafe(COLUMNS)} from hypotheses
+    where incident_id = ${incidentId} and ${afterPosition(sql, page, [['created_at', 'timestamptz']], 'id')}
+    order by created_at, id ${pageLimit(sql, page)}`;
 }
 
 /**

@@ -23,7 +23,11 @@ export interface ServiceImpact {
  * else `job`, else `app`: what Prometheus and Kubernetes setups usually carry), or pointed at by the latest
  * finished correlation run. Declared services come first (major to minor), then the most strongly correlated.
  */
-export async function serviceImpact(sql: Sql, incidentId: string): Promise<ServiceImpact[]> {
+export async function serviceImpact(
+  sql: Sql,
+  incidentId: string,
+  page: { limit: number; offset: number }
+): Promise<ServiceImpact[]> {
   await assertIncidentExists(sql, incidentId);
   return sql<ServiceImpact[]>`
     with declared as (
@@ -60,5 +64,6 @@ export async function serviceImpact(sql: Sql, incidentId: string): Promise<Servi
     left join alerted a on a.service = n.service
     left join correlated c on c.service = n.service
     order by array_position(array['major', 'partial', 'minor'], d.impact) nulls last,
-             c.top_score desc nulls last, a.alerts desc nulls last, n.service`;
+             c.top_score desc nulls last, a.alerts desc nulls last, n.service
+    limit ${page.limit} offset ${page.offset}`;
 }

@@ -61,10 +61,12 @@ export interface IncidentQuery {
   text?: string;
   from?: Date;
   to?: Date;
+  /** Only unresolved incidents (GET /api/incidents/active). */
+  isActive?: boolean;
   limit: number;
   offset?: number;
   /** Order of the list (default `newest`). */
-  sort?: IncidentSort;
+  sort?: IncidentOrder;
   /** Keyset position: return incidents strictly after this one in the sort's order (a row's `position`). */
   after?: IncidentPosition;
 }
@@ -76,6 +78,8 @@ export interface IncidentQuery {
  */
 export const INCIDENT_SORTS = ['newest', 'oldest', 'severity', 'status', 'duration'] as const;
 export type IncidentSort = (typeof INCIDENT_SORTS)[number];
+/** The sorts, and `triage` (the active list's order: most severe first, then the oldest). */
+export type IncidentOrder = IncidentSort | 'triage';
 
 /** Where a row sits in its sort: the sort keys as Postgres prints them (exact, microseconds kept), then the id. */
 export interface IncidentPosition {
@@ -148,60 +152,76 @@ interface SortKey {
   cast: 'timestamptz' | 'int' | 'numeric';
 }
 
-// Each sort is one direction over all its keys, so "after this row" is a single row comparison that an index on
-// the same expressions can serve (incidents_started_at_id serves newest and oldest).
-function sortKeys(sql: Sql, sort: IncidentSort): { keys: SortKey[]; direction: 'asc' | 'desc' } {
-  const startedAt: SortKey = { expr: sql.unsafe('i.started_at'), cast: 'timestamptz' };
+// Each order is one direction over all its keys, so "after this row" is a single row comparison, and each has an
+// index on the same expressions (migrations 001 and 008), so a first page reads a page of index entries at any size.
+const SEVERITY_RANK = `array_position(array['low','medium','high','critical'], i.severity)`;
+const STATUS_RANK = `array_position(array['resolved','monitoring','identified','investigating','open'], i.status)`;
+const IS_ONGOING = '(i.resolved_at is null)::int';
+// Ongoing: the earliest start first (the larger negative epoch); resolved: the longest first. The epoch is taken of
+// an interval because extract(epoch from timestamptz) is not immutable, and an index needs immutable expressions.
+const DURATION =
+  `case when i.resolved_at is null then -extract(epoch from i.started_at - timestamptz '1970-01-01 00:00:00+00') ` +
+  'else extract(epoch from i.resolved_at - i.started_at) end';
+const TRIAGE_RANK = `array_position(array['critical','high','medium','low'], i.severity)`;
+
+function sortKeys(sql: Sql, sort: IncidentOrder): { keys: SortKey[]; direction: 'asc' | 'desc' } {
+  const key = (expr: string, cast: SortKey['cast']): SortKey => ({ expr: sql.unsafe(expr), cast });
+  const startedAt = key('i.started_at', 'timestamptz');
   switch (sort) {
     case 'newest':
       return { keys: [startedAt], direction: 'desc' };
     case 'oldest':
       return { keys: [startedAt], direction: 'asc' };
     case 'severity':
-      return {
-        keys: [
-          { expr: sql.unsafe(`array_position(array['low','medium','high','critical'], i.severity)`), cast: 'int' },
-          startedAt,
-        ],
-        direction: 'desc',
-      };
+      return { keys: [key(SEVERITY_RANK, 'int'), startedAt], direction: 'desc' };
     case 'status':
-      return {
-        keys: [
-          {
-            expr: sql.unsafe(
-              `array_position(array['resolved','monitoring','identified','investigating','open'], i.status)`
-            ),
-            cast: 'int',
-          },
-          startedAt,
-        ],
-        direction: 'desc',
-      };
+      return { keys: [key(STATUS_RANK, 'int'), startedAt], direction: 'desc' };
     case 'duration':
-      // Ongoing first (1), the earliest start first (the larger -epoch); then resolved, the longest first.
-      return {
-        keys: [
-          { expr: sql.unsafe('(i.resolved_at is null)::int'), cast: 'int' },
-          {
-            expr: sql.unsafe(
-              'case when i.resolved_at is null then -extract(epoch from i.started_at) ' +
-                'else extract(epoch from i.resolved_at - i.started_at) end'
-            ),
-            cast: 'numeric',
-          },
-        ],
-        direction: 'desc',
-      };
+      return { keys: [key(IS_ONGOING, 'int'), key(DURATION, 'numeric')], direction: 'desc' };
+    case 'triage':
+      return { keys: [key(TRIAGE_RANK, 'int'), startedAt], direction: 'asc' };
   }
 }
 
 const joinWith = (sql: Sql, parts: Array<ReturnType<Sql['unsafe']>>, separator: string) =>
   parts.reduce((acc, part, n) => (n === 0 ? sql`${part}` : sql`${acc}${sql.unsafe(separator)}${part}`), sql``);
 
+/**
+ * What the status filter implies for the duration order's first key (resolved_at is set exactly when the status is
+ * resolved): stated in the query, the index skips straight to that half instead of reading past the other.
+ */
+function ongoingCondition(sql: Sql, query: IncidentQuery) {
+  const statuses = query.statuses ?? [];
+  if (query.isActive || (statuses.length && !statuses.includes('resolved'))) return sql`${sql.unsafe(IS_ONGOING)} = 1`;
+  if (statuses.length && statuses.every((s) => s === 'resolved')) return sql`${sql.unsafe(IS_ONGOING)} = 0`;
+  return null;
+}
+
+/** The filters of a query, as one `where` (empty when there are none). */
+function whereOf(sql: Sql, query: IncidentQuery, extra: Array<SortKey['expr'] | null> = []) {
+  const conditions = [
+    query.isActive ? sql`i.status <> 'resolved'` : null,
+    query.statuses?.length ? sql`i.status = any(${query.statuses})` : null,
+    query.severities?.length ? sql`i.severity = any(${query.severities})` : null,
+    // service_ids (migration 008) is on the row an order's index walk reads anyway; the id is looked up once.
+    query.service
+      ? sql`i.service_ids @> array[(select id from services where name = ${query.service})]`
+      : null,
+    // Served by the trigram indexes (migration 008) for three characters or more.
+    query.text
+      ? sql`(i.title ilike ${likePattern(query.text)} or i.description ilike ${likePattern(query.text)})`
+      : null,
+    query.from ? sql`i.started_at >= ${query.from}` : null,
+    query.to ? sql`i.started_at < ${query.to}` : null,
+    ...extra,
+  ].filter((c) => c !== null);
+  return conditions.reduce((acc, c, n) => (n === 0 ? sql`where ${c}` : sql`${acc} and ${c}`), sql``);
+}
+
 /** One page of the list in the requested order, each row with its position (for the next page's cursor). */
 export async function listIncidents(sql: Sql, query: IncidentQuery): Promise<ListedIncident[]> {
-  const { keys, direction } = sortKeys(sql, query.sort ?? 'newest');
+  const sort = query.sort ?? 'newest';
+  const { keys, direction } = sortKeys(sql, sort);
   if (query.after && query.after.keys.length !== keys.length) {
     throw new AppError({
       code: 'VALIDATION_FAILED',
@@ -211,18 +231,8 @@ export async function listIncidents(sql: Sql, query: IncidentQuery): Promise<Lis
   }
   const after = query.after;
   const keyTuple = joinWith(sql, [...keys.map((k) => k.expr), sql.unsafe('i.id')], ', ');
-  const conditions = [
-    query.statuses?.length ? sql`i.status = any(${query.statuses})` : null,
-    query.severities?.length ? sql`i.severity = any(${query.severities})` : null,
-    query.service
-      ? sql`exists (select 1 from incident_services x join services s on s.id = x.service_id
-                    where x.incident_id = i.id and s.name = ${query.service})`
-      : null,
-    query.text
-      ? sql`(i.title ilike ${likePattern(query.text)} or i.description ilike ${likePattern(query.text)})`
-      : null,
-    query.from ? sql`i.started_at >= ${query.from}` : null,
-    query.to ? sql`i.started_at < ${query.to}` : null,
+  const where = whereOf(sql, query, [
+    sort === 'duration' ? ongoingCondition(sql, query) : null,
     after
       ? sql`(${keyTuple}) ${sql.unsafe(direction === 'desc' ? '<' : '>')} (${joinWith(
           sql,
@@ -230,8 +240,7 @@ export async function listIncidents(sql: Sql, query: IncidentQuery): Promise<Lis
           ', '
         )})`
       : null,
-  ].filter((c) => c !== null);
-  const where = conditions.reduce((acc, c, n) => (n === 0 ? sql`where ${c}` : sql`${acc} and ${c}`), sql``);
+  ]);
   const order = joinWith(
     sql,
     [...keys.map((k) => k.expr), sql.unsafe('i.id')].map((e) => sql`${e} ${sql.unsafe(direction)}`),
@@ -251,12 +260,16 @@ export async function listIncidents(sql: Sql, query: IncidentQuery): Promise<Lis
   return rows.map(({ sortKeys: k, ...row }) => ({ incident: withReference(row), position: { keys: k, id: row.id } }));
 }
 
-/** Every unresolved incident, the most severe and then the oldest first: what an on-call engineer triages. */
-export async function listActiveIncidents(sql: Sql): Promise<Incident[]> {
-  const rows = await sql<Omit<Incident, 'reference'>[]>`
-    ${selectIncidents(sql)} where i.status <> 'resolved'
-    order by array_position(array['critical','high','medium','low'], i.severity), i.started_at`;
-  return rows.map(withReference);
+/** How many incidents match, counting no further than `cap` (so a count shown to people stays cheap at any size). */
+export async function countIncidents(
+  sql: Sql,
+  query: Omit<IncidentQuery, 'limit' | 'offset' | 'sort' | 'after'>,
+  cap: number
+): Promise<{ count: number; isExact: boolean }> {
+  const [row] = await sql<{ count: number }[]>`
+    select count(*)::int as count from (select 1 from incidents i ${whereOf(sql, { ...query, limit: cap })} limit ${cap + 1}) m`;
+  const count = row!.count;
+  return count > cap ? { count: cap, isExact: false } : { count, isExact: true };
 }
 
 /**
@@ -283,9 +296,10 @@ export async function createIncident(sql: Sql, input: NewIncident, actor: Actor)
 export async function insertIncident(tx: TransactionSql, input: NewIncident, actor: Actor): Promise<Incident> {
   const { ids: serviceIds, added } = await ensureServices(tx, input.services ?? []);
   const [row] = await tx<{ id: string }[]>`
-    insert into incidents (title, description, severity, commander, labels, created_by, started_at, detected_at)
+    insert into incidents (title, description, severity, commander, labels, service_ids, created_by, started_at,
+                           detected_at)
     values (${input.title}, ${input.description ?? ''}, ${input.severity}, ${input.commander ?? null},
-            ${tx.json(input.labels ?? {})}, ${actor.name},
+            ${tx.json(input.labels ?? {})}, ${[...serviceIds.values()]}::uuid[], ${actor.name},
             coalesce(${input.startedAt ?? null}::timestamptz, date_trunc('milliseconds', now())),
             date_trunc('milliseconds', now()))
     returning id`;

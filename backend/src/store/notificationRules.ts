@@ -4,6 +4,7 @@ import type { Actor } from '../domain/actor.js';
 import { AppError } from '../domain/errors.js';
 import type { Severity } from '../domain/incidents.js';
 import type { NotificationEvent } from '../domain/notifications.js';
+import { afterPosition, pageLimit, type Page } from './page.js';
 
 type Db = Sql | TransactionSql;
 
@@ -68,8 +69,10 @@ async function assertChannelsExist(sql: Db, ids: string[]): Promise<void> {
   }
 }
 
-export async function listRules(sql: Db): Promise<NotificationRule[]> {
-  return sql<NotificationRule[]>`select ${sql.unsafe(COLUMNS)} from notification_rules order by name`;
+export async function listRules(sql: Db, page?: Page): Promise<NotificationRule[]> {
+  return sql<NotificationRule[]>`
+    select ${sql.unsafe(COLUMNS)} from notification_rules where ${afterPosition(sql, page, [['name', 'text']], 'id')}
+    order by name, id ${pageLimit(sql, page)}`;
 }
 
 export async function getRule(sql: Db, id: string): Promise<NotificationRule> {

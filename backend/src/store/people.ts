@@ -8,6 +8,7 @@ import type { Actor } from '../domain/actor.js';
 import { AppError } from '../domain/errors.js';
 import { appendEvent } from './events.js';
 import { hashToken } from './tokens.js';
+import { afterPosition, pageLimit, type Page } from './page.js';
 
 type Db = Sql | TransactionSql;
 
@@ -84,8 +85,10 @@ async function checkChannels(sql: Db, methods: ContactMethod[]): Promise<void> {
   }
 }
 
-export async function listPeople(sql: Db): Promise<Person[]> {
-  return sql<Person[]>`select ${sql.unsafe(COLUMNS)} from people order by login`;
+export async function listPeople(sql: Db, page?: Page): Promise<Person[]> {
+  return sql<Person[]>`
+    select ${sql.unsafe(COLUMNS)} from people where ${afterPosition(sql, page, [['login', 'text']], 'id')}
+    order by login, id ${pageLimit(sql, page)}`;
 }
 
 export async function getPerson(sql: Db, id: string, forUpdate = false): Promise<Person> {

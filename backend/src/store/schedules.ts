@@ -9,6 +9,7 @@ import type { Layer, Override, Schedule } from '../domain/rotations.js';
 import { appendEvent } from './events.js';
 import { newFeedToken } from './people.js';
 import { hashToken } from './tokens.js';
+import { afterPosition, pageLimit, type Page } from './page.js';
 
 type Db = Sql | TransactionSql;
 
@@ -87,8 +88,10 @@ export async function checkPeople(sql: Db, refs: Array<{ path: string; personId:
 const participantsOf = (layers: Layer[]) =>
   layers.flatMap((l, i) => l.participants.map((personId, j) => ({ path: `layers.${i}.participants.${j}`, personId })));
 
-export async function listSchedules(sql: Db): Promise<ScheduleRecord[]> {
-  return sql<ScheduleRecord[]>`select ${sql.unsafe(COLUMNS)} from schedules order by name`;
+export async function listSchedules(sql: Db, page?: Page): Promise<ScheduleRecord[]> {
+  return sql<ScheduleRecord[]>`
+    select ${sql.unsafe(COLUMNS)} from schedules where ${afterPosition(sql, page, [['name', 'text']], 'id')}
+    order by name, id ${pageLimit(sql, page)}`;
 }
 
 export async function getSchedule(sql: Db, id: string, forUpdate = false): Promise<ScheduleRecord> {
@@ -214,12 +217,24 @@ export async function deleteOverride(sql: Sql, scheduleId: string, overrideId: s
   });
 }
 
-/** The schedule's overrides that end after `from` and start before `to`, oldest created first. */
-export async function listOverrides(sql: Db, scheduleId: string, from: Date, to: Date): Promise<OverrideRecord[]> {
+const CREATED_MS = "date_trunc('milliseconds', created_at)";
+
+/**
+ * The schedule's overrides that end after `from` and start before `to`, oldest created first; a page of them when
+ * `page` is given. created_at has microseconds and a cursor a Date's milliseconds: both order and cursor use those.
+ */
+export async function listOverrides(
+  sql: Db,
+  scheduleId: string,
+  from: Date,
+  to: Date,
+  page?: Page
+): Promise<OverrideRecord[]> {
   return sql<OverrideRecord[]>`
     select ${sql.unsafe(OVERRIDE_COLUMNS)} from schedule_overrides
     where schedule_id = ${scheduleId} and ends_at > ${from} and starts_at < ${to}
-    order by created_at, id`;
+      and ${afterPosition(sql, page, [[CREATED_MS, 'timestamptz']], 'id')}
+    order by ${sql.unsafe(CREATED_MS)}, id ${pageLimit(sql, page)}`;
 }
 
 /** A stored override as the rotation maths takes it. */

@@ -1,6 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { AppError } from '../domain/errors.js';
 import type { Severity } from '../domain/incidents.js';
+import { afterPosition, pageLimit, type Page } from './page.js';
 
 export interface Service {
   id: string;
@@ -55,8 +56,11 @@ async function checkPolicies(sql: Sql | TransactionSql, input: Pick<NewService, 
   }
 }
 
-export async function listServices(sql: Sql): Promise<Service[]> {
-  return sql<Service[]>`select ${sql.unsafe(COLUMNS)} from services order by name`;
+/** The catalog by name; a page of it when `page` is given. */
+export async function listServices(sql: Sql, page?: Page): Promise<Service[]> {
+  return sql<Service[]>`
+    select ${sql.unsafe(COLUMNS)} from services where ${afterPosition(sql, page, [['name', 'text']], 'id')}
+    order by name, id ${pageLimit(sql, page)}`;
 }
 
 export async function createService(sql: Sql | TransactionSql, input: NewService): Promise<Service> {

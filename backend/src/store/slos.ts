@@ -5,6 +5,7 @@ import { incidentReference } from '../domain/incidents.js';
 import type { BurnRateAlert, Sli, SloWindow } from '../domain/slo.js';
 import { appendEvent } from './events.js';
 import { serviceIdsByName } from './services.js';
+import { afterPosition, pageLimit, type Page } from './page.js';
 
 export interface Slo {
   id: string;
@@ -102,9 +103,11 @@ function alreadyExists(err: unknown, input: SloInput): never {
   throw err;
 }
 
-export async function listSlos(sql: Sql, filter: { service?: string } = {}): Promise<Slo[]> {
+export async function listSlos(sql: Sql, filter: { service?: string } = {}, page?: Page): Promise<Slo[]> {
   const rows = await sql<Row[]>`
-    ${sql.unsafe(SELECT)} ${filter.service ? sql`where s.name = ${filter.service}` : sql``} order by s.name, o.name`;
+    ${sql.unsafe(SELECT)} where ${filter.service ? sql`s.name = ${filter.service}` : sql`true`}
+      and ${afterPosition(sql, page, [['s.name', 'text'], ['o.name', 'text']], 'o.id')}
+    order by s.name, o.name, o.id ${pageLimit(sql, page)}`;
   return rows.map(toSlo);
 }
 
@@ -194,10 +197,11 @@ export async function incidentsOfService(
 }
 
 /** SLOs of the services an incident impacts (for its budget cost). */
-export async function slosOfIncident(sql: Sql, incidentId: string): Promise<Slo[]> {
+export async function slosOfIncident(sql: Sql, incidentId: string, page?: Page): Promise<Slo[]> {
   const rows = await sql<Row[]>`
     ${sql.unsafe(SELECT)}
     where o.service_id in (select service_id from incident_services where incident_id = ${incidentId})
-    order by s.name, o.name`;
+      and ${afterPosition(sql, page, [['s.name', 'text'], ['o.name', 'text']], 'o.id')}
+    order by s.name, o.name, o.id ${pageLimit(sql, page)}`;
   return rows.map(toSlo);
 }

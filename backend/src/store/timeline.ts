@@ -3,6 +3,7 @@ import type { Actor } from '../domain/actor.js';
 import { AppError } from '../domain/errors.js';
 import { queueNotifications } from './deliveries.js';
 import { appendEvent } from './events.js';
+import { pageLimit, type Page } from './page.js';
 
 /**
  * Every kind of entry the store writes (the alert ones in SQL: alertEvents.ts, intake.ts). The API describes each
@@ -91,10 +92,23 @@ export async function addNote(
   });
 }
 
-/** The incident's timeline, oldest first. */
-export async function listTimeline(sql: Sql, incidentId: string): Promise<TimelineEvent[]> {
+const OCCURRED_MS = "date_trunc('milliseconds', occurred_at)";
+
+/**
+ * The incident's timeline, oldest first (insertion order within a millisecond); a page of it when `page` is given.
+ * A cursor holds a Date (milliseconds) and the row's id, so the order is on the milliseconds, then seq (found from
+ * the id).
+ */
+export async function listTimeline(sql: Sql, incidentId: string, page?: Page): Promise<TimelineEvent[]> {
+  const after = page?.after;
   return sql<TimelineEvent[]>`
     select ${sql.unsafe(COLUMNS)} from timeline_events
     where incident_id = ${incidentId}
-    order by occurred_at, seq`;
+      ${
+        after
+          ? sql`and (${sql.unsafe(OCCURRED_MS)}, seq) >
+                (${after.keys[0] ?? null}::timestamptz, (select seq from timeline_events where id = ${after.id}::uuid))`
+          : sql``
+      }
+    order by ${sql.unsafe(OCCURRED_MS)}, seq ${pageLimit(sql, page)}`;
 }

@@ -3,6 +3,7 @@ import type { Sql } from 'postgres';
 import { SYSTEM_ACTOR, type Actor, type Role } from '../domain/actor.js';
 import { AppError } from '../domain/errors.js';
 import { appendEvent } from './events.js';
+import { afterPosition, pageLimit, type Page } from './page.js';
 
 export interface ApiToken {
   id: string;
@@ -84,8 +85,17 @@ export async function provisionIntakeToken(sql: Sql, token: string): Promise<'cr
 }
 
 /** Every token, revoked ones included, oldest first. */
-export async function listApiTokens(sql: Sql): Promise<ApiTokenRecord[]> {
-  return sql<ApiTokenRecord[]>`select ${sql.unsafe(RECORD_COLUMNS)} from api_tokens order by created_at, name`;
+const CREATED_MS = "date_trunc('milliseconds', created_at)";
+
+/**
+ * Tokens, oldest first; a page of them when `page` is given. created_at has microseconds and a cursor holds a Date's
+ * milliseconds, so the order and the cursor both use the milliseconds (the id breaks ties).
+ */
+export async function listApiTokens(sql: Sql, page?: Page): Promise<ApiTokenRecord[]> {
+  return sql<ApiTokenRecord[]>`
+    select ${sql.unsafe(RECORD_COLUMNS)} from api_tokens
+    where ${afterPosition(sql, page, [[CREATED_MS, 'timestamptz']], 'id')}
+    order by ${sql.unsafe(CREATED_MS)}, id ${pageLimit(sql, page)}`;
 }
 
 /**
