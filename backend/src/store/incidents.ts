@@ -153,7 +153,7 @@ interface SortKey {
 }
 
 // Each order is one direction over all its keys, so "after this row" is a single row comparison, and each has an
-// index on the same expressions (migrations 001 and 008), so a first page reads a page of index entries at any size.
+// index on the same expressions (migrations 001 and 010), so a first page reads a page of index entries at any size.
 const SEVERITY_RANK = `array_position(array['low','medium','high','critical'], i.severity)`;
 const STATUS_RANK = `array_position(array['resolved','monitoring','identified','investigating','open'], i.status)`;
 const IS_ONGOING = '(i.resolved_at is null)::int';
@@ -203,11 +203,11 @@ function whereOf(sql: Sql, query: IncidentQuery, extra: Array<SortKey['expr'] | 
     query.isActive ? sql`i.status <> 'resolved'` : null,
     query.statuses?.length ? sql`i.status = any(${query.statuses})` : null,
     query.severities?.length ? sql`i.severity = any(${query.severities})` : null,
-    // service_ids (migration 008) is on the row an order's index walk reads anyway; the id is looked up once.
+    // service_ids (migration 010) is on the row an order's index walk reads anyway; the id is looked up once.
     query.service
       ? sql`i.service_ids @> array[(select id from services where name = ${query.service})]`
       : null,
-    // Served by the trigram indexes (migration 008) for three characters or more.
+    // Served by the trigram indexes (migration 010) for three characters or more.
     query.text
       ? sql`(i.title ilike ${likePattern(query.text)} or i.description ilike ${likePattern(query.text)})`
       : null,
