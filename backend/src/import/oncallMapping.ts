@@ -137,22 +137,15 @@ export function layerFromShift(
   const zone = zoneOf(shift, schedule);
   if (!isValidTimeZone(zone)) return skip(`its time zone ${zone} is not an IANA zone`);
   if (shift.type === 'single_event') return skip('a one-off shift (single_event): add it as an override');
-  if (shift.type !== 'rolling_users' && shift.type !== 'recurrent_event')
+  if (shift.type !== 'rolling_users' && shift.type !== 'recurrent_event') {
     return skip(`a ${shift.type} shift is not a rotation`);
-  const step = UNIT[shift.frequency ?? ''];
-  if (!step)
-    return skip(`a ${shift.frequency ?? 'non-recurring'} rotation: the studio's shifts are hours, days or weeks`);
-  if (shift.by_month?.length || shift.by_monthday?.length)
-    return skip('it is limited to some months or days of the month');
+  }
   if (shift.until) {
     const until = placeWall(wallOf(shift.until), zone);
     if (until <= now) return skip(`it ended at ${new Date(until).toISOString()}`);
-    notes.push({
-      subject,
-      reason: `it ends at ${new Date(until).toISOString()} in OnCall; the studio's layer does not end: remove it then`,
-    });
+    const reason = `it ends at ${new Date(until).toISOString()} in OnCall; the studio's layer does not end: remove it then`;
+    notes.push({ subject, reason });
   }
-
   const index = shift.start_rotation_from_user_index ?? 0;
   const rolling = shift.rolling_users ?? [];
   const slots =
@@ -160,97 +153,94 @@ export function layerFromShift(
   if (!slots.length) return skip('it has nobody on it');
   const participants = participantsOf(slots, personOf, subject, notes);
   if (typeof participants === 'string') return skip(participants);
+  const shape = rotationShape(shift, schedule.type === 'web', participants.length);
+  if (typeof shape === 'string') return skip(shape);
+  return {
+    layer: { name: shift.name.trim().slice(0, 100) || 'rotation', participants, timeZone: zone, ...shape },
+    notes,
+  };
+}
+
+type RotationShape = Pick<Layer, 'shiftLength' | 'handOffTime' | 'handOffDay' | 'startDate' | 'restrictions'>;
+
+/** When a rotation's shifts start and hand off, on its wall clock; or why no layer can say the same. */
+function rotationShape(shift: OnCallShift, isWeb: boolean, slotCount: number): RotationShape | string {
+  const step = UNIT[shift.frequency ?? ''];
+  if (!step) return `a ${shift.frequency ?? 'non-recurring'} rotation: the studio's shifts are hours, days or weeks`;
+  if (shift.by_month?.length || shift.by_monthday?.length) return 'it is limited to some months or days of the month';
+  const days = selectedDays(shift);
+  if (days === 'invalid') return `its by_day ${shift.by_day!.join(',')} is not a list of MO…SU`;
 
   const interval = shift.interval ?? 1;
   const periodMs = step.ms * interval;
   const durationMs = Math.floor(shift.duration / 60) * MINUTE_MS;
   const start = wallOf(shift.start);
   const rotationStart = wallOf(shift.rotation_start ?? shift.start);
-  const isWeb = schedule.type === 'web';
-  let days = shift.by_day?.length
-    ? [...new Set(shift.by_day.map((d) => ICAL_WEEKDAYS[d] ?? 0))].sort((a, b) => a - b)
-    : null;
-  if (days?.includes(0)) return skip(`its by_day ${shift.by_day!.join(',')} is not a list of MO…SU`);
-  // Every day of the week, or a weekly rotation's own weekday alone, is the same as no by_day.
-  if (
-    days &&
-    (days.length === 7 || (shift.frequency === 'weekly' && days.length === 1 && days[0] === weekdayOf(start)))
-  )
-    days = null;
-
-  const base = { name: shift.name.trim().slice(0, 100) || 'rotation', participants, timeZone: zone };
-  const onGrid = (k: number) => start + k * periodMs;
-  const onGridLayer = (restrictions?: Restriction[]) => {
-    // Whole steps of the grid are skipped at once: a rotation may have started years before rotation_start.
-    const skippedSteps = Math.max(0, Math.floor((rotationStart - start) / periodMs) - 1);
-    const first = firstOccurrence((k) => onGrid(skippedSteps + k), durationMs, rotationStart, isWeb);
-    const layer = {
-      ...base,
+  const onGrid = (restrictions?: Restriction[]): RotationShape => {
+    // Whole steps are skipped at once: a rotation may have started years before its rotation_start.
+    const skipped = Math.max(0, Math.floor((rotationStart - start) / periodMs) - 1);
+    const first = firstOccurrence((k) => start + (skipped + k) * periodMs, durationMs, rotationStart, isWeb);
+    return {
       shiftLength: { unit: step.unit, count: interval },
       handOffTime: timeOf(first),
+      ...(step.unit === 'weeks' ? { handOffDay: weekdayOf(first) } : {}),
       startDate: dateOf(first),
-    };
-    return {
-      layer: {
-        ...layer,
-        ...(step.unit === 'weeks' ? { handOffDay: weekdayOf(first) } : {}),
-        ...(restrictions ? { restrictions } : {}),
-      },
-      notes,
+      ...(restrictions ? { restrictions } : {}),
     };
   };
 
-  if (!days && durationMs === periodMs) return onGridLayer();
+  if (!days && durationMs === periodMs) return onGrid();
   if (!days && interval === 1 && shift.frequency === 'daily' && durationMs < DAY_MS) {
-    return onGridLayer([{ days: [1, 2, 3, 4, 5, 6, 7], start: timeOf(start), end: timeOf(start + durationMs) }]);
+    return onGrid([{ days: [1, 2, 3, 4, 5, 6, 7], start: timeOf(start), end: timeOf(start + durationMs) }]);
   }
   if (!days && interval === 1 && shift.frequency === 'weekly' && durationMs < WEEK_MS) {
-    return onGridLayer(windowsFrom(weekdayOf(start), start, durationMs));
+    return onGrid(windowsFrom(weekdayOf(start), start, durationMs));
   }
   if (days && interval === 1 && durationMs <= DAY_MS && shift.frequency !== 'hourly') {
-    const selected = days;
-    const window = { days: selected, start: timeOf(start), end: timeOf(start + durationMs) };
-    // Occurrences are the selected weekdays at the start's time, from the start's day on.
-    const daysBefore = Math.max(0, Math.floor((rotationStart - start) / DAY_MS) - 1);
-    const first = firstOccurrence(
-      (k) => start + (daysBefore + k) * DAY_MS,
-      durationMs,
-      rotationStart,
-      isWeb,
-      (at) => selected.includes(weekdayOf(at))
-    );
+    const restrictions = [{ days, start: timeOf(start), end: timeOf(start + durationMs) }];
+    // Occurrences are the selected weekdays at the start's time.
+    const skipped = Math.max(0, Math.floor((rotationStart - start) / DAY_MS) - 1);
+    const occurrence = (k: number) => start + (skipped + k) * DAY_MS;
+    const isSelected = (at: number) => days.includes(weekdayOf(at));
+    const first = firstOccurrence(occurrence, durationMs, rotationStart, isWeb, isSelected);
     if (shift.frequency === 'daily') {
-      // OnCall counts only the selected days; the studio counts every day. They agree when every run of skipped
-      // days is a whole number of turns round the slots.
-      const skipped = selected.map((d, i) => ((selected[(i + 1) % selected.length]! - d + 7) % 7 || 7) - 1);
-      if (skipped.some((n) => n % participants.length !== 0)) {
-        return skip(
-          "a daily rotation over some weekdays counts only those days, and with this many slots its order differs from the studio's (which counts every day): make it a weekly layer with restrictions"
-        );
+      // OnCall counts only the selected days, the studio every day. They agree when each run of skipped days is a
+      // whole number of turns round the slots.
+      const runs = days.map((d, i) => ((days[(i + 1) % days.length]! - d + 7) % 7 || 7) - 1);
+      if (runs.some((n) => n % slotCount !== 0)) {
+        return "a daily rotation over some weekdays counts only those days, and with this many slots its order differs from the studio's (which counts every day): make it a weekly layer with restrictions";
       }
-      const layer = {
-        ...base,
-        shiftLength: { unit: 'days' as const, count: 1 },
+      return {
+        shiftLength: { unit: 'days', count: 1 },
         handOffTime: timeOf(first),
         startDate: dateOf(first),
+        restrictions,
       };
-      return { layer: { ...layer, restrictions: [window] }, notes };
     }
     // Weekly over some weekdays: one slot a week, the week beginning on OnCall's week_start.
     const weekStart = ICAL_WEEKDAYS[shift.week_start ?? 'SU'] ?? 7;
     const weekBegins = first - ((weekdayOf(first) - weekStart + 7) % 7) * DAY_MS;
-    const layer = {
-      ...base,
-      shiftLength: { unit: 'weeks' as const, count: 1 },
+    return {
+      shiftLength: { unit: 'weeks', count: 1 },
       handOffTime: timeOf(first),
       handOffDay: weekStart,
+      startDate: dateOf(weekBegins),
+      restrictions,
     };
-    return { layer: { ...layer, startDate: dateOf(weekBegins), restrictions: [window] }, notes };
   }
-  const every = `${interval} ${step.unit}`;
-  return skip(
-    `a rotation every ${every} with ${shift.duration / 3600} h shifts${days ? ` on ${shift.by_day!.join(',')}` : ''} has no studio equivalent`
-  );
+  const every = interval === 1 ? step.unit.replace(/s$/, '') : `${interval} ${step.unit}`;
+  const onDays = days ? ` on ${shift.by_day!.join(',')}` : '';
+  return `a rotation every ${every} with ${shift.duration / 3600} h shifts${onDays} has no studio equivalent`;
+}
+
+/** by_day as ISO weekdays; null when it selects nothing narrower than the rotation itself. */
+function selectedDays(shift: OnCallShift): number[] | null | 'invalid' {
+  if (!shift.by_day?.length) return null;
+  const days = [...new Set(shift.by_day.map((d) => ICAL_WEEKDAYS[d] ?? 0))].sort((a, b) => a - b);
+  if (days.includes(0)) return 'invalid';
+  // Every day of the week, or a weekly rotation's own weekday alone, is the same as no by_day.
+  const isOwnWeekday = shift.frequency === 'weekly' && days.length === 1 && days[0] === weekdayOf(wallOf(shift.start));
+  return days.length === 7 || isOwnWeekday ? null : days;
 }
 
 /** A web override as a studio override; `past` when it is already over (not worth importing). */
