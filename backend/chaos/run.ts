@@ -1,5 +1,5 @@
 /**
- * The game days: `npm run chaos` (all seven) or `npm run chaos -- postgres-kill overload` (some; `--short` for the small settings), against real
+ * The game days: `npm run chaos` (all eight) or `npm run chaos -- postgres-kill overload` (some; `--short` for the small settings), against real
  * processes on this machine. Each experiment states its hypothesis, runs inside its abort switch (load bound,
  * time bound), cleans up everything it started, and is judged on what was measured. Prints a table; exits 1 when a
  * verdict is not `pass`. CHAOS_MAX_LOAD changes the load bound (default 5× the cores).
@@ -40,6 +40,10 @@ const EXPERIMENTS: Record<string, Entry> = {
   'notify-outage': async () => {
     const m = await import('./notify-outage.js');
     return { experiment: m.notifyOutage, full: m.FULL, short: m.SHORT };
+  },
+  'replica-kill-escalation': async () => {
+    const m = await import('./replica-kill-escalation.js');
+    return { experiment: m.replicaKillEscalation, full: m.FULL, short: m.SHORT };
   },
 };
 

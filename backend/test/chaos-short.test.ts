@@ -1,7 +1,7 @@
 /**
  * The short game days (chaos/, `npm run chaos` runs the full ones): Postgres SIGKILLed under mixed load with 20
  * live clients and a 3 s outage, a replica SIGKILLed under its live clients, SIGTERM under load, a webhook receiver
- * down for 4 s while alerts open incidents. Same experiments
+ * down for 4 s while alerts open incidents, a replica SIGKILLed with escalations in flight. Same experiments
  * and hypotheses as the full run, with less load and shorter outages, against real processes. Each check carries
  * what was measured, so a failure says what broke; an abort (machine too busy, time bound) fails too, with why.
  */
@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { notifyOutage, SHORT as NOTIFY_OUTAGE } from '../chaos/notify-outage.js';
 import { postgresKill, SHORT as POSTGRES_KILL } from '../chaos/postgres-kill.js';
 import { replicaKill, SHORT as REPLICA_KILL } from '../chaos/replica-kill.js';
+import { replicaKillEscalation, SHORT as REPLICA_KILL_ESCALATION } from '../chaos/replica-kill-escalation.js';
 import { sigterm, SHORT as SIGTERM } from '../chaos/sigterm.js';
 import { runExperiment, type Experiment, type ExperimentResult } from '../chaos/support/experiment.js';
 
@@ -54,5 +55,9 @@ describe('game days, short', () => {
 
   it('the webhook receiver down while alerts open incidents: every notification arrives, each key once, the API stays fast', { timeout: 180_000 }, async () => {
     expectKept(await play(notifyOutage, NOTIFY_OUTAGE));
+  });
+
+  it('a replica SIGKILLed with escalations in flight: every step fires once, within the lease of its due time', { timeout: 150_000 }, async () => {
+    expectKept(await play(replicaKillEscalation, REPLICA_KILL_ESCALATION));
   });
 });
