@@ -32,7 +32,9 @@ export function ServicePolicies({ services, policies, isReadOnly, pendingName, o
         <tr>
           <th scope="col">Service</th>
           <th scope="col">Team</th>
-          <th scope="col">Escalation policy</th>
+          <th scope="col" id="policy-column">
+            Escalation policy
+          </th>
           <th scope="col">By severity</th>
         </tr>
       </thead>
@@ -49,7 +51,9 @@ export function ServicePolicies({ services, policies, isReadOnly, pendingName, o
               data-service-name={service.name}
               data-policy-id={service.escalationPolicyId ?? ''}
             >
-              <td className={styles.name}>{service.name}</td>
+              <td className={styles.name} id={`service-name-${service.name}`}>
+                {service.name}
+              </td>
               <td>{service.team ?? <span className={styles.secondary}>None</span>}</td>
               <td>
                 {isReadOnly ? (
@@ -61,7 +65,7 @@ export function ServicePolicies({ services, policies, isReadOnly, pendingName, o
                 ) : (
                   <Combobox<string>
                     id={`service-policy-${service.name}`}
-                    aria-label={`Escalation policy of ${service.name}`}
+                    aria-labelledby={`service-name-${service.name} policy-column`}
                     data-testid={ids.servicePolicy}
                     width={30}
                     options={options}

@@ -39,7 +39,7 @@ export function StepEditor({ index, count, step, options, problem, onChange, onM
     <li className={styles.step} data-testid={ids.step} data-step-index={index}>
       <div className={styles.line}>
         <span className={styles.number}>{index + 1}</span>
-        <span>Page</span>
+        <span id={`step-${index}-page`}>Page</span>
         <div data-testid={ids.stepKind}>
           <RadioButtonGroup
             size="sm"
@@ -50,7 +50,7 @@ export function StepEditor({ index, count, step, options, problem, onChange, onM
         </div>
         <Combobox<string>
           id={`step-${index}-target`}
-          aria-label={`Step ${index + 1} target`}
+          aria-labelledby={`step-${index}-page`}
           data-testid={ids.stepTarget}
           width={28}
           placeholder={

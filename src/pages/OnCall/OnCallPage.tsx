@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
 import { Alert, EmptyState, LoadingPlaceholder, Modal, useStyles2 } from '@grafana/ui';
-import type { OnCall, OnCallShift } from '../../api/types';
+import type { GapWarning, OnCall, OnCallShift } from '../../api/types';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert/ApiErrorAlert';
 import { testIds } from '../../components/testIds';
 import { useWriteAccess } from '../../components/useWriteAccess';
@@ -15,6 +15,20 @@ import { useTakePager } from './useTakePager';
 
 const ids = testIds.onCall;
 const WHEN = 'ddd D MMM HH:mm';
+
+/** Warnings grouped by schedule, soonest first: a nightly gap would otherwise fill the page with one line a night. */
+function gapsBySchedule(warnings: GapWarning[]): Array<[GapWarning, ...GapWarning[]]> {
+  const groups = new Map<string, [GapWarning, ...GapWarning[]]>();
+  for (const w of [...warnings].sort((a, b) => Date.parse(a.start) - Date.parse(b.start))) {
+    const group = groups.get(w.scheduleId);
+    if (group) {
+      group.push(w);
+    } else {
+      groups.set(w.scheduleId, [w]);
+    }
+  }
+  return [...groups.values()];
+}
 
 type Covering = { onCall: OnCall; defaults: CoverDefaults } | null;
 
@@ -92,9 +106,11 @@ export function OnCallPage() {
             data-testid={ids.gapWarnings}
           >
             <ul className={styles.gaps}>
-              {warnings.map((w) => (
-                <li key={`${w.scheduleId}-${w.start}`} data-testid={ids.gapWarning} data-schedule-id={w.scheduleId}>
-                  <strong>{w.scheduleName}</strong>: {formatUserTime(w.start, WHEN)} – {formatUserTime(w.end, WHEN)}
+              {gapsBySchedule(warnings).map(([first, ...more]) => (
+                <li key={first.scheduleId} data-testid={ids.gapWarning} data-schedule-id={first.scheduleId}>
+                  <strong>{first.scheduleName}</strong>: nobody from {formatUserTime(first.start, WHEN)} to{' '}
+                  {formatUserTime(first.end, WHEN)}
+                  {more.length > 0 && `, and ${more.length} more gap${more.length === 1 ? '' : 's'} after it`}
                 </li>
               ))}
             </ul>

@@ -13,6 +13,16 @@ const ids = testIds.onCall;
 // Dark shades, so a name in the contrast colour reads in both themes; red is left for gaps.
 const PALETTE = ['dark-blue', 'dark-green', 'dark-purple', 'dark-orange', 'semi-dark-blue', 'semi-dark-green'];
 
+/** Bars narrower than this (about 13 hours of the two weeks) show initials. */
+const NARROW_PERCENT = 4;
+const initials = (name: string) =>
+  name
+    .split(/\s+/)
+    .map((word) => word[0] ?? '')
+    .join('')
+    .slice(0, 2)
+    .toUpperCase();
+
 type Bar = (OnCallShift | OnCallSegment) & { key: string };
 
 interface Props {
@@ -115,7 +125,8 @@ function Row({ kind, name, bars, range, days, emptyText, onBarClick }: RowProps)
           const style = {
             left: `${left}%`,
             width: `${width}%`,
-            ...(color && { background: color, color: theme.colors.getContrastText(color) }),
+            // 4.5: WCAG AA for the small text on the bar (Grafana's default threshold, 3, is for large text).
+            ...(color && { background: color, color: theme.colors.getContrastText(color, 4.5) }),
           };
           const title = `${who} · ${span(bar.start, bar.end)}`;
           const common = {
@@ -128,7 +139,9 @@ function Row({ kind, name, bars, range, days, emptyText, onBarClick }: RowProps)
             'data-end': bar.end,
             'data-gap': String(isGap),
           };
-          const label = <span className={styles.barText}>{isGap ? 'Gap' : who}</span>;
+          // A short shift has no room for a name: initials, with the whole name in the tooltip.
+          const text = isGap ? 'Gap' : width < NARROW_PERCENT ? initials(who) : who;
+          const label = <span className={styles.barText}>{text}</span>;
           return onBarClick && !isGap ? (
             <button
               key={bar.key}

@@ -83,7 +83,7 @@ describe('War room paging panel', () => {
     renderPage();
     const panel = await screen.findByTestId(ids.panel);
     expect(panel).toHaveAttribute('data-state', 'active');
-    expect(panel).toHaveTextContent('Paging');
+    expect(panel).toHaveTextContent('PagingActive');
     const step = within(panel).getByTestId(ids.step);
     expect(step).toHaveTextContent('Step 1: Sam (on call in Primary)');
     expect(step).toHaveTextContent('high urgency');

@@ -21,7 +21,7 @@ const ids = testIds.paging;
 const TIME = 'HH:mm:ss';
 
 const STATES: Record<EscalationStatus, { text: string; color: BadgeColor }> = {
-  active: { text: 'Paging', color: 'red' },
+  active: { text: 'Active', color: 'red' },
   acknowledged: { text: 'Acknowledged', color: 'green' },
   resolved: { text: 'Stopped: resolved', color: 'blue' },
   exhausted: { text: 'Nobody answered', color: 'orange' },
