@@ -31,11 +31,15 @@ function cli(...args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
+/** Shifts made in OnCall after the first import, served after the recorded ones. */
+const laterShifts: unknown[] = [];
+
 /** A recorded answer, with the reference's `{{API_URL}}` placeholder as this server's URL. */
-const answer = (file: string): Reply => ({
-  body: readFileSync(path.join(FIXTURES, file), 'utf8').replaceAll('{{API_URL}}', oncall.url),
-  contentType: 'application/json',
-});
+function answer(file: string): Reply {
+  const body = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8').replaceAll('{{API_URL}}', oncall.url));
+  if (file === 'on-call-shifts.json') body.results.push(...laterShifts);
+  return { body, contentType: 'application/json' };
+}
 
 /** OnCall's API as the reference describes it: the token in Authorization (no Bearer), lists in pages. */
 function serveOnCall(server: FixtureServer): void {
@@ -83,10 +87,13 @@ describe('npm run cli -- import oncall', () => {
     'creates people, schedules, policies and services, reports what it could not map, and a re-run creates nothing',
     { timeout: 90_000 },
     async () => {
+      // The catalog has a service of that name already (from alerts), naming no policy: it gets the integration's.
+      await expectStatus(await sidecar.call('/api/services', { method: 'POST', json: { name: 'grafana-blush' } }), 201);
       const first = await cli('import', 'oncall', '--url', oncall.url, '--token', TOKEN);
       expect(first.code, first.stderr).toBe(0);
       const report = first.stdout;
-      expect(report).toMatch(/^Grafana OnCall import: 8 created, 0 updated, 0 already there, \d+ not mapped$/m);
+      expect(report).toMatch(/^Grafana OnCall import: 7 created, 1 updated, 0 already there, \d+ not mapped$/m);
+      expect(report).toMatch(/^Updated:\n {2}service grafana-blush \(policy "default"\)$/m);
       // Every list was read to its end, pages included, with the token as the reference sends it.
       expect(
         oncall.requests.map((r) => `${r.path}${r.query.get('page') ? `?page=${r.query.get('page')}` : ''}`)
@@ -191,17 +198,30 @@ describe('npm run cli -- import oncall', () => {
       const notMapped = report.split('\nNot mapped:\n')[1]!.trimEnd().split('\n');
       expect(notMapped).toHaveLength(Number(/(\d+) not mapped/.exec(report)![1]));
 
-      // A second run finds everything by login or name and creates nothing.
+      // A second run finds everything by login or name and creates nothing but an override made since.
+      laterShifts.push({
+        id: 'OOVERRIDE0003',
+        name: 'New Year cover',
+        type: 'override',
+        schedule: 'SWEBPRIMARY01',
+        time_zone: null,
+        start: '2041-01-01T00:00:00',
+        rotation_start: '2041-01-01T00:00:00',
+        duration: 7200,
+        users: ['UC2CHRT5SD34X'],
+      });
       const again = await cli('import', 'oncall', '--url', oncall.url, '--token', TOKEN);
       expect(again.code, again.stderr).toBe(0);
-      expect(again.stdout).toMatch(/^Grafana OnCall import: 0 created, 0 updated, 8 already there, /m);
+      expect(again.stdout).toMatch(/^Grafana OnCall import: 0 created, 1 updated, 7 already there, /m);
+      expect(again.stdout).toMatch(/^Updated:\n {2}schedule "Primary" \(1 new override\)$/m);
       expect(again.stdout).toMatch(/^ {2}person alex$/m);
-      expect(again.stdout).toMatch(/^ {2}schedule "Primary"$/m);
+      expect(again.stdout).toMatch(/^ {2}service grafana-blush$/m);
+      expect(await onCallAt(primary.id, '2041-01-01T01:00:00Z')).toBe('alice');
       const counts = await sidecar.sql`
       select (select count(*)::int from people) as people, (select count(*)::int from schedules) as schedules,
              (select count(*)::int from schedule_overrides) as overrides,
              (select count(*)::int from escalation_policies) as policies, (select count(*)::int from services) as services`;
-      expect(counts[0]).toEqual({ people: 3, schedules: 2, overrides: 1, policies: 1, services: 2 });
+      expect(counts[0]).toEqual({ people: 3, schedules: 2, overrides: 2, policies: 1, services: 2 });
     }
   );
 

@@ -37,12 +37,15 @@ export interface ImportReport {
   notMapped: Note[];
 }
 
-/** The studio allows up to 20 steps in a policy (routes/escalationPolicies.ts). */
+/** The studio's API takes up to 20 steps in a policy and 20 layers in a schedule. */
 const MAX_STEPS = 20;
+const MAX_LAYERS = 20;
 const FAR_FUTURE = new Date('9999-01-01T00:00:00Z');
 const DESCRIPTION = 'Imported from Grafana OnCall';
 
 const isEmail = (text: string) => z.email().safeParse(text).success;
+const studioName = (name: string) => name.trim().slice(0, 100);
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /**
  * True the first time a studio name comes up in this run. Two OnCall items can share one (chains of different
@@ -59,7 +62,6 @@ function isFirstWithName(taken: Set<string>, name: string, subject: string, repo
   });
   return false;
 }
-const studioName = (name: string) => name.trim().slice(0, 100);
 
 /** Writes what `source` describes into the studio; `now` decides which overrides and rotations are over. */
 export async function importOnCall(
@@ -142,6 +144,10 @@ async function importSchedules(
   for (const schedule of source.schedules) {
     const name = studioName(schedule.name);
     const subject = `schedule "${name}"`;
+    if (!name) {
+      report.notMapped.push({ subject: `schedule ${schedule.id}`, reason: 'it has no name' });
+      continue;
+    }
     if (!isFirstWithName(taken, name, subject, report)) continue;
     const existing = byName.get(name);
     if (!existing && schedule.type === 'ical') {
@@ -156,7 +162,7 @@ async function importSchedules(
     if (existing) {
       mapped.set(schedule.id, existing.id);
       const added = await addMissingOverrides(sql, existing.id, overrides, actor, now);
-      if (added) report.updated.push({ subject, detail: `${added} new override${added === 1 ? '' : 's'}` });
+      if (added) report.updated.push({ subject, detail: count(added, 'new override') });
       else report.unchanged.push({ subject });
       continue;
     }
@@ -168,11 +174,20 @@ async function importSchedules(
       report.notMapped.push(...notes);
       if (layer) layers.push({ ...layer, id: randomUUID() });
     }
+    if (layers.length > MAX_LAYERS) {
+      const left = layers.splice(0, layers.length - MAX_LAYERS).map((l) => l.name);
+      report.notMapped.push({
+        subject,
+        reason: `the studio takes ${MAX_LAYERS} layers: kept the top ones, not ${left.join(', ')}`,
+      });
+    }
     const timeZone = schedule.time_zone && isValidTimeZone(schedule.time_zone) ? schedule.time_zone : 'UTC';
     const created = await createSchedule(sql, { name, description: DESCRIPTION, timeZone, layers }, actor, overrides);
     mapped.set(schedule.id, created.schedule.id);
-    const counts = `${layers.length} layer${layers.length === 1 ? '' : 's'}, ${overrides.length} override${overrides.length === 1 ? '' : 's'}`;
-    report.created.push({ subject, detail: counts });
+    report.created.push({
+      subject,
+      detail: `${count(layers.length, 'layer')}, ${count(overrides.length, 'override')}`,
+    });
   }
   return mapped;
 }
@@ -237,6 +252,10 @@ async function importPolicies(
   for (const chain of source.chains) {
     const name = studioName(chain.name);
     const subject = `escalation policy "${name}"`;
+    if (!name) {
+      report.notMapped.push({ subject: `escalation chain ${chain.id}`, reason: 'it has no name' });
+      continue;
+    }
     if (!isFirstWithName(taken, name, subject, report)) continue;
     const existing = byName.get(name);
     if (existing) {
@@ -265,7 +284,7 @@ async function importPolicies(
     mapped.set(chain.id, policy.id);
     report.created.push({
       subject,
-      detail: `${policy.steps.length} step${policy.steps.length === 1 ? '' : 's'}, repeat ${repeat}`,
+      detail: `${count(policy.steps.length, 'step')}, repeat ${repeat}`,
     });
   }
   return mapped;
