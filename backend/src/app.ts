@@ -30,6 +30,7 @@ import { changeRoutes } from './routes/changes.js';
 import type { CorrelationEngine } from './correlation/engine.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { channelRoutes } from './routes/channels.js';
+import { testPageRoutes } from './routes/testPage.js';
 import { notificationRuleRoutes } from './routes/notificationRules.js';
 import { ackRoutes, describeAckRoutes } from './routes/ack.js';
 import { peopleRoutes } from './routes/people.js';
@@ -188,6 +189,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/ical', calendarFeedRoutes(deps.db));
   if (deps.notifier) {
     app.route('/api', channelRoutes(deps.db, deps.notifier));
+    app.route('/api', testPageRoutes(deps.db, deps.notifier));
     // Opened from a message without a token: every request from an address counts towards its budget.
     app.use(
       '/ack/*',

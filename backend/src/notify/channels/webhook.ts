@@ -55,10 +55,13 @@ export const WebhookSecretsSchema = z.strictObject({
 });
 export type WebhookSecrets = z.infer<typeof WebhookSecretsSchema>;
 
-/** The JSON body a webhook receiver gets: the message, field for field (a page's recipient and urgency too). */
+/**
+ * The JSON body a webhook receiver gets: the message, field for field (a page's recipient and urgency too, and a
+ * test page's, so a gateway routing pages to people can route the test the same way).
+ */
 export function webhookBody(message: NotificationMessage): string {
   const { event, idempotencyKey, occurredAt, incident, headline, detail, findings, recipient, urgency, links } = message;
-  const page = event === 'paged' ? { recipient: recipient ?? null, urgency: urgency ?? null } : {};
+  const page = event === 'paged' || recipient ? { recipient: recipient ?? null, urgency: urgency ?? null } : {};
   return JSON.stringify({ event, idempotencyKey, occurredAt, incident, headline, detail, findings, ...page, links });
 }
 
