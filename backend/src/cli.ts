@@ -18,7 +18,7 @@ import { AppError } from './domain/errors.js';
 import { isRole, ROLES, tokenNameProblem } from './domain/tokens.js';
 import { ConfigError, loadConfig } from './config.js';
 import { formatReport, importOnCall } from './import/oncall.js';
-import { OnCallError, readOnCall } from './import/oncallApi.js';
+import { OnCallError, readOnCall, type OnCallExport } from './import/oncallApi.js';
 import { openDatabase } from './store/open.js';
 import { createApiToken, listApiTokens, revokeApiToken, type ApiTokenRecord } from './store/tokens.js';
 import type { Sql } from './store/db.js';
@@ -57,7 +57,7 @@ function table(rows: ApiTokenRecord[]): string {
     .join('\n');
 }
 
-async function run(sql: Sql, [command, ...args]: string[]): Promise<void> {
+async function run(sql: Sql, [command, ...args]: string[], onCall: OnCallExport | undefined): Promise<void> {
   if (command === 'create' && args.length === 2) {
     const [name, role] = args as [string, string];
     const problem = tokenNameProblem(name);
@@ -74,10 +74,8 @@ async function run(sql: Sql, [command, ...args]: string[]): Promise<void> {
     const which = UUID.test(args[0]!) ? { id: args[0]! } : { name: args[0]! };
     const revoked = await revokeApiToken(sql, which, CLI_ACTOR);
     say(`revoked "${revoked.name}" (${revoked.id}) at ${date(revoked.revokedAt)}`);
-  } else if (command === 'import' && args[0] === 'oncall') {
-    const { url, token } = importOptions(args.slice(1));
-    const source = await readOnCall({ url, token });
-    process.stdout.write(formatReport(await importOnCall(sql, source, CLI_ACTOR)));
+  } else if (command === 'import' && onCall) {
+    process.stdout.write(formatReport(await importOnCall(sql, onCall, CLI_ACTOR)));
   } else {
     throw new UsageError(command ? `cannot run: ${[command, ...args].join(' ')}` : 'no command');
   }
@@ -102,35 +100,44 @@ function importOptions(args: string[]): { url: string; token: string } {
   return { url, token };
 }
 
+/** An import reads OnCall before the database opens, so a wrong URL or token fails at once, having written nothing. */
+async function readBeforeOpening([command, ...args]: string[]): Promise<OnCallExport | undefined> {
+  if (command !== 'import' || args[0] !== 'oncall') return undefined;
+  return readOnCall(importOptions(args.slice(1)));
+}
+
+/** The exit code for a failure the operator can act on (said in one line, or with the usage); others are thrown. */
+function failed(err: unknown): number {
+  if (err instanceof UsageError) {
+    say(`${err.message}\n${USAGE}`);
+    return 2;
+  }
+  if (err instanceof AppError || err instanceof OnCallError || err instanceof ConfigError) {
+    say(err.message);
+    return 1;
+  }
+  throw err;
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help') {
     say(USAGE);
     return argv.length === 0 ? 2 : 0;
   }
   let config;
+  let onCall;
   try {
     config = loadConfig();
+    onCall = await readBeforeOpening(argv);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      say(err.message);
-      return 1;
-    }
-    throw err;
+    return failed(err);
   }
   const { sql, embedded } = await openDatabase({ ...config, dbPoolMax: 1 }, say);
   try {
-    await run(sql, argv);
+    await run(sql, argv, onCall);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      say(`${err.message}\n${USAGE}`);
-      return 2;
-    }
-    if (err instanceof AppError || err instanceof OnCallError) {
-      say(err.message);
-      return 1;
-    }
-    throw err;
+    return failed(err);
   } finally {
     await sql.end({ timeout: 5 });
     await embedded?.stop();
