@@ -158,6 +158,29 @@ test('On call shows now and next per schedule with the gaps, and a taken pager c
   await expectAccessible(page, 'on call');
   await settle(page);
   await page.screenshot({ path: `${SHOTS}/oncall-after-take.png`, fullPage: true });
+
+  // "Cover for…" on the schedule with nobody on call now: prefilled with me until the gap ends, so one click saves.
+  const office = card(page, 'Office hours');
+  await expect(office.getByTestId(ids.onCall.now)).toContainText('Nobody');
+  await office.getByTestId(ids.onCall.coverFor).click();
+  await expect(page.getByTestId(ids.coverForm.form)).toBeVisible();
+  await settle(page);
+  await page.screenshot({ path: `${SHOTS}/oncall-cover-form.png`, fullPage: true });
+  await page.getByTestId(ids.coverForm.submit).click();
+  await expect(page.getByTestId(ids.onCall.actionDone)).toContainText('Robin Admin covers Office hours until');
+  await expect(office.getByTestId(ids.onCall.now)).toContainText('Robin Admin');
+});
+
+test('On call in the light theme, read only for a Viewer', async ({ page }) => {
+  await page.goto(`${host.url}${APP}/on-call?theme=light&role=Viewer`);
+  await expect(card(page, 'Primary').getByTestId(ids.onCall.now)).toContainText('Robin Admin', { timeout: 20_000 });
+  await expect(page.getByTestId(ids.onCall.readOnly)).toBeVisible();
+  await expect(page.getByTestId(ids.onCall.takePager)).toHaveCount(0);
+  await expectAccessible(page, 'on call, light');
+  await settle(page);
+  await page.screenshot({ path: `${SHOTS}/oncall-light-viewer.png`, fullPage: true });
+  // Back to the Admin role for the tests after this one (the host keeps the role in a cookie).
+  await page.goto(`${host.url}${APP}/on-call?role=Admin`);
 });
 
 test('an escalation policy built on its page, attached to a service, previews who it would page', async ({ page }) => {
@@ -237,4 +260,16 @@ test('the war room shows who was paged and that it arrived, and "Escalate now" p
   await expectAccessible(page, 'war room paging');
   await settle(page);
   await page.screenshot({ path: `${SHOTS}/warroom-escalated.png`, fullPage: true });
+
+  // The incidents list: active incidents nobody acknowledged come before this one, which someone did.
+  await page.goto(`${host.url}${APP}/incidents`);
+  const rows = page.getByTestId(ids.incidents.row);
+  const mine = rows.and(page.locator(`[data-incident-id="${incident.id}"]`));
+  await expect(mine).toHaveAttribute('data-acknowledged', 'true', { timeout: 20_000 });
+  await expect(mine.getByTestId(ids.incidents.unacknowledged)).toHaveCount(0);
+  const acknowledged = await rows.evaluateAll((all) => all.map((r) => r.getAttribute('data-acknowledged')));
+  expect(acknowledged).toContain('false');
+  expect(acknowledged.indexOf('true')).toBeGreaterThan(acknowledged.lastIndexOf('false'));
+  await settle(page);
+  await page.screenshot({ path: `${SHOTS}/incidents-unacknowledged-first.png`, fullPage: true });
 });

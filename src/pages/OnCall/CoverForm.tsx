@@ -94,6 +94,7 @@ export function CoverForm({ scheduleId, people, defaults, onSaved, onCancel, onR
         </Field>
         <Field
           label="Until"
+          description="In your time zone"
           invalid={missing === 'The end must be after the start'}
           error={missing?.startsWith('The end') ? missing : undefined}
         >

@@ -112,7 +112,7 @@ describe('OnCallPage', () => {
 
     const query = backend.requestsTo('GET', `${API}/schedules/${primary.scheduleId}/timeline`)[0]!.params!;
     expect(Date.parse(query.to) - Date.parse(query.from)).toBe(14 * 24 * HOUR);
-    expect(backend.requestsTo('GET', `${API}/on-call`)[0]!.params).toEqual({ withinHours: 168 });
+    expect(backend.requestsTo('GET', `${API}/on-call`)[0]!.params).toEqual({ withinHours: 168, limit: 500 });
   });
 
   test('"Take the pager" for 4 hours makes an override for the signed-in person from now, then reloads', async () => {

@@ -1,4 +1,4 @@
-import React, { useCallback, useState } from 'react';
+import React, { useCallback, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { PluginPage } from '@grafana/runtime';
@@ -49,6 +49,7 @@ export function OnCallPage() {
   );
   const takePager = useTakePager(data.me, access, onDone);
   const { isReadOnly } = access;
+  const personOrder = useMemo(() => new Map(data.people.map((p, i) => [p.id, i])), [data.people]);
 
   const openCover = (onCall: OnCall, shift?: OnCallShift) => {
     const now = Date.now();
@@ -130,6 +131,7 @@ export function OnCallPage() {
             key={onCall.scheduleId}
             onCall={onCall}
             me={data.me}
+            personOrder={personOrder}
             refreshKey={data.refreshKey}
             isReadOnly={isReadOnly}
             isPending={takePager.pendingId === onCall.scheduleId}

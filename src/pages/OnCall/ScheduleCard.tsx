@@ -16,6 +16,8 @@ const TAKE_HOURS = [1, 4, 12];
 interface Props {
   onCall: OnCall;
   me: Person | null;
+  /** Each person's place in the people list, for their colour on the timelines. */
+  personOrder: Map<string, number>;
   refreshKey: number;
   isReadOnly: boolean;
   isPending: boolean;
@@ -31,7 +33,16 @@ const REASONS: Record<OnCallSegment['reason']['kind'], string> = {
 };
 
 /** One schedule: who is on call now and next, the pager controls, and two weeks of shifts. */
-export function ScheduleCard({ onCall, me, refreshKey, isReadOnly, isPending, onTakePager, onCover }: Props) {
+export function ScheduleCard({
+  onCall,
+  me,
+  personOrder,
+  refreshKey,
+  isReadOnly,
+  isPending,
+  onTakePager,
+  onCover,
+}: Props) {
   const styles = useStyles2(getStyles);
   const timeline = useScheduleTimeline(onCall.scheduleId, refreshKey);
   const { current, next } = onCall;
@@ -132,7 +143,11 @@ export function ScheduleCard({ onCall, me, refreshKey, isReadOnly, isPending, on
           )}
         </div>
       </div>
-      <ScheduleTimeline state={timeline} onCoverShift={isReadOnly ? undefined : (shift) => onCover(onCall, shift)} />
+      <ScheduleTimeline
+        state={timeline}
+        personOrder={personOrder}
+        onCoverShift={isReadOnly ? undefined : (shift) => onCover(onCall, shift)}
+      />
     </section>
   );
 }

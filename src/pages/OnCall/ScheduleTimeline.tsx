@@ -10,8 +10,8 @@ import { barPosition, colorIndex, dayStarts, offsetPercent, type Range } from '.
 import type { TimelineState } from './useScheduleTimeline';
 
 const ids = testIds.onCall;
-// Dark shades, so a name in the contrast colour reads in both themes; red is left for gaps.
-const PALETTE = ['dark-blue', 'dark-green', 'dark-purple', 'dark-orange', 'semi-dark-blue', 'semi-dark-green'];
+// Distinct hues first, so neighbours in a rotation differ; red is left for gaps.
+const PALETTE = ['dark-blue', 'dark-green', 'dark-purple', 'dark-orange', 'dark-yellow', 'blue', 'green', 'purple'];
 
 /** Bars narrower than this (about 13 hours of the two weeks) show initials. */
 const NARROW_PERCENT = 4;
@@ -27,6 +27,8 @@ type Bar = (OnCallShift | OnCallSegment) & { key: string };
 
 interface Props {
   state: TimelineState;
+  /** Each person's place in the people list: their colour, the same in every schedule. */
+  personOrder: Map<string, number>;
   /** Clicking a layer's shift offers to cover it (absent: read only). */
   onCoverShift?: (shift: OnCallShift) => void;
 }
@@ -35,7 +37,7 @@ const span = (start: string, end: string) =>
   `${formatUserTime(start, 'ddd D MMM HH:mm')} – ${formatUserTime(end, 'ddd D MMM HH:mm')}`;
 
 /** Two weeks of a schedule: a row per layer with its shifts, the overrides, and the combined on-call with its gaps. */
-export function ScheduleTimeline({ state, onCoverShift }: Props) {
+export function ScheduleTimeline({ state, personOrder, onCoverShift }: Props) {
   const styles = useStyles2(getStyles);
   const { timeline, range, error } = state;
   if (error && !timeline) {
@@ -66,6 +68,7 @@ export function ScheduleTimeline({ state, onCoverShift }: Props) {
           bars={layer.shifts.map((s) => ({ ...s, key: `${s.personId}-${s.start}` }))}
           range={shown}
           days={days}
+          personOrder={personOrder}
           onBarClick={onCoverShift}
         />
       ))}
@@ -75,6 +78,7 @@ export function ScheduleTimeline({ state, onCoverShift }: Props) {
         bars={timeline.overrides.map((o) => ({ ...o, key: o.overrideId }))}
         range={shown}
         days={days}
+        personOrder={personOrder}
         emptyText="No overrides in these two weeks"
       />
       <Row
@@ -83,6 +87,7 @@ export function ScheduleTimeline({ state, onCoverShift }: Props) {
         bars={timeline.segments.map((s) => ({ ...s, key: s.start }))}
         range={shown}
         days={days}
+        personOrder={personOrder}
       />
       {error && <ApiErrorAlert error={error} title="Could not refresh the timeline" testId={ids.timelineError} />}
       <span className={styles.note}>
@@ -98,11 +103,12 @@ interface RowProps {
   bars: Bar[];
   range: Range;
   days: number[];
+  personOrder: Map<string, number>;
   emptyText?: string;
   onBarClick?: (shift: OnCallShift) => void;
 }
 
-function Row({ kind, name, bars, range, days, emptyText, onBarClick }: RowProps) {
+function Row({ kind, name, bars, range, days, personOrder, emptyText, onBarClick }: RowProps) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   return (
@@ -119,9 +125,8 @@ function Row({ kind, name, bars, range, days, emptyText, onBarClick }: RowProps)
           const { left, width } = barPosition(bar.start, bar.end, range);
           const isGap = bar.personId === null;
           const who = isGap ? 'Nobody on call' : (bar.personName ?? 'Unknown person');
-          const color = isGap
-            ? undefined
-            : theme.visualization.getColorByName(PALETTE[colorIndex(bar.personId!, PALETTE.length)]!);
+          const order = isGap ? 0 : (personOrder.get(bar.personId!) ?? colorIndex(bar.personId!, PALETTE.length));
+          const color = isGap ? undefined : theme.visualization.getColorByName(PALETTE[order % PALETTE.length]!);
           const style = {
             left: `${left}%`,
             width: `${width}%`,
@@ -140,8 +145,10 @@ function Row({ kind, name, bars, range, days, emptyText, onBarClick }: RowProps)
             'data-gap': String(isGap),
           };
           // A short shift has no room for a name: initials, with the whole name in the tooltip.
-          const text = isGap ? 'Gap' : width < NARROW_PERCENT ? initials(who) : who;
-          const label = <span className={styles.barText}>{text}</span>;
+          const isNarrow = width < NARROW_PERCENT;
+          // A short gap shows its hatching only: "Ga" would read as a name.
+          const text = isGap ? (isNarrow ? '' : 'Gap') : isNarrow ? initials(who) : who;
+          const label = <span className={cx(styles.barText, isNarrow && styles.narrowText)}>{text}</span>;
           return onBarClick && !isGap ? (
             <button
               key={bar.key}
@@ -216,6 +223,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
     'button&': { cursor: 'pointer', '&:hover': { filter: 'brightness(1.15)' } },
   }),
   barText: css({ padding: theme.spacing(0, 0.5), overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }),
+  // Initials fill a short bar: no side padding, centred, so two letters fit in about 20 px.
+  narrowText: css({ padding: 0, width: '100%', textAlign: 'center', textOverflow: 'clip' }),
   override: css({ outline: `1px dashed ${theme.colors.text.primary}`, outlineOffset: -2 }),
   gap: css({
     background: `repeating-linear-gradient(135deg, ${theme.colors.error.transparent}, ${theme.colors.error.transparent} 6px, transparent 6px, transparent 12px)`,
