@@ -4,10 +4,12 @@ import {
   checkReady,
   createIncident,
   incidentQueryParams,
+  listActiveIncidents,
   listIncidents,
   listServices,
   updateIncident,
 } from './client';
+import { getOnCall } from './onCall';
 
 const API = '/api/plugin-proxy/reliability-studio-app/api';
 const HEALTH = '/api/plugin-proxy/reliability-studio-app/health';
@@ -57,8 +59,49 @@ describe('sidecar client', () => {
   });
 
   test('unwraps list bodies', async () => {
-    backend.on('GET', `${API}/services`, reply(200, { items: [{ id: 's1', name: 'checkout' }] }));
+    backend.on('GET', `${API}/services`, reply(200, { items: [{ id: 's1', name: 'checkout' }], nextCursor: null }));
     await expect(listServices()).resolves.toEqual([{ id: 's1', name: 'checkout' }]);
+  });
+
+  test('follows nextCursor through every page of a list the UI shows whole, each page bounded', async () => {
+    backend.on('GET', `${API}/services`, (request) =>
+      request.params?.cursor === 'page-2'
+        ? reply(200, { items: [{ id: 's2', name: 'search' }], nextCursor: null })
+        : reply(200, { items: [{ id: 's1', name: 'checkout' }], nextCursor: 'page-2' })
+    );
+    await expect(listServices()).resolves.toEqual([
+      { id: 's1', name: 'checkout' },
+      { id: 's2', name: 'search' },
+    ]);
+    expect(backend.requests.map((r) => r.params)).toEqual([{ limit: 500 }, { limit: 500, cursor: 'page-2' }]);
+  });
+
+  test("gathers every page of who is on call, schedules' gap warnings included", async () => {
+    const entry = (name: string) => ({ scheduleId: name, scheduleName: name });
+    const warning = (name: string) => ({ scheduleId: name, scheduleName: name, start: 'a', end: 'b' });
+    backend.on('GET', `${API}/on-call`, (request) =>
+      request.params?.cursor
+        ? reply(200, { at: 't', items: [entry('b')], warnings: [warning('b')], nextCursor: null })
+        : reply(200, { at: 't', items: [entry('a')], warnings: [], nextCursor: 'next' })
+    );
+    await expect(getOnCall({ withinHours: 24 })).resolves.toEqual({
+      at: 't',
+      items: [entry('a'), entry('b')],
+      warnings: [warning('b')],
+    });
+    expect(backend.requests.map((r) => r.params)).toEqual([
+      { limit: 500, withinHours: 24 },
+      { limit: 500, withinHours: 24, cursor: 'next' },
+    ]);
+  });
+
+  test('asks for the active incidents the caller shows, with their count', async () => {
+    const page = { items: [], nextCursor: null, total: 0, isTotalExact: true };
+    backend.on('GET', `${API}/incidents/active`, reply(200, page));
+    await expect(
+      listActiveIncidents({ severity: ['critical', 'high'], service: 'checkout', limit: 5 })
+    ).resolves.toEqual(page);
+    expect(backend.requests[0]?.params).toEqual({ severity: 'critical,high', service: 'checkout', limit: 5 });
   });
 
   describe('checkReady', () => {

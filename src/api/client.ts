@@ -3,16 +3,18 @@ import { getBackendSrv, type BackendSrvRequest } from '@grafana/runtime';
 import { SIDECAR_API_BASE, SIDECAR_HEALTH_BASE } from '../constants';
 import { toApiError } from './errors';
 import type {
+  ActiveIncidentsPage,
   AlertFilters,
   AlertPage,
   CreateIncidentInput,
   Incident,
   IncidentFilters,
   IncidentPage,
-  ItemList,
+  PageOf,
   ReadyStatus,
   Service,
   ServiceInput,
+  Severity,
   Slo,
   SloStatus,
   TimelineEvent,
@@ -47,6 +49,25 @@ export async function call<T>(request: Request, { signal }: CallOptions = {}): P
   }
 }
 
+/**
+ * Every item of a list the sidecar pages (limit and cursor), following nextCursor: for the lists the UI shows whole
+ * (a timeline, the service catalog, channels, people...). Each page is one bounded request.
+ */
+export async function listEveryPage<T>(
+  url: string,
+  options?: CallOptions,
+  params: Record<string, string | number> = {}
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null | undefined;
+  do {
+    const page: PageOf<T> = await call({ url, params: cursor ? { ...params, cursor } : params }, options);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
 /** Absolute proxy URL of one incident (the base of its sub-resources). */
 export const incidentUrl = (id: string) => `${SIDECAR_API_BASE}/incidents/${encodeURIComponent(id)}`;
 
@@ -76,10 +97,25 @@ export function listIncidents(filters: IncidentFilters = {}, options?: CallOptio
   return call({ url: `${SIDECAR_API_BASE}/incidents`, params: incidentQueryParams(filters) }, options);
 }
 
-/** GET /api/incidents/active: every incident that is not resolved. */
-export async function listActiveIncidents(options?: CallOptions): Promise<Incident[]> {
-  const body = await call<ItemList<Incident>>({ url: `${SIDECAR_API_BASE}/incidents/active` }, options);
-  return body.items;
+/**
+ * GET /api/incidents/active: the first `limit` unresolved incidents (of these severities, on this service), most
+ * severe then oldest first, and how many match (`total`, counted up to 1,000: `isTotalExact` false past that).
+ */
+export function listActiveIncidents(
+  query: { severity?: Severity[]; service?: string; limit?: number } = {},
+  options?: CallOptions
+): Promise<ActiveIncidentsPage> {
+  const params: Record<string, string | number> = {};
+  if (query.severity?.length) {
+    params.severity = query.severity.join(',');
+  }
+  if (query.service) {
+    params.service = query.service;
+  }
+  if (query.limit !== undefined) {
+    params.limit = query.limit;
+  }
+  return call({ url: `${SIDECAR_API_BASE}/incidents/active`, params }, options);
 }
 
 /** GET /api/incidents/:id. */
@@ -100,10 +136,9 @@ export function updateIncident(id: string, input: UpdateIncidentInput, options?:
   return call({ url: incidentUrl(id), method: 'PATCH', data: input }, options);
 }
 
-/** GET /api/incidents/:id/timeline, oldest first. */
-export async function getTimeline(id: string, options?: CallOptions): Promise<TimelineEvent[]> {
-  const body = await call<ItemList<TimelineEvent>>({ url: `${incidentUrl(id)}/timeline` }, options);
-  return body.items;
+/** GET /api/incidents/:id/timeline, oldest first, every page of it. */
+export function getTimeline(id: string, options?: CallOptions): Promise<TimelineEvent[]> {
+  return listEveryPage(`${incidentUrl(id)}/timeline`, options, { limit: 1000 });
 }
 
 /** POST /api/incidents/:id/timeline: adds a note. */
@@ -119,10 +154,9 @@ export function acknowledgeIncident(id: string, options?: CallOptions): Promise<
   return call({ url: `${incidentUrl(id)}/acknowledge`, method: 'POST', data: {} }, options);
 }
 
-/** GET /api/services: the catalog (the declare form's service picker). */
-export async function listServices(options?: CallOptions): Promise<Service[]> {
-  const body = await call<ItemList<Service>>({ url: `${SIDECAR_API_BASE}/services` }, options);
-  return body.items;
+/** GET /api/services, every page: the catalog (the declare form's service picker). */
+export function listServices(options?: CallOptions): Promise<Service[]> {
+  return listEveryPage(`${SIDECAR_API_BASE}/services`, options, { limit: 500 });
 }
 
 const serviceUrl = (name: string) => `${SIDECAR_API_BASE}/services/${encodeURIComponent(name)}`;
@@ -142,10 +176,9 @@ export function updateService(name: string, input: Partial<ServiceInput>, option
   return call({ url: serviceUrl(name), method: 'PATCH', data: input }, options);
 }
 
-/** GET /api/slos: every SLO. */
-export async function listSlos(options?: CallOptions): Promise<Slo[]> {
-  const body = await call<ItemList<Slo>>({ url: `${SIDECAR_API_BASE}/slos` }, options);
-  return body.items;
+/** GET /api/slos, every page: every SLO. */
+export function listSlos(options?: CallOptions): Promise<Slo[]> {
+  return listEveryPage(`${SIDECAR_API_BASE}/slos`, options, { limit: 500 });
 }
 
 /** GET /api/slos/:id/status, live from Prometheus; 503 UPSTREAM_UNAVAILABLE when Prometheus is not there. */
@@ -184,10 +217,10 @@ export function listAlerts(filters: AlertFilters = {}, options?: CallOptions): P
 
 /**
  * Proves the saved token works: /health/ready answers without one, so "Test connection" also makes the cheapest
- * authenticated read (GET /api/services). Rejects with the sidecar's 401/403 when the token is refused.
+ * authenticated read (GET /api/services, one item). Rejects with the sidecar's 401/403 when the token is refused.
  */
 export async function verifyToken(options?: CallOptions): Promise<void> {
-  await call({ url: `${SIDECAR_API_BASE}/services` }, options);
+  await call({ url: `${SIDECAR_API_BASE}/services`, params: { limit: 1 } }, options);
 }
 
 function isReadyStatus(data: unknown): data is ReadyStatus {

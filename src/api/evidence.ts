@@ -1,13 +1,12 @@
 import { lastValueFrom } from 'rxjs';
 import { getBackendSrv } from '@grafana/runtime';
-import { call, incidentUrl, type CallOptions } from './client';
+import { call, incidentUrl, listEveryPage, type CallOptions } from './client';
 import { toApiError } from './errors';
 import type {
   CorrelationResult,
   Hypothesis,
   HypothesisInput,
   HypothesisUpdate,
-  ItemList,
   PinInput,
   Postmortem,
   PostmortemEdits,
@@ -41,10 +40,9 @@ export function pinFinding(
   );
 }
 
-/** GET /api/incidents/:id/hypotheses, oldest first. */
-export async function listHypotheses(id: string, options?: CallOptions): Promise<Hypothesis[]> {
-  const body = await call<ItemList<Hypothesis>>({ url: `${incidentUrl(id)}/hypotheses` }, options);
-  return body.items;
+/** GET /api/incidents/:id/hypotheses, oldest first, every page. */
+export function listHypotheses(id: string, options?: CallOptions): Promise<Hypothesis[]> {
+  return listEveryPage(`${incidentUrl(id)}/hypotheses`, options, { limit: 500 });
 }
 
 /** POST /api/incidents/:id/hypotheses → the new hypothesis (status `open`). */
@@ -125,7 +123,6 @@ function withParsedEnvelope(e: unknown): unknown {
  * GET /api/incidents/:id/impact: the services the incident touches (declared, named by its alerts, or pointed at by
  * correlation), declared ones first.
  */
-export async function getImpact(id: string, options?: CallOptions): Promise<ServiceImpact[]> {
-  const body = await call<ItemList<ServiceImpact>>({ url: `${incidentUrl(id)}/impact` }, options);
-  return body.items;
+export function getImpact(id: string, options?: CallOptions): Promise<ServiceImpact[]> {
+  return listEveryPage(`${incidentUrl(id)}/impact`, options, { limit: 500 });
 }

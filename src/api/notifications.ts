@@ -1,12 +1,12 @@
 import { SIDECAR_API_BASE } from '../constants';
-import { call, type CallOptions } from './client';
+import { call, listEveryPage, type CallOptions } from './client';
 import type {
   Channel,
   ChannelTestResult,
   CreateChannelInput,
   Delivery,
   DeliveryState,
-  ItemList,
+  PageOf,
   NotificationRule,
   NotificationRuleInput,
   NotificationRuleUpdate,
@@ -18,8 +18,7 @@ const ruleUrl = (id: string) => `${SIDECAR_API_BASE}/notification-rules/${encode
 
 /** GET /api/channels, by name. Secrets never come back: `secretsSet` names the ones stored. */
 export async function listChannels(options?: CallOptions): Promise<Channel[]> {
-  const body = await call<ItemList<Channel>>({ url: `${SIDECAR_API_BASE}/channels` }, options);
-  return body.items;
+  return listEveryPage(`${SIDECAR_API_BASE}/channels`, options, { limit: 500 });
 }
 
 /**
@@ -58,7 +57,7 @@ export async function listDeliveries(
   if (query.limit !== undefined) {
     params.limit = query.limit;
   }
-  const body = await call<ItemList<Delivery>>({ url: `${channelUrl(channelId)}/deliveries`, params }, options);
+  const body = await call<PageOf<Delivery>>({ url: `${channelUrl(channelId)}/deliveries`, params }, options);
   return body.items;
 }
 
@@ -72,8 +71,7 @@ export function redeliver(deliveryId: string, options?: CallOptions): Promise<De
 
 /** GET /api/notification-rules, by name. */
 export async function listNotificationRules(options?: CallOptions): Promise<NotificationRule[]> {
-  const body = await call<ItemList<NotificationRule>>({ url: `${SIDECAR_API_BASE}/notification-rules` }, options);
-  return body.items;
+  return listEveryPage(`${SIDECAR_API_BASE}/notification-rules`, options, { limit: 500 });
 }
 
 /** POST /api/notification-rules (admin); applies to incident events from now on. */

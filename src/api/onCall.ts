@@ -1,36 +1,39 @@
 import { SIDECAR_API_BASE } from '../constants';
-import { call, type CallOptions } from './client';
-import type {
-  CreateOverrideInput,
-  ItemList,
-  OnCallOverview,
-  Override,
-  Person,
-  Schedule,
-  ScheduleTimeline,
-} from './types';
+import { call, listEveryPage, type CallOptions } from './client';
+import type { CreateOverrideInput, OnCallOverview, Override, Person, Schedule, ScheduleTimeline } from './types';
 
 const scheduleUrl = (id: string) => `${SIDECAR_API_BASE}/schedules/${encodeURIComponent(id)}`;
 
 /** GET /api/people, by login: who can be on call (a Grafana user each). */
-export async function listPeople(options?: CallOptions): Promise<Person[]> {
-  const body = await call<ItemList<Person>>({ url: `${SIDECAR_API_BASE}/people` }, options);
-  return body.items;
+export function listPeople(options?: CallOptions): Promise<Person[]> {
+  return listEveryPage(`${SIDECAR_API_BASE}/people`, options, { limit: 500 });
 }
 
 /** GET /api/schedules, by name, with their layers. */
-export async function listSchedules(options?: CallOptions): Promise<Schedule[]> {
-  const body = await call<ItemList<Schedule>>({ url: `${SIDECAR_API_BASE}/schedules` }, options);
-  return body.items;
+export function listSchedules(options?: CallOptions): Promise<Schedule[]> {
+  return listEveryPage(`${SIDECAR_API_BASE}/schedules`, options, { limit: 500 });
 }
 
 /**
- * GET /api/on-call: every schedule's on-call now and next, and gaps starting within `withinHours` (sidecar default
- * 24) as warnings.
+ * GET /api/on-call, every page: every schedule's on-call now and next, and gaps starting within `withinHours`
+ * (sidecar default 24) as warnings.
  */
-export function getOnCall(query: { withinHours?: number } = {}, options?: CallOptions): Promise<OnCallOverview> {
-  const params = query.withinHours === undefined ? undefined : { withinHours: query.withinHours };
-  return call({ url: `${SIDECAR_API_BASE}/on-call`, params }, options);
+export async function getOnCall(query: { withinHours?: number } = {}, options?: CallOptions): Promise<OnCallOverview> {
+  const params: Record<string, string | number> = { limit: 500 };
+  if (query.withinHours !== undefined) {
+    params.withinHours = query.withinHours;
+  }
+  let page: OnCallOverview & { nextCursor?: string | null } = await call(
+    { url: `${SIDECAR_API_BASE}/on-call`, params },
+    options
+  );
+  const overview = { ...page, items: [...page.items], warnings: [...page.warnings] };
+  while (page.nextCursor) {
+    page = await call({ url: `${SIDECAR_API_BASE}/on-call`, params: { ...params, cursor: page.nextCursor } }, options);
+    overview.items.push(...page.items);
+    overview.warnings.push(...page.warnings);
+  }
+  return { at: overview.at, items: overview.items, warnings: overview.warnings };
 }
 
 /** GET /api/schedules/:id/timeline over from–to (at most 93 days): who is on call, per layer and combined. */

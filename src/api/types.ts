@@ -34,6 +34,7 @@ export const SEVERITIES = allOf<Severity>()(incidents.SEVERITIES);
 export const INCIDENT_STATUSES = allOf<IncidentStatus>()(incidents.INCIDENT_STATUSES);
 
 export type IncidentPage = Answer<'listIncidents'>;
+export type ActiveIncidentsPage = Answer<'listActiveIncidents'>;
 export type CreateIncidentInput = Schemas['CreateIncident'];
 export type UpdateIncidentInput = Schemas['UpdateIncident'];
 
@@ -214,7 +215,8 @@ export type OnCallSegment = Schemas['OnCallSegment'];
  */
 export type OnCall = Omit<Schemas['OnCall'], 'next'> & { next: OnCallSegment | null };
 /** GET /api/on-call: every schedule now and next, and gaps starting soon as warnings. */
-export type OnCallOverview = Omit<Answer<'listOnCall'>, 'items'> & { items: OnCall[] };
+/** Every schedule's on-call (getOnCall follows the pages). */
+export type OnCallOverview = Omit<Answer<'listOnCall'>, 'items' | 'nextCursor'> & { items: OnCall[] };
 export type GapWarning = Schemas['OnCallGapWarning'];
 export type OnCallShift = Schemas['OnCallShift'];
 export type LayerCoverage = Schemas['OnCallLayerCoverage'];
@@ -252,9 +254,15 @@ export type HealthCheck = Schemas['HealthCheck'];
 export type ErrorEnvelope = Schemas['Error'];
 export type ErrorCode = ErrorEnvelope['error']['code'];
 
-/** Body of the list endpoints that are not paginated (`/incidents/active`, `/timeline`, `/services`). */
+/** Body of the list endpoints that are not paginated (escalation policies). */
 export interface ItemList<T> {
   items: T[];
+}
+
+/** A page of a list endpoint: at most `limit` items; `nextCursor` (passed back as `cursor`) is null on the last. */
+export interface PageOf<T> {
+  items: T[];
+  nextCursor?: string | null;
 }
 
 /** One entry of `details.issues` in a 400 VALIDATION_FAILED envelope. zod paths may come as arrays. */

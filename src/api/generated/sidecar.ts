@@ -32,7 +32,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every unresolved incident, most severe first */
+        /** Unresolved incidents, most severe then oldest first, a page at a time, with how many there are */
         get: operations["listActiveIncidents"];
         put?: never;
         post?: never;
@@ -67,7 +67,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The incident's timeline, oldest first */
+        /** The incident's timeline, oldest first, a page at a time */
         get: operations["listTimeline"];
         put?: never;
         /** Add a note to the timeline */
@@ -102,7 +102,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The incident's investigation board, oldest first */
+        /** The incident's investigation board, oldest first, a page at a time */
         get: operations["listHypotheses"];
         put?: never;
         /** Add a hypothesis (recorded on the timeline) */
@@ -192,7 +192,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The service catalog */
+        /** The service catalog, by name, a page at a time */
         get: operations["listServices"];
         put?: never;
         /** Add a service to the catalog */
@@ -283,7 +283,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every API token, revoked ones included, without secrets */
+        /** API tokens, revoked ones included, without secrets, oldest first, a page at a time */
         get: operations["listApiTokens"];
         put?: never;
         /** Create an API token (the answer holds the secret, once) */
@@ -429,7 +429,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Rules in the order intake tries them, and the default applied when none matches */
+        /** Rules in the order intake tries them, a page at a time, and the default applied when none matches */
         get: operations["listAlertRules"];
         put?: never;
         /** Add an alert rule (grouping, promotion, auto-resolve) */
@@ -501,7 +501,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** SLOs, optionally of one service */
+        /** SLOs by service and name, optionally of one service, a page at a time */
         get: operations["listSlos"];
         put?: never;
         /** Define an SLO */
@@ -589,7 +589,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Which incident events go to which channels */
+        /** Which incident events go to which channels, by name, a page at a time */
         get: operations["listNotificationRules"];
         put?: never;
         /** Add a rule (applies to events from now on) */
@@ -626,7 +626,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** People who can be on call, by login */
+        /** People who can be on call, by login, a page at a time */
         get: operations["listPeople"];
         put?: never;
         /** Add a person (answers their calendar feed secret, once) */
@@ -680,7 +680,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Schedules, by name */
+        /** Schedules, by name, a page at a time */
         get: operations["listSchedules"];
         put?: never;
         /** Add a schedule with its layers (answers its calendar feed secret, once) */
@@ -820,7 +820,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every schedule now and next, and gaps starting within ?withinHours (default 24) as warnings */
+        /** Each schedule now and next, and gaps starting within ?withinHours (default 24) as warnings, a page of schedules at a time */
         get: operations["listOnCall"];
         put?: never;
         post?: never;
@@ -942,7 +942,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Notification channels, by name */
+        /** Notification channels, by name, a page at a time */
         get: operations["listChannels"];
         put?: never;
         /** Add a channel (settings and secrets checked against its kind's schemas) */
@@ -1017,6 +1017,23 @@ export interface paths {
         put?: never;
         /** Send a dead or failed delivery again (same idempotency key, attempts from zero) */
         post: operations["redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/{id}/test-page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send me a test page: a test message now through each of the person's contact methods, in order, with each outcome */
+        post: operations["sendTestPage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3181,6 +3198,18 @@ export interface components {
              */
             escalationStepId: string | null;
         };
+        TestPageResult: {
+            /** @description The contact method: email, ntfy, slack or webhook */
+            kind: string;
+            /** @description Its address, topic, mention or label */
+            target: string;
+            /** @description The channel that carried it; null when none could */
+            channel: string | null;
+            delivered: boolean;
+            /** @description Why it did not arrive (secrets masked), or why no channel carries it */
+            error: string | null;
+            durationMs: number;
+        };
         Health: {
             /** @enum {string} */
             status: "ok" | "draining";
@@ -3460,14 +3489,21 @@ export interface operations {
     };
     listActiveIncidents: {
         parameters: {
-            query?: never;
+            query?: {
+                severity?: string;
+                service?: string;
+                /** @description Items per page: 100 unless given, at most 200 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Active incidents */
+            /** @description A page of active incidents */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3480,7 +3516,23 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Incident"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                        /** @description How many match, counted up to 1000 */
+                        total: number;
+                        /** @description False when more than 1000 match */
+                        isTotalExact: boolean;
                     };
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             401: components["responses"]["AuthRequired"];
@@ -3630,7 +3682,12 @@ export interface operations {
     };
     listTimeline: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page: 500 unless given, at most 1000 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -3652,6 +3709,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["TimelineEvent"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -3816,7 +3875,12 @@ export interface operations {
     };
     listHypotheses: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page: 200 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -3838,6 +3902,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Hypothesis"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -4120,7 +4186,12 @@ export interface operations {
     };
     listServiceImpact: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page: 100 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -4142,6 +4213,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["ServiceImpact"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -4327,14 +4400,19 @@ export interface operations {
     };
     listServices: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page: 200 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every service, by name */
+            /** @description A page of services, by name */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4347,7 +4425,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Service"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             401: components["responses"]["AuthRequired"];
@@ -4679,7 +4769,10 @@ export interface operations {
                 service?: string;
                 from?: string;
                 to?: string;
+                /** @description Items per page: 100 unless given, at most 500 */
                 limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -4700,6 +4793,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Change"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -4796,7 +4891,12 @@ export interface operations {
     };
     listApiTokens: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page: 200 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4816,7 +4916,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["ApiToken"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             401: components["responses"]["AuthRequired"];
@@ -5283,7 +5395,12 @@ export interface operations {
     };
     listAlertRules: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page: 200 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5303,10 +5420,22 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["AlertRule"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                         default: {
                             [key: string]: unknown;
                         };
                     };
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             401: components["responses"]["AuthRequired"];
@@ -5582,6 +5711,10 @@ export interface operations {
         parameters: {
             query?: {
                 active?: "true" | "false";
+                /** @description Items per page: 200 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -5602,6 +5735,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Silence"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -5742,6 +5877,10 @@ export interface operations {
         parameters: {
             query?: {
                 service?: string;
+                /** @description Items per page: 200 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -5762,6 +5901,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Slo"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -6161,6 +6302,10 @@ export interface operations {
             query?: {
                 /** @description Evaluate at this time (default: now, to 5 s) */
                 at?: string;
+                /** @description Items per page: 50 unless given, at most 100 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -6170,7 +6315,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One entry per SLO */
+            /** @description One entry per SLO, by service and name */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6198,6 +6343,8 @@ export interface operations {
                                 budgetBurnedMinutes: number | null;
                             };
                         }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -6240,7 +6387,12 @@ export interface operations {
     };
     listNotificationRules: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page: 200 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6260,7 +6412,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["NotificationRule"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             401: components["responses"]["AuthRequired"];
@@ -6534,7 +6698,12 @@ export interface operations {
     };
     listPeople: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page: 200 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6554,7 +6723,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Person"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             401: components["responses"]["AuthRequired"];
@@ -6892,7 +7073,12 @@ export interface operations {
     };
     listSchedules: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page: 200 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6912,7 +7098,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Schedule"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             401: components["responses"]["AuthRequired"];
@@ -7243,6 +7441,10 @@ export interface operations {
             query?: {
                 from?: string;
                 to?: string;
+                /** @description Items per page: 200 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -7265,6 +7467,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Override"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -7627,6 +7831,10 @@ export interface operations {
         parameters: {
             query?: {
                 withinHours?: number;
+                /** @description Items per page: 100 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -7634,7 +7842,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description By schedule name */
+            /** @description By schedule name, a page of schedules at a time */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7649,7 +7857,10 @@ export interface operations {
                         /** Format: date-time */
                         at: string;
                         items: components["schemas"]["OnCall"][];
+                        /** @description Gaps of this page's schedules */
                         warnings: components["schemas"]["OnCallGapWarning"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -8242,7 +8453,12 @@ export interface operations {
     };
     listChannels: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page: 200 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8262,7 +8478,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Channel"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             401: components["responses"]["AuthRequired"];
@@ -8590,7 +8818,10 @@ export interface operations {
         parameters: {
             query?: {
                 state?: "pending" | "sending" | "delivered" | "failed" | "dead";
+                /** @description Items per page: 50 unless given, at most 200 */
                 limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -8613,6 +8844,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Delivery"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -8692,6 +8925,60 @@ export interface operations {
             };
             /** @description Conflict (VERSION_CONFLICT, STATUS_TRANSITION_INVALID, EVIDENCE_ALREADY_PINNED, ...ALREADY_EXISTS) */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["RequestTimeout"];
+        };
+    };
+    sendTestPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One result per contact method; nothing is stored */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["TestPageResult"][];
+                    };
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["AuthRequired"];
+            403: components["responses"]["Forbidden"];
+            /** @description Not found */
+            404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;

@@ -36,9 +36,16 @@ describe('ActiveIncidentsPanel', () => {
   const high = makeIncident({ reference: 'INC-2', title: 'Search slow', severity: 'high' });
   const low = makeIncident({ reference: 'INC-3', title: 'Typo on the status page', severity: 'low' });
 
+  const page = (items: Array<typeof critical>, total = items.length, isTotalExact = true) => ({
+    items,
+    nextCursor: null,
+    total,
+    isTotalExact,
+  });
+
   beforeEach(() => {
     backend = installFakeBackendSrv();
-    backend.on('GET', ACTIVE, reply(200, { items: [critical, high, low] }));
+    backend.on('GET', ACTIVE, reply(200, page([critical, high, low])));
   });
 
   test('shows each active incident with severity, status, age and a link to its war room, through the proxy', async () => {
@@ -54,16 +61,34 @@ describe('ActiveIncidentsPanel', () => {
       `/a/reliability-studio-app/incidents/${critical.id}`
     );
     expect(backend.requestsTo('GET', ACTIVE)).toHaveLength(1);
+    expect(screen.queryByText(/more$/)).not.toBeInTheDocument();
   });
 
-  test('keeps to the minimum severity, the service and the row limit, and says how many it left out', async () => {
+  test('asks the sidecar for the rows it shows only (severity floor, row limit) and says how many it left out', async () => {
+    backend.on('GET', ACTIVE, reply(200, page([critical], 2)));
     renderPanel({ minSeverity: 'high', maxRows: 1 });
     const rows = await screen.findAllByTestId(ids.row);
     expect(rows.map((r) => r.dataset.incidentReference)).toEqual(['INC-1']);
     expect(screen.getByText('and 1 more')).toBeInTheDocument();
+    expect(backend.requestsTo('GET', ACTIVE)[0]?.params).toEqual({ severity: 'critical,high', limit: 1 });
   });
 
-  test('filters by service and says when nothing is active', async () => {
+  test('says "and N+ more" when the sidecar stopped counting', async () => {
+    backend.on('GET', ACTIVE, reply(200, page([critical, high], 1000, false)));
+    renderPanel({ maxRows: 2 });
+    expect(await screen.findByText('and 998+ more')).toBeInTheDocument();
+  });
+
+  test('never asks for more rows than a page holds, however many the panel is set to show', async () => {
+    renderPanel({ maxRows: 5000 });
+    await screen.findAllByTestId(ids.row);
+    expect(backend.requestsTo('GET', ACTIVE)[0]?.params).toMatchObject({ limit: 200 });
+  });
+
+  test('filters by service on the sidecar and says when nothing is active', async () => {
+    backend.on('GET', ACTIVE, (request) =>
+      reply(200, request.params?.service === 'payments' ? page([]) : page([critical, high, low]))
+    );
     renderPanel({ service: 'payments' });
     expect(await screen.findByTestId(ids.empty)).toHaveTextContent('No active incidents');
   });

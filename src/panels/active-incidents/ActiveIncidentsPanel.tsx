@@ -4,17 +4,19 @@ import type { GrafanaTheme2, PanelProps } from '@grafana/data';
 import { Alert, Badge, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
 import { listActiveIncidents } from '../../api/client';
 import { toApiError, type ApiError } from '../../api/errors';
-import type { Incident } from '../../api/types';
+import type { ActiveIncidentsPage } from '../../api/types';
 import { testIds } from '../../components/testIds';
 import { prefixRoute, ROUTES } from '../../constants';
 import { formatAge, SEVERITY_COLORS, severityLabel, statusLabel } from '../../pages/Incidents/format';
-import { selectIncidents, withDefaults, type ActiveIncidentsOptions } from './options';
+import { activeQuery, withDefaults, type ActiveIncidentsOptions } from './options';
 
 // A wallboard keeps the panel open for hours: refresh even when the dashboard does not.
 const REFRESH_MS = 30_000;
 
 type State =
-  { phase: 'loading' } | { phase: 'ready'; incidents: Incident[]; at: number } | { phase: 'error'; error: ApiError };
+  | { phase: 'loading' }
+  | { phase: 'ready'; page: ActiveIncidentsPage; at: number }
+  | { phase: 'error'; error: ApiError };
 
 /** The active incidents, most severe first, each with its age and a link to its war room. */
 export function ActiveIncidentsPanel({ options, width, height, timeRange }: PanelProps<ActiveIncidentsOptions>) {
@@ -22,12 +24,15 @@ export function ActiveIncidentsPanel({ options, width, height, timeRange }: Pane
   const [state, setState] = useState<State>({ phase: 'loading' });
   // A dashboard refresh gives the panel a new time range: fetch then too.
   const refreshKey = timeRange?.to?.valueOf();
+  const { minSeverity, maxRows, service } = withDefaults(options);
 
   useEffect(() => {
     const controller = new AbortController();
+    // Only the rows shown are fetched, with the count of the others, however many incidents are active.
+    const query = activeQuery({ minSeverity, maxRows, service });
     const load = () =>
-      listActiveIncidents({ signal: controller.signal }).then(
-        (incidents) => !controller.signal.aborted && setState({ phase: 'ready', incidents, at: Date.now() }),
+      listActiveIncidents(query, { signal: controller.signal }).then(
+        (page) => !controller.signal.aborted && setState({ phase: 'ready', page, at: Date.now() }),
         (e: unknown) => !controller.signal.aborted && setState({ phase: 'error', error: toApiError(e) })
       );
     void load();
@@ -36,7 +41,7 @@ export function ActiveIncidentsPanel({ options, width, height, timeRange }: Pane
       controller.abort();
       clearInterval(timer);
     };
-  }, [refreshKey]);
+  }, [refreshKey, minSeverity, maxRows, service]);
 
   const box = { width, height };
   if (state.phase === 'loading') {
@@ -51,7 +56,8 @@ export function ActiveIncidentsPanel({ options, width, height, timeRange }: Pane
       </div>
     );
   }
-  const { shown, hidden } = selectIncidents(state.incidents, withDefaults(options));
+  const shown = state.page.items;
+  const hidden = state.page.total - shown.length;
   return (
     <div style={box} className={styles.box} data-testid={testIds.panel.container}>
       {shown.length === 0 ? (
@@ -89,7 +95,12 @@ export function ActiveIncidentsPanel({ options, width, height, timeRange }: Pane
           </tbody>
         </table>
       )}
-      {hidden > 0 && <div className={styles.more}>and {hidden} more</div>}
+      {hidden > 0 && (
+        <div className={styles.more}>
+          and {hidden}
+          {state.page.isTotalExact ? '' : '+'} more
+        </div>
+      )}
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { SEVERITIES, type Incident, type Severity } from '../../api/types';
+import { SEVERITIES, type Severity } from '../../api/types';
 
 /** The panel's options, as Grafana stores them in the dashboard JSON. */
 export interface ActiveIncidentsOptions {
@@ -23,20 +23,21 @@ export function withDefaults(options: Partial<ActiveIncidentsOptions> | undefine
   };
 }
 
+/** The most GET /api/incidents/active answers in one page: more rows than that would not fit a panel anyway. */
+const ACTIVE_PAGE_MAX = 200;
+
 /**
- * What the panel shows of the active incidents (already most severe first, then oldest, from the sidecar):
- * at least `minSeverity`, on `service` if set, at most `maxRows`; and how many were left out.
+ * What the panel asks the sidecar for: the first `maxRows` active incidents at least `minSeverity`, on `service` if
+ * set (the sidecar filters, orders most severe then oldest, and counts the rest).
  */
-export function selectIncidents(
-  incidents: Incident[],
-  options: ActiveIncidentsOptions
-): { shown: Incident[]; hidden: number } {
-  const floor = SEVERITIES.indexOf(options.minSeverity);
-  const matching = incidents.filter(
-    (i) =>
-      SEVERITIES.indexOf(i.severity) <= floor &&
-      (!options.service || i.services.some((s) => s.name === options.service))
-  );
-  const shown = matching.slice(0, options.maxRows);
-  return { shown, hidden: matching.length - shown.length };
+export function activeQuery(options: ActiveIncidentsOptions): {
+  severity: Severity[];
+  service?: string;
+  limit: number;
+} {
+  return {
+    severity: SEVERITIES.slice(0, SEVERITIES.indexOf(options.minSeverity) + 1),
+    service: options.service || undefined,
+    limit: Math.min(options.maxRows, ACTIVE_PAGE_MAX),
+  };
 }
