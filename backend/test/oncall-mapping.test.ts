@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { onCallAt, type Layer } from '../src/domain/rotations.js';
 import type { OnCallPolicyStep, OnCallSchedule, OnCallShift } from '../src/import/oncallApi.js';
-import { layerFromShift, overrideFromShift, policyFromChain, serviceNameOf } from '../src/import/oncallMapping.js';
+import { layersFromShift, overrideFromShift, policyFromChain, serviceNameOf } from '../src/import/oncallMapping.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const people = new Map(['UA', 'UB', 'UC'].map((id) => [id, { id: `person-${id}`, login: id.slice(1).toLowerCase() }]));
@@ -21,6 +22,20 @@ const rotation = (fields: Partial<OnCallShift>): OnCallShift => ({
   ...fields,
 });
 
+/** The one layer a shift maps to (or none), and the notes. */
+function oneLayer(...args: Parameters<typeof layersFromShift>) {
+  const { layers, notes } = layersFromShift(...args);
+  expect(layers.length).toBeLessThanOrEqual(1);
+  return { layer: layers[0], notes };
+}
+
+/** The login on call at an instant, on a schedule of these layers. */
+function whoAtLayers(layers: Array<Omit<Layer, 'id'>>, at: string): string | null {
+  const schedule = { layers: layers.map((l, i) => ({ ...l, id: `layer-${i}` })), overrides: [] };
+  const { personId } = onCallAt(schedule, Date.parse(at));
+  return personId ? [...people.values()].find((p) => p.id === personId)!.login : null;
+}
+
 /** The login on call at an instant, on a schedule of that one layer. */
 function whoAt(layer: Omit<Layer, 'id'> | undefined, at: string): string | null {
   expect(layer).toBeDefined();
@@ -30,7 +45,7 @@ function whoAt(layer: Omit<Layer, 'id'> | undefined, at: string): string | null 
 
 describe('OnCall rotations as layers', () => {
   it('keeps a weekly business-hours rotation: restrictions on its weekdays, a new person each week from week_start, local hours across DST', () => {
-    const { layer, notes } = layerFromShift(
+    const { layer, notes } = oneLayer(
       rotation({ frequency: 'weekly', by_day: ['MO', 'TU', 'WE', 'TH', 'FR'], week_start: 'MO', duration: 8 * 3600 }),
       calendar,
       personOf,
@@ -58,18 +73,18 @@ describe('OnCall rotations as layers', () => {
       rotation_start: '2026-01-05T12:00:00',
       rolling_users: [['UA'], ['UB'], ['UC']],
     });
-    expect(layerFromShift(shift, web, personOf, NOW).layer).toMatchObject({
+    expect(oneLayer(shift, web, personOf, NOW).layer).toMatchObject({
       startDate: '2026-01-05',
       handOffTime: '00:00',
       participants: ['person-UA', 'person-UB', 'person-UC'],
     });
-    expect(layerFromShift(shift, calendar, personOf, NOW).layer).toMatchObject({
+    expect(oneLayer(shift, calendar, personOf, NOW).layer).toMatchObject({
       startDate: '2026-01-06',
       handOffTime: '00:00',
     });
     // A web schedule's shift without a zone is UTC (OnCall's own reading), a calendar schedule's is the schedule's.
-    expect(layerFromShift(shift, web, personOf, NOW).layer!.timeZone).toBe('UTC');
-    expect(layerFromShift(shift, calendar, personOf, NOW).layer!.timeZone).toBe('Europe/Berlin');
+    expect(oneLayer(shift, web, personOf, NOW).layer!.timeZone).toBe('UTC');
+    expect(oneLayer(shift, calendar, personOf, NOW).layer!.timeZone).toBe('Europe/Berlin');
   });
 
   it('keeps a daily rotation over some weekdays only when counting those days gives the same order as counting every day', () => {
@@ -78,7 +93,7 @@ describe('OnCall rotations as layers', () => {
       duration: 8 * 3600,
       rolling_users: [['UA'], ['UB']],
     });
-    const kept = layerFromShift(weekdays, calendar, personOf, NOW).layer;
+    const kept = oneLayer(weekdays, calendar, personOf, NOW).layer;
     expect(kept).toMatchObject({
       shiftLength: { unit: 'days', count: 1 },
       restrictions: [{ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }],
@@ -87,14 +102,42 @@ describe('OnCall rotations as layers', () => {
       ['2026-03-06T10:00:00Z', '2026-03-09T10:00:00Z', '2026-03-10T10:00:00Z'].map((at) => whoAt(kept, at))
     ).toEqual(['a', 'b', 'a']);
 
-    const threeDays = layerFromShift(rotation({ ...weekdays, by_day: ['MO', 'WE', 'FR'] }), calendar, personOf, NOW);
-    expect(threeDays.layer).toBeUndefined();
-    expect(threeDays.notes[0]!.reason).toMatch(/its order differs/);
+    // Monday, Wednesday and Friday with two people: OnCall's own example of a schedule's final shifts (its API
+    // reference, "Export a schedule's final shifts") alternates them day by day, which takes a layer per weekday.
+    const { layers, notes } = layersFromShift(
+      rotation({
+        start: '2023-01-02T09:00:00',
+        by_day: ['MO', 'WE', 'FR'],
+        duration: 8 * 3600,
+        rolling_users: [['UA'], ['UB']],
+      }),
+      { ...calendar, time_zone: 'UTC' },
+      personOf,
+      NOW
+    );
+    expect(notes).toEqual([]);
+    expect(layers.map((l) => [l.name, l.handOffDay, l.startDate, l.participants])).toEqual([
+      ['Rotation (Mon)', 1, '2023-01-02', ['person-UA', 'person-UB']],
+      ['Rotation (Wed)', 3, '2023-01-04', ['person-UB', 'person-UA']],
+      ['Rotation (Fri)', 5, '2023-01-06', ['person-UA', 'person-UB']],
+    ]);
+    const finalShifts = JSON.parse(
+      readFileSync(new URL('./fixtures/oncall/schedule-final-shifts.json', import.meta.url), 'utf8')
+    );
+    const login = { alice: 'a', bob: 'b' } as Record<string, string>;
+    for (const s of finalShifts.results as Array<{ user_username: string; shift_start: string; shift_end: string }>) {
+      const end = new Date(Date.parse(s.shift_end) - 1000).toISOString();
+      expect([whoAtLayers(layers, s.shift_start), whoAtLayers(layers, end)], s.shift_start).toEqual([
+        login[s.user_username],
+        login[s.user_username],
+      ]);
+    }
+    expect(whoAtLayers(layers, '2023-01-03T12:00:00Z')).toBeNull();
   });
 
   it('reports rotations it cannot keep, and keeps those that end later with a note', () => {
     const reasonFor = (fields: Partial<OnCallShift>) =>
-      layerFromShift(rotation(fields), calendar, personOf, NOW).notes.map((n) => n.reason);
+      oneLayer(rotation(fields), calendar, personOf, NOW).notes.map((n) => n.reason);
     expect(reasonFor({ until: '2025-06-01T00:00:00' })).toEqual([
       expect.stringMatching(/^it ended at 2025-05-31T22:00:00.000Z/),
     ]);
@@ -105,21 +148,20 @@ describe('OnCall rotations as layers', () => {
     expect(reasonFor({ rolling_users: [['UA'], ['UNKNOWN']] })[0]).toMatch(/nobody in its slot 2 was imported/);
     expect(reasonFor({ time_zone: 'Mars/Olympus' })[0]).toMatch(/not an IANA zone/);
 
-    const later = layerFromShift(rotation({ until: '2027-01-01T00:00:00' }), calendar, personOf, NOW);
+    const later = oneLayer(rotation({ until: '2027-01-01T00:00:00' }), calendar, personOf, NOW);
     expect(later.layer).toBeDefined();
     expect(later.notes[0]!.reason).toMatch(/the studio's layer does not end/);
   });
 
   it('keeps a 12-hour rotation continuous and a weekly rotation with shorter shifts as day windows', () => {
     expect(
-      layerFromShift(rotation({ frequency: 'hourly', interval: 12, duration: 12 * 3600 }), calendar, personOf, NOW)
-        .layer
+      oneLayer(rotation({ frequency: 'hourly', interval: 12, duration: 12 * 3600 }), calendar, personOf, NOW).layer
     ).toMatchObject({
       shiftLength: { unit: 'hours', count: 12 },
       handOffTime: '09:00',
     });
     // Monday 09:00 to Wednesday 17:00 each week.
-    const { layer } = layerFromShift(
+    const { layer } = oneLayer(
       rotation({ frequency: 'weekly', duration: 2 * 86_400 + 8 * 3600 }),
       calendar,
       personOf,

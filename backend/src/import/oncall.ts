@@ -15,7 +15,7 @@ import { createOverrides, createSchedule, listOverrides, listSchedules, type New
 import { createService, listServices, updateService } from '../store/services.js';
 import type { OnCallExport, OnCallSchedule, OnCallUser } from './oncallApi.js';
 import {
-  layerFromShift,
+  layersFromShift,
   overrideFromShift,
   policyFromChain,
   serviceNameOf,
@@ -170,9 +170,9 @@ async function importSchedules(
     const rotations = shifts.filter((s) => s.type !== 'override').sort((a, b) => (a.level ?? 0) - (b.level ?? 0));
     const layers: Layer[] = [];
     for (const shift of rotations) {
-      const { layer, notes } = layerFromShift(shift, schedule, personOf, now);
-      report.notMapped.push(...notes);
-      if (layer) layers.push({ ...layer, id: randomUUID() });
+      const mapped = layersFromShift(shift, schedule, personOf, now);
+      report.notMapped.push(...mapped.notes);
+      layers.push(...mapped.layers.map((layer) => ({ ...layer, id: randomUUID() })));
     }
     if (layers.length > MAX_LAYERS) {
       const left = layers.splice(0, layers.length - MAX_LAYERS).map((l) => l.name);

@@ -103,7 +103,7 @@ function windowsFrom(day: number, startWall: number, durationMs: number): Restri
 }
 
 /**
- * The first occurrence that gets the rotation's first slot. OnCall starts a rotation at `rotation_start`: with its
+ * The number of the occurrence that gets the rotation's first slot. OnCall starts a rotation at `rotation_start`: with its
  * API's shifts the first occurrence at or after it, with the web UI's the one in progress then
  * (CustomOnCallShift.convert_to_ical).
  */
@@ -111,29 +111,28 @@ function firstOccurrence(
   occurrenceAt: (k: number) => number,
   durationMs: number,
   rotationStart: number,
-  isWeb: boolean,
-  isOccurrence: (at: number) => boolean = () => true
+  isWeb: boolean
 ): number {
   for (let k = 0; ; k += 1) {
     const at = occurrenceAt(k);
-    if (isOccurrence(at) && (isWeb ? at + durationMs > rotationStart : at >= rotationStart)) return at;
+    if (isWeb ? at + durationMs > rotationStart : at >= rotationStart) return k;
   }
 }
 
 /**
- * A rotation (rolling_users, or recurrent_event: the same users every time) as a layer, or why it cannot be one.
+ * A rotation (rolling_users, or recurrent_event: the same users every time) as layers, or why it cannot be.
  * Kept exactly: continuous rotations (each shift as long as the rotation step) of hours, days or weeks; daily and
- * weekly ones with shorter shifts, as restrictions; daily ones on some weekdays when their order comes out the same.
+ * weekly ones with shorter shifts, as restrictions; daily ones over some weekdays, as one layer per weekday.
  */
-export function layerFromShift(
+export function layersFromShift(
   shift: OnCallShift,
   schedule: OnCallSchedule,
   personOf: (oncallUserId: string) => MappedPerson | undefined,
   now: number
-): { layer?: Omit<Layer, 'id'>; notes: Note[] } {
+): { layers: Array<Omit<Layer, 'id'>>; notes: Note[] } {
   const subject = shiftSubject(shift, schedule);
   const notes: Note[] = [];
-  const skip = (reason: string) => ({ notes: [...notes, { subject, reason }] });
+  const skip = (reason: string) => ({ layers: [], notes: [...notes, { subject, reason }] });
   const zone = zoneOf(shift, schedule);
   if (!isValidTimeZone(zone)) return skip(`its time zone ${zone} is not an IANA zone`);
   if (shift.type === 'single_event') return skip('a one-off shift (single_event): add it as an override');
@@ -153,18 +152,28 @@ export function layerFromShift(
   if (!slots.length) return skip('it has nobody on it');
   const participants = participantsOf(slots, personOf, subject, notes);
   if (typeof participants === 'string') return skip(participants);
-  const shape = rotationShape(shift, schedule.type === 'web', participants.length);
-  if (typeof shape === 'string') return skip(shape);
-  return {
-    layer: { name: shift.name.trim().slice(0, 100) || 'rotation', participants, timeZone: zone, ...shape },
-    notes,
-  };
+  const shapes = rotationShapes(shift, schedule.type === 'web', participants);
+  if (typeof shapes === 'string') return skip(shapes);
+  const name = shift.name.trim().slice(0, 90) || 'rotation';
+  const layers = shapes.map(({ nameSuffix, participants: order, ...shape }) => ({
+    name: nameSuffix ? `${name} (${nameSuffix})` : name,
+    participants: order ?? participants,
+    timeZone: zone,
+    ...shape,
+  }));
+  return { layers, notes };
 }
 
-type RotationShape = Pick<Layer, 'shiftLength' | 'handOffTime' | 'handOffDay' | 'startDate' | 'restrictions'>;
+type RotationShape = Pick<Layer, 'shiftLength' | 'handOffTime' | 'handOffDay' | 'startDate' | 'restrictions'> & {
+  /** Set when the rotation takes several layers: which one this is, and its own participant order. */
+  nameSuffix?: string;
+  participants?: string[];
+};
+
+const WEEKDAY_NAMES = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** When a rotation's shifts start and hand off, on its wall clock; or why no layer can say the same. */
-function rotationShape(shift: OnCallShift, isWeb: boolean, slotCount: number): RotationShape | string {
+function rotationShapes(shift: OnCallShift, isWeb: boolean, participants: string[]): RotationShape[] | string {
   const step = UNIT[shift.frequency ?? ''];
   if (!step) return `a ${shift.frequency ?? 'non-recurring'} rotation: the studio's shifts are hours, days or weeks`;
   if (shift.by_month?.length || shift.by_monthday?.length) return 'it is limited to some months or days of the month';
@@ -179,7 +188,8 @@ function rotationShape(shift: OnCallShift, isWeb: boolean, slotCount: number): R
   const onGrid = (restrictions?: Restriction[]): RotationShape => {
     // Whole steps are skipped at once: a rotation may have started years before its rotation_start.
     const skipped = Math.max(0, Math.floor((rotationStart - start) / periodMs) - 1);
-    const first = firstOccurrence((k) => start + (skipped + k) * periodMs, durationMs, rotationStart, isWeb);
+    const occurrence = (k: number) => start + (skipped + k) * periodMs;
+    const first = occurrence(firstOccurrence(occurrence, durationMs, rotationStart, isWeb));
     return {
       shiftLength: { unit: step.unit, count: interval },
       handOffTime: timeOf(first),
@@ -189,49 +199,105 @@ function rotationShape(shift: OnCallShift, isWeb: boolean, slotCount: number): R
     };
   };
 
-  if (!days && durationMs === periodMs) return onGrid();
+  if (!days && durationMs === periodMs) return [onGrid()];
   if (!days && interval === 1 && shift.frequency === 'daily' && durationMs < DAY_MS) {
-    return onGrid([{ days: [1, 2, 3, 4, 5, 6, 7], start: timeOf(start), end: timeOf(start + durationMs) }]);
+    return [onGrid([{ days: [1, 2, 3, 4, 5, 6, 7], start: timeOf(start), end: timeOf(start + durationMs) }])];
   }
   if (!days && interval === 1 && shift.frequency === 'weekly' && durationMs < WEEK_MS) {
-    return onGrid(windowsFrom(weekdayOf(start), start, durationMs));
+    return [onGrid(windowsFrom(weekdayOf(start), start, durationMs))];
   }
-  if (days && interval === 1 && durationMs <= DAY_MS && shift.frequency !== 'hourly') {
+  if (days && shift.frequency === 'daily' && durationMs <= DAY_MS) {
+    return dailyOverSomeDays(shift, days, interval, durationMs, rotationStart, isWeb, participants);
+  }
+  if (days && interval === 1 && durationMs <= DAY_MS && shift.frequency === 'weekly') {
+    const occurrence = occurrencesOn(days, start, rotationStart);
+    const first = occurrence(firstOccurrence(occurrence, durationMs, rotationStart, isWeb));
     const restrictions = [{ days, start: timeOf(start), end: timeOf(start + durationMs) }];
-    // Occurrences are the selected weekdays at the start's time.
-    const skipped = Math.max(0, Math.floor((rotationStart - start) / DAY_MS) - 1);
-    const occurrence = (k: number) => start + (skipped + k) * DAY_MS;
-    const isSelected = (at: number) => days.includes(weekdayOf(at));
-    const first = firstOccurrence(occurrence, durationMs, rotationStart, isWeb, isSelected);
-    if (shift.frequency === 'daily') {
-      // OnCall counts only the selected days, the studio every day. They agree when each run of skipped days is a
-      // whole number of turns round the slots.
-      const runs = days.map((d, i) => ((days[(i + 1) % days.length]! - d + 7) % 7 || 7) - 1);
-      if (runs.some((n) => n % slotCount !== 0)) {
-        return "a daily rotation over some weekdays counts only those days, and with this many slots its order differs from the studio's (which counts every day): make it a weekly layer with restrictions";
-      }
-      return {
-        shiftLength: { unit: 'days', count: 1 },
-        handOffTime: timeOf(first),
-        startDate: dateOf(first),
-        restrictions,
-      };
-    }
     // Weekly over some weekdays: one slot a week, the week beginning on OnCall's week_start.
     const weekStart = ICAL_WEEKDAYS[shift.week_start ?? 'SU'] ?? 7;
     const weekBegins = first - ((weekdayOf(first) - weekStart + 7) % 7) * DAY_MS;
-    return {
-      shiftLength: { unit: 'weeks', count: 1 },
-      handOffTime: timeOf(first),
-      handOffDay: weekStart,
-      startDate: dateOf(weekBegins),
-      restrictions,
-    };
+    return [
+      {
+        shiftLength: { unit: 'weeks', count: 1 },
+        handOffTime: timeOf(first),
+        handOffDay: weekStart,
+        startDate: dateOf(weekBegins),
+        restrictions,
+      },
+    ];
   }
   const every = interval === 1 ? step.unit.replace(/s$/, '') : `${interval} ${step.unit}`;
   const onDays = days ? ` on ${shift.by_day!.join(',')}` : '';
   return `a rotation every ${every} with ${shift.duration / 3600} h shifts${onDays} has no studio equivalent`;
 }
+
+/** The k-th day at the start's time on one of `days`, counted from about a day before rotation_start. */
+function occurrencesOn(days: number[], start: number, rotationStart: number): (n: number) => number {
+  const skipped = Math.max(0, Math.floor((rotationStart - start) / DAY_MS) - 1);
+  const found: number[] = [];
+  let k = 0;
+  return (n) => {
+    while (found.length <= n) {
+      const at = start + (skipped + k++) * DAY_MS;
+      if (days.includes(weekdayOf(at))) found.push(at);
+    }
+    return found[n]!;
+  };
+}
+
+/**
+ * A daily rotation over some weekdays. OnCall hands each slot `interval` of the selected days in turn, skipping the
+ * others (CustomOnCallShift._daily_by_day_to_ical). When each run of skipped days is a whole number of turns round
+ * the slots, counting every day gives the same order: one daily layer. Otherwise, as OnCall itself does, one weekly
+ * layer per selected weekday, each with the order in which the slots come round to that weekday.
+ */
+function dailyOverSomeDays(
+  shift: OnCallShift,
+  days: number[],
+  interval: number,
+  durationMs: number,
+  rotationStart: number,
+  isWeb: boolean,
+  participants: string[]
+): RotationShape[] {
+  const start = wallOf(shift.start);
+  const occurrence = occurrencesOn(days, start, rotationStart);
+  const firstIndex = firstOccurrence(occurrence, durationMs, rotationStart, isWeb);
+  const first = occurrence(firstIndex);
+  const window = (onDays: number[]) => [{ days: onDays, start: timeOf(start), end: timeOf(start + durationMs) }];
+  const runs = days.map((d, i) => ((days[(i + 1) % days.length]! - d + 7) % 7 || 7) - 1);
+  if (interval === 1 && runs.every((n) => n % participants.length === 0)) {
+    return [
+      {
+        shiftLength: { unit: 'days', count: 1 },
+        handOffTime: timeOf(first),
+        startDate: dateOf(first),
+        restrictions: window(days),
+      },
+    ];
+  }
+  const turn = participants.length * interval;
+  // The slots come round to a weekday again after this many weeks.
+  const weeks = turn / gcd(days.length, turn);
+  return days.map((_, i) => {
+    const onDay = occurrence(firstIndex + i);
+    const order = Array.from(
+      { length: weeks },
+      (__, w) => participants[Math.floor((i + w * days.length) / interval) % participants.length]!
+    );
+    return {
+      nameSuffix: WEEKDAY_NAMES[weekdayOf(onDay)],
+      participants: order,
+      shiftLength: { unit: 'weeks', count: 1 },
+      handOffTime: timeOf(onDay),
+      handOffDay: weekdayOf(onDay),
+      startDate: dateOf(onDay),
+      restrictions: window([weekdayOf(onDay)]),
+    };
+  });
+}
+
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
 
 /** by_day as ISO weekdays; null when it selects nothing narrower than the rotation itself. */
 function selectedDays(shift: OnCallShift): number[] | null | 'invalid' {
