@@ -231,7 +231,7 @@ function rotationShapes(shift: OnCallShift, isWeb: boolean, participants: string
   return `a rotation every ${every} with ${shift.duration / 3600} h shifts${onDays} has no studio equivalent`;
 }
 
-/** The k-th day at the start's time on one of `days`, counted from about a day before rotation_start. */
+/** The n-th day at the start's time on one of `days`, counted from about a day before rotation_start. */
 function occurrencesOn(days: number[], start: number, rotationStart: number): (n: number) => number {
   const skipped = Math.max(0, Math.floor((rotationStart - start) / DAY_MS) - 1);
   const found: number[] = [];
