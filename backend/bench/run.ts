@@ -21,6 +21,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   correlate: () => import('./correlate.js'),
   oncall: () => import('./oncall.js'),
   notify: () => import('./notify.js'),
+  lists: () => import('./lists.js'),
   escalate: () => import('./escalate.js'),
 };
 

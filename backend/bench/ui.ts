@@ -16,6 +16,7 @@ import { chromium, type Browser } from '@playwright/test';
 import postgres from 'postgres';
 import { freePort } from '../test/support/net.js';
 import type { BenchContext } from './run.js';
+import { siblingDatabase } from './support/database.js';
 
 const TARGET = 1.5;
 const TOKEN = 'bench-admin-token-0123456789';
@@ -55,22 +56,6 @@ async function startChild(args: string[], cwd: string, env: Record<string, strin
         child.kill('SIGTERM');
         await exited;
       }
-    },
-  };
-}
-
-/** A second database on the same server as `url`, dropped by the returned function. */
-async function siblingDatabase(url: string, suffix: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  const name = `${new URL(url).pathname.slice(1)}_${suffix}`;
-  await admin.unsafe(`create database ${name}`);
-  const sibling = new URL(url);
-  sibling.pathname = `/${name}`;
-  return {
-    url: sibling.href,
-    drop: async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
     },
   };
 }

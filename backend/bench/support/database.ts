@@ -47,3 +47,19 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
     },
   };
 }
+
+/** A second database on the same server as `url`, dropped by the returned function. */
+export async function siblingDatabase(url: string, suffix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  const name = `${new URL(url).pathname.slice(1)}_${suffix}`;
+  await admin.unsafe(`create database ${name}`);
+  const sibling = new URL(url);
+  sibling.pathname = `/${name}`;
+  return {
+    url: sibling.href,
+    drop: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
