@@ -13,7 +13,7 @@ import { createPolicy, listPolicies } from '../store/escalationPolicies.js';
 import { createPerson, listPeople, type ContactMethod } from '../store/people.js';
 import { createOverrides, createSchedule, listOverrides, listSchedules, type NewOverride } from '../store/schedules.js';
 import { createService, listServices, updateService } from '../store/services.js';
-import type { OnCallExport, OnCallSchedule, OnCallUser } from './oncallApi.js';
+import type { OnCallExport, OnCallRoute, OnCallSchedule, OnCallUser } from './oncallApi.js';
 import {
   layersFromShift,
   overrideFromShift,
@@ -228,13 +228,8 @@ async function addMissingOverrides(
     `${o.personId} ${o.startsAt.getTime()} ${o.endsAt.getTime()}`;
   const present = new Set((await listOverrides(sql, scheduleId, new Date(now), FAR_FUTURE)).map(key));
   const missing = overrides.filter((o) => !present.has(key(o)));
-  if (missing.length)
-    await createOverrides(
-      sql,
-      scheduleId,
-      missing.map((o) => ({ ...o, path: 'personId' })),
-      actor
-    );
+  const withPaths = missing.map((o) => ({ ...o, path: 'personId' }));
+  if (missing.length) await createOverrides(sql, scheduleId, withPaths, actor);
   return missing.length;
 }
 
@@ -310,13 +305,9 @@ async function importServices(
     }
     const subject = `service ${name}`;
     if (!isFirstWithName(taken, name, `${subject} (integration "${integration.name}")`, report)) continue;
-    for (const route of source.routes) {
-      if (
-        route.integration_id !== integration.id ||
-        route.is_the_last_route ||
-        route.id === integration.default_route?.id
-      )
-        continue;
+    const isOtherRoute = (route: OnCallRoute) =>
+      route.integration_id === integration.id && !route.is_the_last_route && route.id !== integration.default_route?.id;
+    for (const route of source.routes.filter(isOtherRoute)) {
       report.notMapped.push({
         subject: `route "${route.routing_regex ?? route.id}" of integration "${integration.name}"`,
         reason: `routes by alert content to chain "${chainName(route.escalation_chain_id)}"; the studio picks a policy by service and severity: set ${name}'s escalationPolicies by hand`,
