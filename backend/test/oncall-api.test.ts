@@ -56,6 +56,12 @@ describe('reading OnCall', () => {
     );
   });
 
+  it('asks whether the URL is right when the API is not there', async () => {
+    await expect(readOnCall({ url: `${oncall.url}/grafana`, token: 't' })).rejects.toThrow(
+      /^OnCall answered HTTP 404 for \/grafana\/api\/v1\/users\/: is http:\/\/127\.0\.0\.1:\d+ OnCall's API URL\?$/
+    );
+  });
+
   it('stops on a page that points back at itself instead of looping', async () => {
     oncall.route('/api/v1/users/', () => page([], `${oncall.url}/api/v1/users/`));
     await expect(readOnCall({ url: oncall.url, token: 't' })).rejects.toThrow(/pages of \/api\/v1\/users\/ do not end/);

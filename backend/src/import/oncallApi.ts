@@ -140,8 +140,9 @@ async function readList<T extends z.ZodType>(
   const seen = new Set<string>();
   let next: URL | null = new URL(path, base);
   while (next) {
-    if (seen.has(next.href) || seen.size >= MAX_PAGES)
+    if (seen.has(next.href) || seen.size >= MAX_PAGES) {
       throw new OnCallError(`OnCall's pages of /${path} do not end (${next.href})`);
+    }
     seen.add(next.href);
     const body = await getJson(next, options);
     const page = Page.safeParse(body);
@@ -205,7 +206,8 @@ async function getJson(url: URL, options: OnCallClientOptions): Promise<unknown>
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new OnCallError(`OnCall answered HTTP ${res.status} for ${url.pathname}`);
+      const hint = res.status === 404 ? `: is ${url.origin} OnCall's API URL?` : '';
+      throw new OnCallError(`OnCall answered HTTP ${res.status} for ${url.pathname}${hint}`);
     }
     try {
       return await res.json();
