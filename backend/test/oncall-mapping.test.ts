@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { onCallAt, type Layer } from '../src/domain/rotations.js';
 import type { OnCallPolicyStep, OnCallSchedule, OnCallShift } from '../src/import/oncallApi.js';
-import { layersFromShift, overrideFromShift, policyFromChain, serviceNameOf } from '../src/import/oncallMapping.js';
+import { policyFromChain, serviceNameOf } from '../src/import/oncallEscalation.js';
+import { layersFromShift, overrideFromShift } from '../src/import/oncallMapping.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const people = new Map(['UA', 'UB', 'UC'].map((id) => [id, { id: `person-${id}`, login: id.slice(1).toLowerCase() }]));

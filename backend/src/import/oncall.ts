@@ -14,14 +14,8 @@ import { createPerson, listPeople, type ContactMethod } from '../store/people.js
 import { createOverrides, createSchedule, listOverrides, listSchedules, type NewOverride } from '../store/schedules.js';
 import { createService, listServices, updateService } from '../store/services.js';
 import type { OnCallExport, OnCallRoute, OnCallSchedule, OnCallUser } from './oncallApi.js';
-import {
-  layersFromShift,
-  overrideFromShift,
-  policyFromChain,
-  serviceNameOf,
-  type MappedPerson,
-  type Note,
-} from './oncallMapping.js';
+import { policyFromChain, serviceNameOf } from './oncallEscalation.js';
+import { layersFromShift, overrideFromShift, type MappedPerson, type Note } from './oncallMapping.js';
 
 /** One thing the import did, e.g. `{ subject: 'person alex', detail: 'alex@example.com' }`. */
 export interface Done {
