@@ -58,7 +58,7 @@ const CASES: Case[] = [
   { name: 'incidents severity=critical', path: '/api/incidents?limit=50&severity=critical' },
   { name: 'incidents service', path: '/api/incidents?limit=50&service=svc-7' },
   { name: 'incidents text (common word)', path: '/api/incidents?limit=50&q=latency' },
-  { name: 'incidents text (rare word)', path: '/api/incidents?limit=50&q=frobnicator' },
+  { name: 'incidents text (3 matches)', path: '/api/incidents?limit=50&q=frobnicator' },
   { name: 'incidents text (no match)', path: '/api/incidents?limit=50&q=zzznotfound' },
   { name: 'incidents last 24 h', path: `/api/incidents?limit=50&from=${encodeURIComponent(since24h())}` },
   {
@@ -73,31 +73,32 @@ const CASES: Case[] = [
   { name: 'alerts resolved', path: '/api/alerts?limit=100&status=resolved' },
   { name: 'alerts severity=critical', path: '/api/alerts?limit=100&severity=critical' },
   { name: 'alerts source=grafana', path: '/api/alerts?limit=100&source=grafana' },
-  { name: 'alerts alertname', path: '/api/alerts?limit=100&alertname=BenchAlert7' },
+  { name: 'alerts alertname', path: '/api/alerts?limit=100&alertname=BenchAlert3' },
   { name: 'alerts with incident', path: '/api/alerts?limit=100&hasIncident=true' },
   { name: 'alerts without incident', path: '/api/alerts?limit=100&hasIncident=false' },
   { name: 'alerts last 24 h', path: `/api/alerts?limit=100&from=${encodeURIComponent(since24h())}` },
 ];
 
 /**
- * `count` incidents (one in ten active, a minute apart, newest first, one of 20 services each, varied durations)
- * and as many alerts (one in ten firing, one in five on an incident, 50 alert names), each table in one
- * `insert … select generate_series`.
+ * `count` incidents (one in ten active, a minute apart, newest first, one of 10 services each, varied durations, three
+ * with a rare word) and as many alerts (one in ten firing, one in five on an incident, 5 alert names), each table in
+ * one `insert … select generate_series`. Every case's first page is full at 1,000 rows too (but for status=open, 25),
+ * so both sizes answer the same amount.
  */
 export async function seed(url: string, count: number): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    await sql`insert into services (name) select 'svc-' || s from generate_series(1, 20) s`;
+    await sql`insert into services (name) select 'svc-' || s from generate_series(1, 10) s`;
     await sql`
       insert into incidents (title, description, severity, status, service_ids, created_by, started_at, detected_at,
                              resolved_at)
       select 'Bench incident ' || n || ': ' || (${WORDS}::text[])[1 + n % 10]
-               || case when n % 10000 = 7 then ' frobnicator' else '' end,
+               || case when n in (7, 307, 707) then ' frobnicator' else '' end,
              'Seeded for the lists bench: ' || (${WORDS}::text[])[1 + (n / 10) % 10] || ' after a deploy',
              (array['critical','high','medium','low'])[1 + n % 4],
              case when n % 10 = 0 then (array['open','investigating','identified','monitoring'])[1 + (n / 10) % 4]
                   else 'resolved' end,
-             array[(select id from services where name = 'svc-' || 1 + (n / 10) % 20)],
+             array[(select id from services where name = 'svc-' || 1 + (n / 10) % 10)],
              'bench', now() - n * interval '1 minute', now() - n * interval '1 minute',
              case when n % 10 = 0 then null else now() - n * interval '1 minute' + (n % 240 + 5) * interval '1 minute' end
       from generate_series(1, ${count}::int) n`;
@@ -108,8 +109,8 @@ export async function seed(url: string, count: number): Promise<void> {
       select (array['alertmanager','grafana'])[1 + n % 2], md5(n::text), now() - n * interval '1 minute',
              case when n % 10 = 0 then null else now() - n * interval '1 minute' + interval '10 minutes' end,
              case when n % 10 = 0 then 'firing' else 'resolved' end,
-             'BenchAlert' || n % 50, (array['critical','high','medium','low'])[1 + n % 4],
-             jsonb_build_object('alertname', 'BenchAlert' || n % 50, 'service', 'svc-' || 1 + n % 20),
+             'BenchAlert' || n % 5, (array['critical','high','medium','low'])[1 + n % 4],
+             jsonb_build_object('alertname', 'BenchAlert' || n % 5, 'service', 'svc-' || 1 + n % 10),
              'group-' || n % 1000, i.id
       from generate_series(1, ${count}::int) n
       left join incidents i on n % 5 = 0 and i.number = 1 + (n / 5) % ${count}::int`;
