@@ -4,7 +4,7 @@
  * alerts in two databases on one PostgreSQL server, in one run. Rounds alternate between the two sizes, so
  * background load hits both alike; medians are compared. Target: each at most 1.5 × its 1,000-row time. Also prints
  * the plan (EXPLAIN ANALYZE) of the query behind the slowest case on the large database.
- * BENCH_LISTS_ROWS (1000000), BENCH_LISTS_SMALL (1000) and BENCH_LISTS_ROUNDS (15) change it.
+ * BENCH_LISTS_ROWS (1000000), BENCH_LISTS_SMALL (1000) and BENCH_LISTS_ROUNDS (21) change it.
  */
 import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
@@ -153,7 +153,7 @@ async function timeRequest(base: string, path: string): Promise<number> {
 }
 
 export async function run({ database, report }: BenchContext): Promise<{ ok: boolean }> {
-  const rounds = Number(process.env.BENCH_LISTS_ROUNDS ?? 15);
+  const rounds = Number(process.env.BENCH_LISTS_ROUNDS ?? 21);
   const sizes = {
     small: Number(process.env.BENCH_LISTS_SMALL ?? 1000),
     large: Number(process.env.BENCH_LISTS_ROWS ?? 1_000_000),
