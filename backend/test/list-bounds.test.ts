@@ -227,4 +227,27 @@ describe('list routes', () => {
     expect(new Set(seen).size).toBe(2);
     expect(seen).toHaveLength(2);
   });
+
+  it('/api/incidents/active filters by severity and service, and stops counting past 1,000', async () => {
+    const critical = await expectStatus<{ items: unknown[]; total: number }>(
+      await sidecar.call('/api/incidents/active?severity=critical'),
+      200
+    );
+    expect(critical).toMatchObject({ items: [], total: 0, isTotalExact: true });
+    const onAlpha = await expectStatus<{ total: number }>(
+      await sidecar.call('/api/incidents/active?service=alpha'),
+      200
+    );
+    expect(onAlpha.total).toBe(2);
+    await sidecar.sql`
+      insert into incidents (title, severity, status, created_by)
+      select 'Storm ' || n, 'low', 'open', 't' from generate_series(1, 1000) n`;
+    const storm = await expectStatus<{ items: unknown[]; total: number; isTotalExact: boolean; nextCursor: string }>(
+      await sidecar.call('/api/incidents/active'),
+      200
+    );
+    expect(storm).toMatchObject({ total: 1000, isTotalExact: false });
+    expect(storm.items).toHaveLength(100);
+    expect(storm.nextCursor).toEqual(expect.any(String));
+  });
 });
