@@ -22,7 +22,8 @@ const TOKEN = 'bench-admin-token-0123456789';
 const HOUR = 3_600_000;
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Australia/Sydney', 'Asia/Kolkata', 'UTC'];
 
-const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+const percentile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 const stats = (durations: number[]) => {
   const sorted = [...durations].sort((a, b) => a - b);
   return { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95) };
@@ -52,9 +53,36 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
     const timeZone = ZONES[s % ZONES.length]!;
     const team = [0, 1, 2, 3].map((k) => pick(s * 4 + k));
     const layers = [
-      { id: crypto.randomUUID(), name: 'weekly', participants: team, shiftLength: { unit: 'weeks', count: 1 }, handOffTime: '10:00', handOffDay: 1, startDate: '2025-06-02', timeZone },
-      { id: crypto.randomUUID(), name: 'business hours', participants: team.slice(0, 2), shiftLength: { unit: 'days', count: 1 }, handOffTime: '09:00', startDate: '2025-06-02', timeZone, restrictions: [{ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }] },
-      { id: crypto.randomUUID(), name: 'weekend', participants: team.slice(2), shiftLength: { unit: 'hours', count: 12 }, handOffTime: '08:00', startDate: '2025-06-07', timeZone, restrictions: [{ days: [6, 7], start: '08:00', end: '20:00' }] },
+      {
+        id: crypto.randomUUID(),
+        name: 'weekly',
+        participants: team,
+        shiftLength: { unit: 'weeks', count: 1 },
+        handOffTime: '10:00',
+        handOffDay: 1,
+        startDate: '2025-06-02',
+        timeZone,
+      },
+      {
+        id: crypto.randomUUID(),
+        name: 'business hours',
+        participants: team.slice(0, 2),
+        shiftLength: { unit: 'days', count: 1 },
+        handOffTime: '09:00',
+        startDate: '2025-06-02',
+        timeZone,
+        restrictions: [{ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }],
+      },
+      {
+        id: crypto.randomUUID(),
+        name: 'weekend',
+        participants: team.slice(2),
+        shiftLength: { unit: 'hours', count: 12 },
+        handOffTime: '08:00',
+        startDate: '2025-06-07',
+        timeZone,
+        restrictions: [{ days: [6, 7], start: '08:00', end: '20:00' }],
+      },
     ];
     const [schedule] = await sql<{ id: string }[]>`
       insert into schedules (name, time_zone, layers, created_by) values (${`schedule-${s}`}, ${timeZone}, ${sql.json(layers)}, 'bench')
@@ -71,14 +99,25 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
     }
   }
 
-  const config = loadConfig({ DATABASE_URL: database.url, STUDIO_ADMIN_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: '0', SHED_MAX_IN_FLIGHT: '0', SHED_EVENT_LOOP_DELAY_MS: '0' });
-  const appSql = createSql({ url: database.url, poolMax: config.dbPoolMax, statementTimeoutMs: config.dbStatementTimeoutMs });
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    STUDIO_ADMIN_TOKEN: TOKEN,
+    RATE_LIMIT_PER_MINUTE: '0',
+    SHED_MAX_IN_FLIGHT: '0',
+    SHED_EVENT_LOOP_DELAY_MS: '0',
+  });
+  const appSql = createSql({
+    url: database.url,
+    poolMax: config.dbPoolMax,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+  });
   const server = await startBenchSidecar(config, appSql);
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/on-call`;
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/on-call?limit=${SCHEDULES}`;
   try {
     const check = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
     const body = (await check.json()) as { items?: unknown[] };
-    if (check.status !== 200 || body.items?.length !== SCHEDULES) throw new Error(`GET /api/on-call: ${check.status} ${JSON.stringify(body).slice(0, 300)}`);
+    if (check.status !== 200 || body.items?.length !== SCHEDULES)
+      throw new Error(`GET /api/on-call: ${check.status} ${JSON.stringify(body).slice(0, 300)}`);
 
     const api = stats(
       await timed(ROUNDS, async () => {
@@ -104,7 +143,9 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
       })
     );
     const fmt = (s: { p50: number; p95: number }) => `p50 ${s.p50.toFixed(1)} ms  p95 ${s.p95.toFixed(1)} ms`;
-    report(`  ${SCHEDULES} schedules × 3 layers (weekly 24×7, weekday 09–17, weekend 12 h) + 3 overrides each; ${ROUNDS} sequential requests after ${WARMUP} warm-up`);
+    report(
+      `  ${SCHEDULES} schedules × 3 layers (weekly 24×7, weekday 09–17, weekend 12 h) + 3 overrides each; ${ROUNDS} sequential requests after ${WARMUP} warm-up`
+    );
     report(`  GET /api/on-call (full app, HTTP):         ${fmt(api)}`);
     report(`  baseline, the same rows by plain select:   ${fmt(rows)}`);
     report(`  the rotation maths alone (now, next, gaps): ${fmt(maths)}`);

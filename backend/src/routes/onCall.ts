@@ -4,7 +4,13 @@ import { createRouter } from '../http/context.js';
 import { errorResponses, IdParamsSchema, jsonContent } from '../http/openapi.js';
 import type { Database, Sql } from '../store/db.js';
 import { peopleByIds } from '../store/people.js';
-import { listSchedules, loadSchedules, scheduleNotFound, type ScheduleRecord } from '../store/schedules.js';
+import {
+  listSchedules,
+  loadSchedules,
+  scheduleNotFound,
+  withOverrides,
+  type ScheduleRecord,
+} from '../store/schedules.js';
 import { InstantSchema, OnCallSchema, SegmentSchema, wireSegment } from './onCallSchemas.js';
 import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 import { invalid } from './schedules.js';
@@ -82,7 +88,8 @@ const routes = {
     path: '/on-call',
     operationId: 'listOnCall',
     tags,
-    summary: 'Each schedule now and next, and gaps starting within ?withinHours (default 24) as warnings, a page of schedules at a time',
+    summary:
+      'Each schedule now and next, and gaps starting within ?withinHours (default 24) as warnings, a page of schedules at a time',
     request: {
       query: z.strictObject({
         withinHours: z.coerce
@@ -192,10 +199,13 @@ export function onCallRoutes(db: Database) {
           'on-call',
           (s) => ({ keys: [s.name], id: s.id })
         );
-        const ids = records.map((r) => r.id);
-        const loaded = ids.length
-          ? await loadSchedules(sql, new Date(at - HAND_OFF_REACH_MS), new Date(at + HAND_OFF_REACH_MS), ids)
-          : [];
+        // The page's rows as read: reading them again by id cost a second pass over every layer's jsonb.
+        const loaded = await withOverrides(
+          sql,
+          records,
+          new Date(at - HAND_OFF_REACH_MS),
+          new Date(at + HAND_OFF_REACH_MS)
+        );
         const found = loaded.map(({ record, schedule }) => onCallOf(record, schedule, at));
         const warnings = loaded.flatMap(({ record, schedule }) =>
           gaps(schedule, at, at + withinHours * HOUR_MS).map((g) => ({

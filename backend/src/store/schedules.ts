@@ -62,7 +62,11 @@ export function scheduleNotFound(id: string): AppError {
 
 function nameTaken(err: unknown, name: string | undefined): never {
   if ((err as { code?: string }).code === '23505') {
-    throw new AppError({ code: 'SCHEDULE_ALREADY_EXISTS', message: `A schedule named ${name} already exists`, details: { name } });
+    throw new AppError({
+      code: 'SCHEDULE_ALREADY_EXISTS',
+      message: `A schedule named ${name} already exists`,
+      details: { name },
+    });
   }
   throw err;
 }
@@ -167,7 +171,8 @@ export async function deleteSchedule(sql: Sql, id: string, actor: Actor): Promis
 export async function rotateScheduleFeed(sql: Sql, id: string, actor: Actor): Promise<string> {
   const feedToken = newFeedToken();
   await sql.begin(async (tx) => {
-    const [row] = await tx`update schedules set ical_token_hash = ${hashToken(feedToken)} where id = ${id} returning id`;
+    const [row] =
+      await tx`update schedules set ical_token_hash = ${hashToken(feedToken)} where id = ${id} returning id`;
     if (!row) throw scheduleNotFound(id);
     await appendEvent(tx, { topic: TOPIC, type: 'schedule.feed_rotated', payload: { id }, actor: actor.name });
   });
@@ -175,11 +180,18 @@ export async function rotateScheduleFeed(sql: Sql, id: string, actor: Actor): Pr
 }
 
 export async function scheduleByFeedToken(sql: Db, token: string): Promise<ScheduleRecord | undefined> {
-  const [row] = await sql<ScheduleRecord[]>`select ${sql.unsafe(COLUMNS)} from schedules where ical_token_hash = ${hashToken(token)}`;
+  const [row] = await sql<
+    ScheduleRecord[]
+  >`select ${sql.unsafe(COLUMNS)} from schedules where ical_token_hash = ${hashToken(token)}`;
   return row;
 }
 
-async function insertOverride(tx: TransactionSql, scheduleId: string, o: NewOverride, actor: Actor): Promise<OverrideRecord> {
+async function insertOverride(
+  tx: TransactionSql,
+  scheduleId: string,
+  o: NewOverride,
+  actor: Actor
+): Promise<OverrideRecord> {
   const [row] = await tx<OverrideRecord[]>`
     insert into schedule_overrides (schedule_id, person_id, starts_at, ends_at, note, created_by)
     values (${scheduleId}, ${o.personId}, ${o.startsAt}, ${o.endsAt}, ${o.note}, ${actor.name})
@@ -211,7 +223,11 @@ export async function deleteOverride(sql: Sql, scheduleId: string, overrideId: s
       delete from schedule_overrides where id = ${overrideId} and schedule_id = ${scheduleId}
       returning ${tx.unsafe(OVERRIDE_COLUMNS)}`;
     if (!row) {
-      throw new AppError({ code: 'OVERRIDE_NOT_FOUND', message: `No override ${overrideId} on schedule ${scheduleId}`, details: { id: overrideId } });
+      throw new AppError({
+        code: 'OVERRIDE_NOT_FOUND',
+        message: `No override ${overrideId} on schedule ${scheduleId}`,
+        details: { id: overrideId },
+      });
     }
     await appendEvent(tx, { topic: TOPIC, type: 'override.deleted', payload: row, actor: actor.name });
   });
@@ -256,8 +272,20 @@ export async function loadSchedules(
   ids?: string[]
 ): Promise<Array<{ record: ScheduleRecord; schedule: Schedule }>> {
   const records = ids
-    ? await sql<ScheduleRecord[]>`select ${sql.unsafe(COLUMNS)} from schedules where id = any(${ids}::uuid[]) order by name`
+    ? await sql<
+        ScheduleRecord[]
+      >`select ${sql.unsafe(COLUMNS)} from schedules where id = any(${ids}::uuid[]) order by name`
     : await listSchedules(sql);
+  return withOverrides(sql, records, from, to);
+}
+
+/** Schedules already read, each with the overrides that touch [from, to), in one query. */
+export async function withOverrides(
+  sql: Db,
+  records: ScheduleRecord[],
+  from: Date,
+  to: Date
+): Promise<Array<{ record: ScheduleRecord; schedule: Schedule }>> {
   if (!records.length) return [];
   const overrides = await sql<OverrideRecord[]>`
     select ${sql.unsafe(OVERRIDE_COLUMNS)} from schedule_overrides
@@ -269,5 +297,8 @@ export async function loadSchedules(
     list.push(toOverride(o));
     bySchedule.set(o.scheduleId, list);
   }
-  return records.map((record) => ({ record, schedule: { layers: record.layers, overrides: bySchedule.get(record.id) ?? [] } }));
+  return records.map((record) => ({
+    record,
+    schedule: { layers: record.layers, overrides: bySchedule.get(record.id) ?? [] },
+  }));
 }
