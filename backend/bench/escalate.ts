@@ -11,79 +11,24 @@
  *
  * Target: p99 under 2 s with the escalations in flight; every page arrived once.
  */
-import http from 'node:http';
 import { loadavg } from 'node:os';
 import { createSql } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { createApiToken } from '../src/store/tokens.js';
-import { alertmanagerPayload } from '../test/support/alerting.js';
+import { setUpPaging } from '../test/support/pagingSetUp.js';
 import { startSidecarProcess } from '../test/support/sidecarProcess.js';
 import { startSignedReceiver, type SignedReceiver } from '../test/support/signedReceiver.js';
 import type { BenchContext } from './run.js';
+import { alertPoster, BENCH_SIDECAR_ENV, envInt, quantile, type Posted } from './support/alerts.js';
 
 const P99_TARGET_MS = 2000;
 const SIGNING_SECRET = 'bench-signing-secret-0123456789';
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
-const ENV: Record<string, string> = {
-  LOG_LEVEL: 'warn',
-  RATE_LIMIT_PER_MINUTE: '0',
-  RATE_LIMIT_INTAKE_PER_MINUTE: '0',
-  NODE_ENV: 'production',
-  STUDIO_SECRET_KEY: 'YmVuY2gtc2VydmVycy1zZWNyZXQta2V5LTMyYnl0ZSE=',
-  CORRELATION_POLL_MS: '0',
-};
 
-const int = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const quantile = (values: number[], q: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.max(0, Math.ceil(q * values.length) - 1))] ?? NaN;
-
-/** Posts one Alertmanager notification opening a `payments` incident in group `n`; resolves with the incident id. */
-function alertPoster(url: string, token: string) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const { hostname, port } = new URL(url);
-  const post = (n: number) =>
-    new Promise<string | undefined>((resolve, reject) => {
-      const body = JSON.stringify(
-        alertmanagerPayload(
-          [{ labels: { alertname: 'PaymentsDown', severity: 'critical', service: 'payments', instance: `host-${n}` } }],
-          {
-            groupKey: `{}:{bench="escalate",n="${n}"}`,
-          }
-        )
-      );
-      const headers = {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-      };
-      const req = http.request(
-        { host: hostname, port, path: '/api/integrations/alertmanager', method: 'POST', agent, headers },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk) => (text += chunk));
-          res.on('end', () =>
-            resolve(
-              res.statusCode === 200
-                ? (JSON.parse(text).incidents as { id: string; opened: boolean }[]).find((i) => i.opened)?.id
-                : undefined
-            )
-          );
-        }
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  return { post, close: () => agent.destroy() };
-}
 
 /** `count` alerts at `rate`/s from group `first` on; the send time of each incident opened, and the failures. */
-async function paced(post: (n: number) => Promise<string | undefined>, rate: number, count: number, first: number) {
+async function paced(post: (n: number) => Promise<Posted>, rate: number, count: number, first: number) {
   const sentAt = new Map<string, number>();
   let failures = 0;
   const start = performance.now();
@@ -94,7 +39,7 @@ async function paced(post: (n: number) => Promise<string | undefined>, rate: num
     const at = performance.now();
     calls.push(
       post(first + i).then(
-        (id) => (id ? void sentAt.set(id, at) : void failures++),
+        ({ incidentId }) => (incidentId ? void sentAt.set(incidentId, at) : void failures++),
         () => void failures++
       )
     );
@@ -121,14 +66,14 @@ async function pagesFor(
 }
 
 export async function run({ database, report }: BenchContext): Promise<{ ok: boolean }> {
-  const inFlight = int('BENCH_ESCALATIONS', 1000);
-  const alerts = int('BENCH_ESCALATE_ALERTS', 100);
-  const rate = int('BENCH_ESCALATE_RATE', 10);
+  const inFlight = envInt('BENCH_ESCALATIONS', 1000);
+  const alerts = envInt('BENCH_ESCALATE_ALERTS', 100);
+  const rate = envInt('BENCH_ESCALATE_RATE', 10);
   const sql = createSql({ url: database.url, poolMax: 2, statementTimeoutMs: 30_000 });
   await migrate(sql);
   const { token } = await createApiToken(sql, 'bench-alertmanager', 'integration');
   const receiver = await startSignedReceiver(SIGNING_SECRET);
-  const sidecar = await startSidecarProcess(database.url, ADMIN_TOKEN, ENV, { readyTimeoutMs: 60_000 });
+  const sidecar = await startSidecarProcess(database.url, ADMIN_TOKEN, BENCH_SIDECAR_ENV, { readyTimeoutMs: 60_000 });
   try {
     const post = async (path: string, json: unknown) => {
       const res = await fetch(sidecar.url + path, {
@@ -139,43 +84,8 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
       if (res.status !== 201) throw new Error(`${path}: ${res.status} ${await res.text()}`);
       return res.json() as Promise<{ id: string }>;
     };
-    const hook = (name: string) =>
-      post('/api/channels', {
-        kind: 'webhook',
-        name,
-        secrets: { url: `${receiver.origin}/${name}`, signingSecret: SIGNING_SECRET },
-      });
-    const phone = await hook('ana-phone');
-    const room = await hook('payments-room');
-    const ana = await post('/api/people', {
-      login: 'ana',
-      name: 'Ana',
-      email: 'ana@example.com',
-      timeZone: 'UTC',
-      contactMethods: [{ kind: 'webhook', target: 'ana-phone', channelId: phone.id }],
-    });
-    const schedule = await post('/api/schedules', {
-      name: 'payments-primary',
-      timeZone: 'UTC',
-      layers: [
-        {
-          name: 'week',
-          participants: [ana.id],
-          shiftLength: { unit: 'weeks', count: 1 },
-          handOffTime: '09:00',
-          startDate: '2026-01-05',
-        },
-      ],
-    });
-    const policy = await post('/api/escalation-policies', {
-      name: 'payments',
-      steps: [
-        { target: { kind: 'schedule', scheduleId: schedule.id }, waitMinutes: 30, urgency: 'high' },
-        { target: { kind: 'channel', channelId: room.id }, waitMinutes: 30, urgency: 'high' },
-      ],
-    });
-    await post('/api/services', { name: 'payments', escalationPolicyId: policy.id });
-    const poster = alertPoster(sidecar.url, token);
+    await setUpPaging(post, { receiverOrigin: receiver.origin, signingSecret: SIGNING_SECRET, waitMinutes: 30 });
+    const poster = alertPoster(sidecar.url, token, 'escalate', { alertname: 'PaymentsDown', service: 'payments' });
     report(
       `  ${alerts} alerts at ${rate}/s, each opening an incident whose policy pages the on-call by signed webhook; ` +
         `with none and with ${inFlight} escalations in flight (load ${loadavg()

@@ -16,17 +16,16 @@
  *
  * Targets: throughput at least 50 % of the baseline's, p99 under 2 s at 100 new incidents/s, nothing lost.
  */
-import http from 'node:http';
 import { loadavg } from 'node:os';
 import { webhookSender } from '../src/notify/channels/webhook.js';
 import type { NotificationMessage } from '../src/domain/notifications.js';
 import { createSql } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { createApiToken } from '../src/store/tokens.js';
-import { alertmanagerPayload } from '../test/support/alerting.js';
 import { startSidecarProcess, type SidecarProcess } from '../test/support/sidecarProcess.js';
 import { startSignedReceiver, type Receipt, type SignedReceiver } from '../test/support/signedReceiver.js';
 import type { BenchContext } from './run.js';
+import { alertPoster, BENCH_SIDECAR_ENV, envInt, quantile, type Posted } from './support/alerts.js';
 import { cpuSpent, sampleCpu } from './support/cpu.js';
 import { loadSettings } from './support/load.js';
 
@@ -36,64 +35,9 @@ const SIGNING_SECRET = 'bench-signing-secret-0123456789';
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 // The sidecar's default NOTIFY_CHANNEL_CONCURRENCY unless BENCH_NOTIFY_CHANNEL_CONCURRENCY says otherwise.
 const CHANNEL_CONCURRENCY = Number(process.env.BENCH_NOTIFY_CHANNEL_CONCURRENCY ?? 2);
-const ENV: Record<string, string> = {
-  LOG_LEVEL: 'warn',
-  RATE_LIMIT_PER_MINUTE: '0',
-  RATE_LIMIT_INTAKE_PER_MINUTE: '0',
-  NODE_ENV: 'production',
-  STUDIO_SECRET_KEY: 'YmVuY2gtc2VydmVycy1zZWNyZXQta2V5LTMyYnl0ZSE=',
-  NOTIFY_CHANNEL_CONCURRENCY: String(CHANNEL_CONCURRENCY),
-  CORRELATION_POLL_MS: '0',
-};
-
-const int = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-};
+const ENV: Record<string, string> = { ...BENCH_SIDECAR_ENV, NOTIFY_CHANNEL_CONCURRENCY: String(CHANNEL_CONCURRENCY) };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const quantile = (values: number[], q: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.max(0, Math.ceil(q * values.length) - 1))] ?? NaN;
-
-/** Posts one Alertmanager notification with one firing critical alert in group `n`; resolves with the incident opened. */
-function alertPoster(url: string, token: string) {
-  // node:http rather than fetch: less CPU taken from the cores the sidecars are measured on (see intake.ts).
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const { hostname, port } = new URL(url);
-  const post = (n: number) =>
-    new Promise<{ status: number; incidentId?: string; ms: number }>((resolve, reject) => {
-      const body = JSON.stringify(
-        alertmanagerPayload([{ labels: { alertname: 'BenchNotify', severity: 'critical', instance: `host-${n}` } }], {
-          groupKey: `{}:{bench="notify",n="${n}"}`,
-        })
-      );
-      const at = performance.now();
-      const headers = {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-      };
-      const req = http.request(
-        { host: hostname, port, path: '/api/integrations/alertmanager', method: 'POST', agent, headers },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk) => (text += chunk));
-          res.on('end', () => {
-            const incident =
-              res.statusCode === 200
-                ? (JSON.parse(text).incidents as { id: string; opened: boolean }[]).find((i) => i.opened)
-                : undefined;
-            resolve({ status: res.statusCode ?? 0, incidentId: incident?.id, ms: performance.now() - at });
-          });
-        }
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  return { post, close: () => agent.destroy() };
-}
 
 interface Sent {
   /** performance.now() when the alert was sent, by the incident it opened. */
@@ -103,12 +47,7 @@ interface Sent {
 }
 
 /** `count` alerts at `rate`/s on a fixed schedule (open loop: a slow answer does not delay the next alert). */
-async function paced(
-  post: ReturnType<typeof alertPoster>['post'],
-  rate: number,
-  count: number,
-  first: number
-): Promise<Sent> {
+async function paced(post: (n: number) => Promise<Posted>, rate: number, count: number, first: number): Promise<Sent> {
   const sent: Sent = { sentAt: new Map(), intakeMs: [], failures: [] };
   const start = performance.now();
   const calls: Promise<void>[] = [];
@@ -174,8 +113,8 @@ async function baseline(receiver: SignedReceiver, count: number, loops: number, 
 
 export async function run({ database, report }: BenchContext): Promise<{ ok: boolean }> {
   const { durationS, warmupS } = loadSettings({ durationS: 20, warmupS: 5 });
-  const rate = int('BENCH_NOTIFY_RATE', 100);
-  const backlog = int('BENCH_NOTIFY_BACKLOG', 1000);
+  const rate = envInt('BENCH_NOTIFY_RATE', 100);
+  const backlog = envInt('BENCH_NOTIFY_BACKLOG', 1000);
   const sql = createSql({ url: database.url, poolMax: 2, statementTimeoutMs: 30_000 });
   await migrate(sql);
   const { token } = await createApiToken(sql, 'bench-alertmanager', 'integration');
@@ -214,7 +153,7 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
       events: ['declared'],
       channelIds: [channel.id],
     });
-    const alerts = alertPoster(api.url, token);
+    const alerts = alertPoster(api.url, token, 'notify', { alertname: 'BenchNotify' });
 
     // Steady.
     let n = 0;

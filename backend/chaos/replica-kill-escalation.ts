@@ -6,6 +6,7 @@
  * (ESCALATION_LEASE_SECONDS) of its due time, and every page reached the receiver.
  */
 import { alertmanagerPayload } from '../test/support/alerting.js';
+import { setUpPaging } from '../test/support/pagingSetUp.js';
 import { startSignedReceiver } from '../test/support/signedReceiver.js';
 import { check, type Check, type Experiment, type ExperimentContext } from './support/experiment.js';
 import { send } from './support/http.js';
@@ -65,44 +66,12 @@ async function run(
     if (o.status !== 201) throw new Error(`setup ${path}: ${o.status} ${JSON.stringify(o.body)}`);
     return o.body as { id: string };
   };
-  const hook = (name: string) =>
-    created('/api/channels', {
-      kind: 'webhook',
-      name,
-      secrets: { url: `${receiver.origin}/${name}`, signingSecret: SIGNING_SECRET },
-    });
-  const phone = await hook('ana-phone');
-  const room = await hook('payments-room');
-  const ana = await created('/api/people', {
-    login: 'ana',
-    name: 'Ana',
-    email: 'ana@example.com',
-    timeZone: 'UTC',
-    contactMethods: [{ kind: 'webhook', target: 'ana-phone', channelId: phone.id }],
-  });
-  const schedule = await created('/api/schedules', {
-    name: 'payments-primary',
-    timeZone: 'UTC',
-    layers: [
-      {
-        name: 'week',
-        participants: [ana.id],
-        shiftLength: { unit: 'weeks', count: 1 },
-        handOffTime: '09:00',
-        startDate: '2026-01-05',
-      },
-    ],
-  });
-  const waitMinutes = settings.stepWaitS / 60;
-  const policy = await created('/api/escalation-policies', {
-    name: 'payments',
+  await setUpPaging(created, {
+    receiverOrigin: receiver.origin,
+    signingSecret: SIGNING_SECRET,
+    waitMinutes: settings.stepWaitS / 60,
     repeat: PASSES - 1,
-    steps: [
-      { target: { kind: 'schedule', scheduleId: schedule.id }, waitMinutes, urgency: 'high' },
-      { target: { kind: 'channel', channelId: room.id }, waitMinutes, urgency: 'high' },
-    ],
   });
-  await created('/api/services', { name: 'payments', escalationPolicyId: policy.id });
 
   // Opened through both replicas, as behind a load balancer.
   const opened: string[] = [];
