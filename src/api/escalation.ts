@@ -1,19 +1,12 @@
 import { SIDECAR_API_BASE } from '../constants';
-import { call, incidentUrl, type CallOptions } from './client';
-import type {
-  CreateEscalationPolicyInput,
-  Escalation,
-  EscalationPolicy,
-  ItemList,
-  UpdateEscalationPolicyInput,
-} from './types';
+import { call, incidentUrl, listEveryPage, type CallOptions } from './client';
+import type { CreateEscalationPolicyInput, Escalation, EscalationPolicy, UpdateEscalationPolicyInput } from './types';
 
 const policyUrl = (id: string) => `${SIDECAR_API_BASE}/escalation-policies/${encodeURIComponent(id)}`;
 
-/** GET /api/escalation-policies, by name. */
-export async function listEscalationPolicies(options?: CallOptions): Promise<EscalationPolicy[]> {
-  const body = await call<ItemList<EscalationPolicy>>({ url: `${SIDECAR_API_BASE}/escalation-policies` }, options);
-  return body.items;
+/** GET /api/escalation-policies, by name, every page. */
+export function listEscalationPolicies(options?: CallOptions): Promise<EscalationPolicy[]> {
+  return listEveryPage(`${SIDECAR_API_BASE}/escalation-policies`, options, { limit: 500 });
 }
 
 /** POST /api/escalation-policies (admin). 400 VALIDATION_FAILED names the field (`steps.1.waitMinutes`, `repeat`). */

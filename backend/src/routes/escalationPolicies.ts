@@ -5,6 +5,7 @@ import { createRouter } from '../http/context.js';
 import { errorResponses, IdParamsSchema, iso, jsonContent } from '../http/openapi.js';
 import type { Database } from '../store/db.js';
 import * as policies from '../store/escalationPolicies.js';
+import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 import { invalid } from './schedules.js';
 
 const StepTargetSchema = z
@@ -13,16 +14,25 @@ const StepTargetSchema = z
     z.strictObject({ kind: z.literal('person'), personId: z.uuid() }),
     z.strictObject({ kind: z.literal('channel'), channelId: z.uuid() }),
   ])
-  .openapi('EscalationStepTarget', { description: 'Whoever is on call in a schedule when the step fires, a person, or a channel' });
+  .openapi('EscalationStepTarget', {
+    description: 'Whoever is on call in a schedule when the step fires, a person, or a channel',
+  });
 
 const StepSchema = z
   .strictObject({
     target: StepTargetSchema,
-    waitMinutes: z.number().min(0).max(24 * 60).openapi({
-      description: 'Minutes from this step to the next (fractions allowed: 0.05 is 3 s); 0 pages the next one together with this one',
-      example: 5,
-    }),
-    urgency: z.enum(URGENCIES).openapi({ description: "high rings (ntfy priority 5, a Slack mention); low is a quiet notification" }),
+    waitMinutes: z
+      .number()
+      .min(0)
+      .max(24 * 60)
+      .openapi({
+        description:
+          'Minutes from this step to the next (fractions allowed: 0.05 is 3 s); 0 pages the next one together with this one',
+        example: 5,
+      }),
+    urgency: z
+      .enum(URGENCIES)
+      .openapi({ description: 'high rings (ntfy priority 5, a Slack mention); low is a quiet notification' }),
   })
   .openapi('EscalationStep');
 
@@ -30,7 +40,12 @@ const PolicyFields = {
   name: z.string().trim().min(1).max(100),
   description: z.string().max(2000),
   steps: z.array(StepSchema).min(1).max(20).openapi({ description: 'In the order they fire' }),
-  repeat: z.number().int().min(0).max(10).openapi({ description: 'How many times the steps run again after the last one' }),
+  repeat: z
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .openapi({ description: 'How many times the steps run again after the last one' }),
 };
 
 // A repeated policy whose waits are all zero would page everyone repeat + 1 times in the same instant.
@@ -52,7 +67,9 @@ const UpdatePolicySchema = z
     version: z.number().int().min(1).max(2_147_483_647).optional().openapi({ description: 'A stale one gets 409' }),
     name: PolicyFields.name.optional(),
     description: PolicyFields.description.optional(),
-    steps: PolicyFields.steps.optional().openapi({ description: 'Replaces the steps (escalations under way keep theirs)' }),
+    steps: PolicyFields.steps
+      .optional()
+      .openapi({ description: 'Replaces the steps (escalations under way keep theirs)' }),
     repeat: PolicyFields.repeat.optional(),
   })
   .refine(hasSomeWait, WAIT_ISSUE)
@@ -81,8 +98,12 @@ const routes = {
     path: '/escalation-policies',
     operationId: 'listEscalationPolicies',
     tags,
-    summary: 'Escalation policies, by name',
-    responses: { 200: jsonContent(z.object({ items: z.array(PolicySchema) }), 'The policies'), ...errorResponses(401, 503) },
+    summary: 'Escalation policies, by name, a page at a time',
+    request: { query: z.strictObject(pageQuerySchema(200, 500)) },
+    responses: {
+      200: jsonContent(z.object({ items: z.array(PolicySchema), nextCursor: NextCursorSchema }), 'The policies'),
+      ...errorResponses(400, 401, 503),
+    },
   }),
   create: createRoute({
     method: 'post',
@@ -125,14 +146,20 @@ const routes = {
   }),
 };
 
-const wirePolicy = (p: policies.EscalationPolicyRecord) => ({ ...p, createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt) });
+const wirePolicy = (p: policies.EscalationPolicyRecord) => ({
+  ...p,
+  createdAt: iso(p.createdAt),
+  updatedAt: iso(p.updatedAt),
+});
 
 /** Escalation policies (viewers read, admins change them). */
 export function escalationPolicyRoutes(db: Database) {
   return createRouter()
     .openapi(routes.list, async (c) => {
-      const items = await db.read((sql) => policies.listPolicies(sql));
-      return c.json({ items: items.map(wirePolicy) }, 200);
+      const query = c.req.valid('query');
+      const rows = await db.read((sql) => policies.listPolicies(sql, pageRequest(query, 'escalation-policies')));
+      const { items, nextCursor } = pageOf(rows, query, 'escalation-policies', (p) => ({ keys: [p.name], id: p.id }));
+      return c.json({ items: items.map(wirePolicy), nextCursor }, 200);
     })
     .openapi(routes.create, async (c) => {
       const body = c.req.valid('json');

@@ -7,6 +7,7 @@ import type { Actor } from '../domain/actor.js';
 import { AppError } from '../domain/errors.js';
 import type { EscalationStep } from '../domain/escalation.js';
 import { appendEvent } from './events.js';
+import { afterPosition, pageLimit, type Page } from './page.js';
 
 type Db = Sql | TransactionSql;
 
@@ -33,7 +34,11 @@ const COLUMNS = 'id, name, description, steps, repeat, created_by, created_at, u
 const TOPIC = 'on-call';
 
 export function policyNotFound(id: string): AppError {
-  return new AppError({ code: 'ESCALATION_POLICY_NOT_FOUND', message: `No escalation policy with id ${id}`, details: { id } });
+  return new AppError({
+    code: 'ESCALATION_POLICY_NOT_FOUND',
+    message: `No escalation policy with id ${id}`,
+    details: { id },
+  });
 }
 
 function nameTaken(err: unknown, name: string | undefined): never {
@@ -51,11 +56,17 @@ function nameTaken(err: unknown, name: string | undefined): never {
 async function checkTargets(sql: Db, steps: EscalationStep[]): Promise<void> {
   const wanted = { schedule: new Set<string>(), person: new Set<string>(), channel: new Set<string>() };
   for (const { target } of steps) {
-    wanted[target.kind].add(target.kind === 'schedule' ? target.scheduleId : target.kind === 'person' ? target.personId : target.channelId);
+    wanted[target.kind].add(
+      target.kind === 'schedule' ? target.scheduleId : target.kind === 'person' ? target.personId : target.channelId
+    );
   }
   const found = async (table: string, ids: Set<string>) =>
     ids.size
-      ? new Set((await sql<{ id: string }[]>`select id from ${sql(table)} where id = any(${[...ids]}::uuid[])`).map((r) => r.id))
+      ? new Set(
+          (await sql<{ id: string }[]>`select id from ${sql(table)} where id = any(${[...ids]}::uuid[])`).map(
+            (r) => r.id
+          )
+        )
       : new Set<string>();
   const [schedules, people, channels] = await Promise.all([
     found('schedules', wanted.schedule),
@@ -69,7 +80,9 @@ async function checkTargets(sql: Db, steps: EscalationStep[]): Promise<void> {
         : target.kind === 'person'
           ? [people.has(target.personId), 'personId', target.personId]
           : [channels.has(target.channelId), 'channelId', target.channelId];
-    return exists ? [] : [{ path: `steps.${i}.target.${field}`, message: `no ${target.kind} with id ${id}`, code: 'custom' }];
+    return exists
+      ? []
+      : [{ path: `steps.${i}.target.${field}`, message: `no ${target.kind} with id ${id}`, code: 'custom' }];
   });
   if (issues.length) {
     throw new AppError({
@@ -80,8 +93,11 @@ async function checkTargets(sql: Db, steps: EscalationStep[]): Promise<void> {
   }
 }
 
-export async function listPolicies(sql: Db): Promise<EscalationPolicyRecord[]> {
-  return sql<EscalationPolicyRecord[]>`select ${sql.unsafe(COLUMNS)} from escalation_policies order by name`;
+/** By name; a page of them when `page` is given (every one without, for the importer's matching). */
+export async function listPolicies(sql: Db, page?: Page): Promise<EscalationPolicyRecord[]> {
+  return sql<EscalationPolicyRecord[]>`
+    select ${sql.unsafe(COLUMNS)} from escalation_policies where ${afterPosition(sql, page, [['name', 'text']], 'id')}
+    order by name, id ${pageLimit(sql, page)}`;
 }
 
 export async function getPolicy(sql: Db, id: string, forUpdate = false): Promise<EscalationPolicyRecord> {
@@ -91,7 +107,11 @@ export async function getPolicy(sql: Db, id: string, forUpdate = false): Promise
   return row;
 }
 
-export async function createPolicy(sql: Sql, input: EscalationPolicyInput, actor: Actor): Promise<EscalationPolicyRecord> {
+export async function createPolicy(
+  sql: Sql,
+  input: EscalationPolicyInput,
+  actor: Actor
+): Promise<EscalationPolicyRecord> {
   return sql.begin(async (tx) => {
     await checkTargets(tx, input.steps);
     const [row] = await tx<EscalationPolicyRecord[]>`
@@ -152,6 +172,11 @@ export async function deletePolicy(sql: Sql, id: string, actor: Actor): Promise<
       });
     }
     await tx`delete from escalation_policies where id = ${id}`;
-    await appendEvent(tx, { topic: TOPIC, type: 'escalation_policy.deleted', payload: { id, name: policy.name }, actor: actor.name });
+    await appendEvent(tx, {
+      topic: TOPIC,
+      type: 'escalation_policy.deleted',
+      payload: { id, name: policy.name },
+      actor: actor.name,
+    });
   });
 }

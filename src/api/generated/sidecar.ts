@@ -837,7 +837,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Escalation policies, by name */
+        /** Escalation policies, by name, a page at a time */
         get: operations["listEscalationPolicies"];
         put?: never;
         /** Add an escalation policy */
@@ -7883,7 +7883,12 @@ export interface operations {
     };
     listEscalationPolicies: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page: 200 unless given, at most 500 */
+                limit?: number;
+                /** @description The previous page's nextCursor: the page after it */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -7903,7 +7908,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["EscalationPolicy"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Invalid request (VALIDATION_FAILED, MALFORMED_REQUEST) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             401: components["responses"]["AuthRequired"];
