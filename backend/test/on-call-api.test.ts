@@ -327,6 +327,51 @@ describe('schedules and overrides', () => {
 });
 
 describe('who is on call', () => {
+  it("answers a service's on-call: each schedule its policy pages, in step order, and no policy plainly", async () => {
+    const [pia, quin] = [await person('pia'), await person('quin')];
+    const primary = await schedule('svc-primary', [dailyLayer([pia.id])]);
+    const secondary = await schedule('svc-secondary', [dailyLayer([quin.id])]);
+    const step = (scheduleId: string) => ({
+      target: { kind: 'schedule', scheduleId },
+      waitMinutes: 5,
+      urgency: 'high',
+    });
+    const policy = await expectStatus(
+      await sidecar.call('/api/escalation-policies', {
+        method: 'POST',
+        json: { name: 'svc-policy', steps: [step(primary.id), step(secondary.id), step(primary.id)] },
+      }),
+      201
+    );
+    await expectStatus(
+      await sidecar.call('/api/services', {
+        method: 'POST',
+        json: { name: 'svc-paged', escalationPolicyId: policy.id },
+      }),
+      201
+    );
+    await expectStatus(await sidecar.call('/api/services', { method: 'POST', json: { name: 'svc-quiet' } }), 201);
+    const answer = await expectStatus(await sidecar.call('/api/services/svc-paged/on-call', { token: viewer }), 200);
+    expect(answer.policy).toEqual({ id: policy.id, name: 'svc-policy' });
+    expect(
+      answer.schedules.map((i: { scheduleName: string; current: { personId: string } }) => [
+        i.scheduleName,
+        i.current.personId,
+      ])
+    ).toEqual([
+      ['svc-primary', pia.id],
+      ['svc-secondary', quin.id],
+    ]);
+    expect(await expectStatus(await sidecar.call('/api/services/svc-quiet/on-call'), 200)).toEqual({
+      service: 'svc-quiet',
+      policy: null,
+      schedules: [],
+    });
+    expect((await expectStatus(await sidecar.call('/api/services/nope/on-call'), 404)).error.code).toBe(
+      'SERVICE_NOT_FOUND'
+    );
+  });
+
   it('answers the timeline of a range with its gaps, and refuses a backwards or too long range', async () => {
     const [kim, lee] = [await person('kim'), await person('lee')];
     const rota = await schedule('day-rota', [

@@ -3,7 +3,9 @@ import { gaps, layerCoverage, nextHandOff, timeline, type Schedule, type Segment
 import { createRouter } from '../http/context.js';
 import { errorResponses, IdParamsSchema, jsonContent } from '../http/openapi.js';
 import type { Database, Sql } from '../store/db.js';
+import { getPolicy } from '../store/escalationPolicies.js';
 import { peopleByIds } from '../store/people.js';
+import { getServiceByName } from '../store/services.js';
 import {
   listSchedules,
   loadSchedules,
@@ -14,6 +16,7 @@ import {
 import { InstantSchema, OnCallSchema, SegmentSchema, wireSegment } from './onCallSchemas.js';
 import { NextCursorSchema, pageOf, pageQuerySchema, pageRequest } from './pagination.js';
 import { invalid } from './schedules.js';
+import { ServiceNameSchema } from './sharedSchemas.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -47,6 +50,33 @@ const LayerCoverageSchema = z
 const tags = ['On call'];
 
 const routes = {
+  serviceOnCall: createRoute({
+    method: 'get',
+    path: '/services/{name}/on-call',
+    operationId: 'getServiceOnCall',
+    tags,
+    summary:
+      "Who is on call for a service: now and next in each schedule its escalation policy pages, in the policy's order",
+    request: {
+      params: z.object({
+        name: ServiceNameSchema.openapi({ param: { name: 'name', in: 'path' }, example: 'checkout' }),
+      }),
+    },
+    responses: {
+      200: jsonContent(
+        z.object({
+          service: z.string(),
+          policy: z
+            .object({ id: z.uuid(), name: z.string() })
+            .nullable()
+            .openapi({ description: 'Null: the service names no policy' }),
+          schedules: z.array(OnCallSchema).openapi({ description: "The policy's schedules, each once, in step order" }),
+        }),
+        "The service's on-call"
+      ),
+      ...errorResponses(400, 401, 404, 503),
+    },
+  }),
   scheduleOnCall: createRoute({
     method: 'get',
     path: '/schedules/{id}/on-call',
@@ -123,6 +153,16 @@ async function namesOf(sql: Sql, segments: Array<Pick<Segment, 'personId'>>): Pr
   return new Map([...found].map(([id, p]) => [id, p.name]));
 }
 
+function wireOnCall({ record, current, next }: ReturnType<typeof onCallOf>, names: Map<string, string>, at: number) {
+  return {
+    scheduleId: record.id,
+    scheduleName: record.name,
+    at: new Date(at).toISOString(),
+    current: wireSegment(current, names),
+    next: next ? wireSegment(next, names) : null,
+  };
+}
+
 function onCallOf(record: ScheduleRecord, schedule: Schedule, at: number) {
   const { current, next } = nextHandOff(schedule, at);
   return { record, current, next };
@@ -131,6 +171,36 @@ function onCallOf(record: ScheduleRecord, schedule: Schedule, at: number) {
 /** Who is on call: per schedule now and next, over a range, and across every schedule with gap warnings. */
 export function onCallRoutes(db: Database) {
   return createRouter()
+    .openapi(routes.serviceOnCall, async (c) => {
+      const { name } = c.req.valid('param');
+      const at = Date.now();
+      const answer = await db.read(async (sql) => {
+        const service = await getServiceByName(sql, name);
+        if (!service.escalationPolicyId) return { service: service.name, policy: null, schedules: [] };
+        const policy = await getPolicy(sql, service.escalationPolicyId);
+        const ids = [
+          ...new Set(policy.steps.flatMap((s) => (s.target.kind === 'schedule' ? [s.target.scheduleId] : []))),
+        ];
+        const loaded = ids.length
+          ? await loadSchedules(sql, new Date(at - HAND_OFF_REACH_MS), new Date(at + HAND_OFF_REACH_MS), ids)
+          : [];
+        const byId = new Map(loaded.map((l) => [l.record.id, l]));
+        const found = ids.flatMap((id) => {
+          const l = byId.get(id);
+          return l ? [onCallOf(l.record, l.schedule, at)] : [];
+        });
+        const names = await namesOf(
+          sql,
+          found.flatMap((f) => (f.next ? [f.current, f.next] : [f.current]))
+        );
+        return {
+          service: service.name,
+          policy: { id: policy.id, name: policy.name },
+          schedules: found.map((f) => wireOnCall(f, names, at)),
+        };
+      });
+      return c.json(answer, 200);
+    })
     .openapi(routes.scheduleOnCall, async (c) => {
       const { id } = c.req.valid('param');
       const { at: atText } = c.req.valid('query');
@@ -140,15 +210,9 @@ export function onCallRoutes(db: Database) {
           id,
         ]);
         if (!loaded) throw scheduleNotFound(id);
-        const { record, current, next } = onCallOf(loaded.record, loaded.schedule, at);
-        const names = await namesOf(sql, next ? [current, next] : [current]);
-        return {
-          scheduleId: record.id,
-          scheduleName: record.name,
-          at: new Date(at).toISOString(),
-          current: wireSegment(current, names),
-          next: next ? wireSegment(next, names) : null,
-        };
+        const found = onCallOf(loaded.record, loaded.schedule, at);
+        const names = await namesOf(sql, found.next ? [found.current, found.next] : [found.current]);
+        return wireOnCall(found, names, at);
       });
       return c.json(answer, 200);
     })
@@ -221,13 +285,7 @@ export function onCallRoutes(db: Database) {
         );
         return {
           at: new Date(at).toISOString(),
-          items: found.map(({ record, current, next }) => ({
-            scheduleId: record.id,
-            scheduleName: record.name,
-            at: new Date(at).toISOString(),
-            current: wireSegment(current, names),
-            next: next ? wireSegment(next, names) : null,
-          })),
+          items: found.map((f) => wireOnCall(f, names, at)),
           warnings,
           nextCursor,
         };
