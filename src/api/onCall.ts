@@ -1,6 +1,14 @@
 import { SIDECAR_API_BASE } from '../constants';
 import { call, listEveryPage, type CallOptions } from './client';
-import type { CreateOverrideInput, OnCallOverview, Override, Person, Schedule, ScheduleTimeline } from './types';
+import type {
+  CreateOverrideInput,
+  OnCallOverview,
+  Override,
+  Person,
+  Schedule,
+  ScheduleTimeline,
+  TestPageResult,
+} from './types';
 
 const scheduleUrl = (id: string) => `${SIDECAR_API_BASE}/schedules/${encodeURIComponent(id)}`;
 
@@ -63,4 +71,13 @@ export async function deleteOverride(scheduleId: string, overrideId: string, opt
     { url: `${scheduleUrl(scheduleId)}/overrides/${encodeURIComponent(overrideId)}`, method: 'DELETE' },
     options
   );
+}
+
+/** POST /api/people/:id/test-page (editor): a test message now through each contact method, with each outcome. */
+export async function sendTestPage(personId: string, options?: CallOptions): Promise<TestPageResult[]> {
+  const body = await call<{ items: TestPageResult[] }>(
+    { url: `${SIDECAR_API_BASE}/people/${encodeURIComponent(personId)}/test-page`, method: 'POST', data: {} },
+    options
+  );
+  return body.items;
 }

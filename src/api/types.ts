@@ -202,6 +202,8 @@ export const RULE_EVENTS = allOf<RuleEvent>()([
 // ---- On call: /api/people, /api/schedules, /api/on-call ----
 
 export type Person = Schemas['Person'];
+/** One contact method's outcome of "send me a test page". */
+export type TestPageResult = Schemas['TestPageResult'];
 export type Schedule = Schemas['Schedule'];
 export type Layer = Schemas['Layer'];
 export type Override = Schemas['Override'];

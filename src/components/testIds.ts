@@ -180,6 +180,9 @@ export const testIds = {
     gapWarnings: 'data-testid oncall gap-warnings',
     /** One per gap; carries `data-schedule-id`. */
     gapWarning: 'data-testid oncall gap-warning',
+    /** "Send me a test page", and the outcome per contact method after it. */
+    testPage: 'data-testid oncall test-page',
+    testPageResult: 'data-testid oncall test-page-result',
     /** No schedules yet. */
     empty: 'data-testid oncall empty',
     /** One card per schedule; carries `data-schedule-id` and `data-schedule-name`. */

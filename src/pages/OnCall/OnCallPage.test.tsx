@@ -115,6 +115,37 @@ describe('OnCallPage', () => {
     expect(backend.requestsTo('GET', `${API}/on-call`)[0]!.params).toEqual({ withinHours: 168, limit: 500 });
   });
 
+  test('"Send me a test page" tries each of my contact methods and lists each outcome', async () => {
+    backend.on(
+      'POST',
+      `${API}/people/${sam.id}/test-page`,
+      reply(200, {
+        items: [
+          { kind: 'ntfy', target: 'sam-phone', channel: 'ntfy', delivered: true, error: null, durationMs: 40 },
+          {
+            kind: 'email',
+            target: 'sam@example.com',
+            channel: null,
+            delivered: false,
+            error: 'there is no email channel to carry it',
+            durationMs: 0,
+          },
+        ],
+      })
+    );
+    renderPage();
+    await screen.findAllByTestId(ids.schedule);
+    fireEvent.click(screen.getByTestId(ids.testPage));
+
+    const results = await screen.findAllByTestId(ids.testPageResult);
+    expect(results.map((r) => r.getAttribute('data-delivered'))).toEqual(['true', 'false']);
+    expect(results[1]).toHaveTextContent(
+      'Not delivered: email sam@example.com (there is no email channel to carry it)'
+    );
+    expect(screen.getByText('1 of 2 contact methods did not get the test page')).toBeInTheDocument();
+    expect(backend.requestsTo('POST', `${API}/people/${sam.id}/test-page`)).toHaveLength(1);
+  });
+
   test('"Take the pager" for 4 hours makes an override for the signed-in person from now, then reloads', async () => {
     backend.on('POST', `${API}/schedules/${primary.scheduleId}/overrides`, (r) =>
       reply(201, {

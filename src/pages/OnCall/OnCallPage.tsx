@@ -10,6 +10,7 @@ import { useWriteAccess } from '../../components/useWriteAccess';
 import { formatUserTime } from '../../components/userTime';
 import { CoverForm, type CoverDefaults } from './CoverForm';
 import { ScheduleCard } from './ScheduleCard';
+import { TestPage } from './TestPage';
 import { GAP_WARNING_HOURS, useOnCall } from './useOnCall';
 import { useTakePager } from './useTakePager';
 
@@ -100,6 +101,7 @@ export function OnCallPage() {
             {done}
           </Alert>
         )}
+        {data.me && !isReadOnly && <TestPage me={data.me} />}
         {warnings.length > 0 && (
           <Alert
             severity="warning"
