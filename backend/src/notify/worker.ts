@@ -79,6 +79,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 const BUSY_DEFER_MS = 500;
 // The longest an admitted job is expected to wait in memory for its channel's send slot (see ChannelGate).
 const MAX_SLOT_WAIT_MS = 1000;
+// The longest the worker waits for more of its slots to free up before fetching (see run).
+const BATCH_WAIT_MS = 100;
 
 export class DeliveryWorker {
   private boss: PgBoss | undefined;
@@ -228,16 +230,24 @@ export class DeliveryWorker {
   private async run(): Promise<void> {
     const { config, logger } = this.deps;
     let failures = 0;
+    let batchWaitFrom: number | undefined;
     while (!this.isStopping) {
       const free = config.maxConcurrent - this.inFlight.size;
-      // While busy, fetch in batches of at least half the slots: a fetch is the costliest statement of a delivery
-      // (pg-boss's skip-locked scan, 2 ms with a backlog of thousands), and fetching each time one job finished
-      // made it one fetch per job.
-      if (free < Math.ceil(config.maxConcurrent / 2) && this.inFlight.size > 0) {
-        // Not `idle`: a nudge cannot help while the slots are taken, and would spin; it is kept for when they free.
+      if (free <= 0) {
+        // Not `idle`: a nudge cannot help while every slot is taken, and would spin; it is kept for when one frees.
         await Promise.race([...this.inFlight, sleep(config.pollMs, this.wake.signal)]);
         continue;
       }
+      // While busy, let half the slots free up before fetching, for a short while at most: a fetch is the costliest
+      // statement of a delivery (pg-boss's skip-locked scan, 2 ms with a backlog of thousands), and fetching each
+      // time one job finished made it one fetch per job. Only briefly, since the jobs held may be waiting on a slow
+      // channel, and the next fetch may hold another channel's.
+      const batchWaitLeft = BATCH_WAIT_MS - (performance.now() - (batchWaitFrom ??= performance.now()));
+      if (free < Math.ceil(config.maxConcurrent / 2) && batchWaitLeft > 0) {
+        await Promise.race([...this.inFlight, sleep(batchWaitLeft, this.wake.signal)]);
+        continue;
+      }
+      batchWaitFrom = undefined;
       let jobs: PgBoss.Job<DeliveryJob>[];
       this.isNudged = false;
       try {
