@@ -27,4 +27,9 @@ export class FakeSocket {
   serverSends(message: object) {
     act(() => this.onmessage?.({ data: JSON.stringify(message) }));
   }
+  /** The connection breaks (1006), as when the sidecar goes away. */
+  serverDrops() {
+    this.readyState = 3;
+    act(() => this.onclose?.({ code: 1006, reason: '' }));
+  }
 }

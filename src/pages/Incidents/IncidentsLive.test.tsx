@@ -5,42 +5,11 @@ import { LiveClient } from '../../api/live';
 import type { Incident } from '../../api/types';
 import { testIds } from '../../components/testIds';
 import { installFakeBackendSrv, reply, type FakeBackendSrv } from '../../testUtils/fakeBackendSrv';
+import { FakeSocket } from '../../testUtils/fakeSocket';
 import { fakeLayout } from '../../testUtils/layout';
 import { makeIncident } from '../../testUtils/fixtures';
 import { IncidentsPage } from './IncidentsPage';
 import { RETRY_FAILED_LOAD_MS } from './useLiveIncidents';
-
-/** The browser WebSocket the live client opens; the test plays the sidecar. */
-class FakeSocket {
-  static latest: FakeSocket | null = null;
-  readyState = 0;
-  sent: any[] = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((e: { data: string }) => void) | null = null;
-  onclose: ((e: { code: number; reason: string }) => void) | null = null;
-  constructor(readonly url: string) {
-    FakeSocket.latest = this;
-  }
-  send(text: string) {
-    this.sent.push(JSON.parse(text));
-  }
-  close() {
-    this.readyState = 3;
-  }
-  serverOpens(seq: number) {
-    this.readyState = 1;
-    this.onopen?.();
-    this.serverSends({ type: 'welcome', heartbeatMs: 25_000 });
-    this.serverSends({ type: 'subscribed', topics: ['incidents'], seq });
-  }
-  serverSends(message: object) {
-    act(() => this.onmessage?.({ data: JSON.stringify(message) }));
-  }
-  serverDrops() {
-    this.readyState = 3;
-    act(() => this.onclose?.({ code: 1006, reason: '' }));
-  }
-}
 
 let mockClient: LiveClient | null = null;
 jest.mock('../../api/liveHooks', () => ({
@@ -103,7 +72,7 @@ describe('IncidentsPage, live', () => {
   /** The fake sidecar accepts the page's live link and confirms the subscription. */
   async function goLive() {
     await waitFor(() => expect(FakeSocket.latest?.url).toBe('ws://sidecar.test/live?ticket=lt_test'));
-    FakeSocket.latest!.serverOpens(seq);
+    FakeSocket.latest!.serverOpens(seq, ['incidents']);
     await waitFor(() => expect(screen.getByTestId(ids.liveStatus)).toHaveAttribute('data-live-state', 'live'));
     return FakeSocket.latest!;
   }
