@@ -19,34 +19,11 @@ import { setUpPaging } from '../test/support/pagingSetUp.js';
 import { startSidecarProcess } from '../test/support/sidecarProcess.js';
 import { startSignedReceiver, type SignedReceiver } from '../test/support/signedReceiver.js';
 import type { BenchContext } from './run.js';
-import { alertPoster, BENCH_SIDECAR_ENV, envInt, quantile, type Posted } from './support/alerts.js';
+import { alertPoster, BENCH_SIDECAR_ENV, envInt, paced, quantile, sleep } from './support/alerts.js';
 
 const P99_TARGET_MS = 2000;
 const SIGNING_SECRET = 'bench-signing-secret-0123456789';
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** `count` alerts at `rate`/s from group `first` on; the send time of each incident opened, and the failures. */
-async function paced(post: (n: number) => Promise<Posted>, rate: number, count: number, first: number) {
-  const sentAt = new Map<string, number>();
-  let failures = 0;
-  const start = performance.now();
-  const calls: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) {
-    const wait = start + (i * 1000) / rate - performance.now();
-    if (wait > 1) await sleep(wait);
-    const at = performance.now();
-    calls.push(
-      post(first + i).then(
-        ({ incidentId }) => (incidentId ? void sentAt.set(incidentId, at) : void failures++),
-        () => void failures++
-      )
-    );
-  }
-  await Promise.all(calls);
-  return { sentAt, failures };
-}
 
 /** First pages received for these incidents within `timeoutMs`: incident → receipt time. */
 async function pagesFor(
@@ -99,7 +76,7 @@ export async function run({ database, report }: BenchContext): Promise<{ ok: boo
       n += count;
       const pages = await pagesFor(receiver, new Set(sent.sentAt.keys()), 30_000);
       const latencies = [...pages].map(([id, at]) => at - sent.sentAt.get(id)!);
-      return { latencies, missing: sent.sentAt.size - pages.size, failures: sent.failures };
+      return { latencies, missing: sent.sentAt.size - pages.size, failures: sent.failures.length };
     };
 
     // A fresh process: V8 warms the intake and paging paths on the first few dozen.

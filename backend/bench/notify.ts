@@ -25,7 +25,7 @@ import { createApiToken } from '../src/store/tokens.js';
 import { startSidecarProcess, type SidecarProcess } from '../test/support/sidecarProcess.js';
 import { startSignedReceiver, type Receipt, type SignedReceiver } from '../test/support/signedReceiver.js';
 import type { BenchContext } from './run.js';
-import { alertPoster, BENCH_SIDECAR_ENV, envInt, quantile, type Posted } from './support/alerts.js';
+import { alertPoster, BENCH_SIDECAR_ENV, envInt, paced, quantile, sleep, type Sent } from './support/alerts.js';
 import { cpuSpent, sampleCpu } from './support/cpu.js';
 import { loadSettings } from './support/load.js';
 
@@ -36,39 +36,6 @@ const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 // The sidecar's default NOTIFY_CHANNEL_CONCURRENCY unless BENCH_NOTIFY_CHANNEL_CONCURRENCY says otherwise.
 const CHANNEL_CONCURRENCY = Number(process.env.BENCH_NOTIFY_CHANNEL_CONCURRENCY ?? 2);
 const ENV: Record<string, string> = { ...BENCH_SIDECAR_ENV, NOTIFY_CHANNEL_CONCURRENCY: String(CHANNEL_CONCURRENCY) };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Sent {
-  /** performance.now() when the alert was sent, by the incident it opened. */
-  sentAt: Map<string, number>;
-  intakeMs: number[];
-  failures: string[];
-}
-
-/** `count` alerts at `rate`/s on a fixed schedule (open loop: a slow answer does not delay the next alert). */
-async function paced(post: (n: number) => Promise<Posted>, rate: number, count: number, first: number): Promise<Sent> {
-  const sent: Sent = { sentAt: new Map(), intakeMs: [], failures: [] };
-  const start = performance.now();
-  const calls: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) {
-    const wait = start + (i * 1000) / rate - performance.now();
-    if (wait > 1) await sleep(wait);
-    const at = performance.now();
-    calls.push(
-      post(first + i).then(
-        (r) => {
-          sent.intakeMs.push(r.ms);
-          if (r.incidentId) sent.sentAt.set(r.incidentId, at);
-          else sent.failures.push(`${r.status}`);
-        },
-        (err: Error) => void sent.failures.push(err.message)
-      )
-    );
-  }
-  await Promise.all(calls);
-  return sent;
-}
 
 /** Waits until every one of `incidents` has a receipt, or `timeoutMs` passed; returns their receipts. */
 async function receiptsOf(

@@ -73,3 +73,41 @@ export function alertPoster(url: string, token: string, bench: string, labels: R
     });
   return { post, close: () => agent.destroy() };
 }
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface Sent {
+  /** performance.now() when the alert was sent, by the incident it opened. */
+  sentAt: Map<string, number>;
+  intakeMs: number[];
+  failures: string[];
+}
+
+/** `count` alerts at `rate`/s on a fixed schedule (open loop: a slow answer does not delay the next alert). */
+export async function paced(
+  post: (n: number) => Promise<Posted>,
+  rate: number,
+  count: number,
+  first: number
+): Promise<Sent> {
+  const sent: Sent = { sentAt: new Map(), intakeMs: [], failures: [] };
+  const start = performance.now();
+  const calls: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const wait = start + (i * 1000) / rate - performance.now();
+    if (wait > 1) await sleep(wait);
+    const at = performance.now();
+    calls.push(
+      post(first + i).then(
+        (r) => {
+          sent.intakeMs.push(r.ms);
+          if (r.incidentId) sent.sentAt.set(r.incidentId, at);
+          else sent.failures.push(`${r.status}`);
+        },
+        (err: Error) => void sent.failures.push(err.message)
+      )
+    );
+  }
+  await Promise.all(calls);
+  return sent;
+}
